@@ -1,0 +1,111 @@
+"""build(settings): run the stages in order; reads like the data flow in STYLE.md."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate.cache import ClipCache
+from narrate.config import EpisodeSource, Settings
+from narrate.engines import SpeechEngine, load_engine
+from narrate.errors import NarrateError
+from narrate.feed import episode_guid, render_feed
+from narrate.mixdown import mix_episode
+from narrate.models import PublishedEpisode
+from narrate.output import Output
+from narrate.script import build_script
+from narrate.sources import read_episode, slugify
+from narrate.synthesize import synthesize_script
+from narrate.tagging import tag_episode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build wrote and what it could not build."""
+
+    built: tuple[PublishedEpisode, ...]
+    """Episodes built (or rebuilt) by this run, in show order."""
+    failures: tuple[str, ...]
+    """One line per summary that could not be built: file, cause, fix."""
+    feed: tuple[PublishedEpisode, ...]
+    """Everything the feed now lists, including episodes kept from earlier builds."""
+    feed_path: Path
+    """The written feed."""
+    out_dir: Path
+    """The output root."""
+
+
+def build(settings: Settings) -> BuildReport:
+    """Build every episode of the show, then publish the feed; one bad summary spoils nothing."""
+    engine = load_engine(settings.engine)
+    cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
+    out = Output(settings.out_dir)
+    published = out.load_published()
+    built: list[PublishedEpisode] = []
+    failures: list[str] = []
+    seen: dict[str, Path] = {}
+    for source in settings.episodes:
+        slug = slugify(source.path.stem)
+        if slug in seen:
+            failures.append(
+                f"{source.path}: has the same name as {seen[slug]} ({slug}); rename one of them"
+            )
+            continue
+        seen[slug] = source.path
+        try:
+            episode = _build_episode(source, settings, engine, cache, out, published.get(slug))
+        except NarrateError as error:
+            message = str(error)
+            failures.append(message if str(source.path) in message else f"{source.path}: {message}")
+            log.error("%s", failures[-1])
+            continue
+        built.append(episode)
+        published[episode.slug] = episode
+    listed = list(published.values())
+    feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show))
+    out.save_published(listed)
+    log.info("feed: %s lists %d episodes", feed_path, len(listed))
+    return BuildReport(tuple(built), tuple(failures), tuple(listed), feed_path, settings.out_dir)
+
+
+def _build_episode(
+    source: EpisodeSource,
+    settings: Settings,
+    engine: SpeechEngine,
+    cache: ClipCache | None,
+    out: Output,
+    previous: PublishedEpisode | None,
+) -> PublishedEpisode:
+    episode = read_episode(source)
+    log.info("read %s: %r, %d chapters", source.path.name, episode.title, len(episode.sections))
+    script = build_script(episode, settings.script, settings.show.language)
+    log.info("script: %d segments", len(script.segments))
+    clips = synthesize_script(script, engine, cache)
+    log.info("speech: %d segments, %d new", len(clips), sum(not c.cached for c in clips))
+    staged = out.staging_path(f"{episode.slug}.mp3")
+    try:
+        audio = mix_episode(clips, script.chapters, settings.audio, staged)
+        log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
+        tag_episode(audio, episode, script, settings.show)
+        log.info("tags: %d chapters", len(audio.chapters))
+        relative = f"audio/{episode.slug}.mp3"
+        final = out.publish(staged, relative)
+    finally:
+        staged.unlink(missing_ok=True)
+    log.info("published %s", final)
+    return PublishedEpisode(
+        slug=episode.slug,
+        guid=previous.guid if previous else episode_guid(settings.show, episode.slug),
+        title=episode.title,
+        description=episode.summary,
+        date=episode.date,
+        audio_file=relative,
+        length_bytes=final.stat().st_size,
+        duration_ms=audio.duration_ms,
+        source_url=episode.source_url,
+        disclaimer=script.disclaimer,
+        chapters=audio.chapters,
+    )

@@ -1,0 +1,161 @@
+"""Command line: argument parsing, progress display, exit codes.
+
+The only module that prints or exits. Exit codes: 0 all built, 1 some episodes failed (the
+others were published), 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from narrate import __version__
+
+EXIT_OK, EXIT_FAILED_EPISODES, EXIT_CONFIG = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    from narrate.errors import ConfigError, NarrateError
+
+    try:
+        code: int = args.run(args)
+    except ConfigError as error:
+        print(f"narrate: configuration error in {error.source or 'the command line'}:",
+              file=sys.stderr)  # fmt: skip
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except NarrateError as error:
+        print(f"narrate: {error}", file=sys.stderr)
+        return EXIT_FAILED_EPISODES
+    except KeyboardInterrupt:
+        print("narrate: interrupted; published files are unchanged", file=sys.stderr)
+        return 130
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="narrate",
+        description="Turn plain-language research summaries into an accessible podcast, offline.",
+    )
+    parser.add_argument("--version", action="version", version=f"narrate {__version__}")
+    parser.set_defaults(run=lambda _args: parser.print_help() or EXIT_CONFIG, quiet=False,
+                        verbose=False)  # fmt: skip
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build",
+        help="build the MP3 episodes and the podcast feed",
+        description="Build a show: every summary becomes a tagged MP3 under audio/, and the "
+        "feed is written under feeds/. With no --show, builds ./show.toml if present, else "
+        "the example show that ships with narrate.",
+    )
+    build.add_argument("summaries", nargs="*", type=Path, metavar="SUMMARY",
+                       help="summary files or folders; replace the show's own list")  # fmt: skip
+    build.add_argument("--show", type=Path, help="the show file (TOML)")
+    build.add_argument("--out", type=Path, help="output root for audio/ and feeds/ (default: .)")
+    build.add_argument("--cache-dir", type=Path, help="clip cache folder (default: ~/.cache/narrate)")
+    build.add_argument("--no-cache", action="store_true", help="synthesize every segment afresh")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    build.add_argument("-v", "--verbose", action="store_true", help="print debugging detail")
+    build.set_defaults(run=_run_build)
+
+    script = commands.add_parser(
+        "script",
+        help="print what an episode will say, segment by segment",
+        description="Print the spoken script of one summary, with chapters, before any audio "
+        "is made.",
+    )
+    script.add_argument("file", type=Path, metavar="FILE", help="a summary (.txt or .md)")
+    script.add_argument("--show", type=Path, help="the show file whose wording to use")
+    script.add_argument("--format", choices=("text", "json"), default="text")
+    script.set_defaults(run=_run_script)
+    return parser
+
+
+def _show_path(args: argparse.Namespace) -> Path:
+    from narrate.config import find_show
+
+    return Path(args.show) if args.show else find_show(Path.cwd())
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from narrate.build import build
+    from narrate.config import load_settings
+
+    settings = load_settings(
+        _show_path(args),
+        summaries=list(args.summaries) or None,
+        out_dir=args.out,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+    )
+    report = build(settings)
+    print(f"Built {settings.show.title!r} into {report.out_dir}")
+    for episode in report.built:
+        print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  {episode.title}")
+    print(f"  {report.feed_path.relative_to(report.out_dir)}  ({len(report.feed)} episodes)")
+    if report.failures:
+        print(f"{len(report.failures)} summary could not be built:"
+              if len(report.failures) == 1
+              else f"{len(report.failures)} summaries could not be built:", file=sys.stderr)  # fmt: skip
+        for failure in report.failures:
+            print(f"  {failure}", file=sys.stderr)
+        return EXIT_FAILED_EPISODES
+    return EXIT_OK
+
+
+def _run_script(args: argparse.Namespace) -> int:
+    from narrate.config import EpisodeSource, load_settings
+    from narrate.script import build_script
+    from narrate.sources import read_episode
+
+    settings = load_settings(_show_path(args))
+    path = args.file.resolve()
+    listed = [source for source in settings.episodes if source.path == path]
+    episode = read_episode(listed[0] if listed else EpisodeSource(path, None, None, None))
+    script = build_script(episode, settings.script, settings.show.language)
+    if args.format == "json":
+        segments = [
+            {
+                "chapter": script.chapters[s.chapter],
+                "kind": s.kind,
+                "text": s.text,
+                "spoken": s.spoken,
+            }
+            for s in script.segments
+        ]
+        print(json.dumps({"title": episode.title, "segments": segments}, indent=2,
+                         ensure_ascii=False))  # fmt: skip
+        return EXIT_OK
+    print(f"# {episode.title} ({episode.date.isoformat()})")
+    chapter = None
+    for number, segment in enumerate(script.segments, start=1):
+        if segment.chapter != chapter:
+            chapter = segment.chapter
+            print(f"\n## {script.chapters[chapter]}")
+        print(f"{number:3}. [{segment.kind}] {segment.text}")
+        if segment.spoken != segment.text:
+            print(f"     spoken: {segment.spoken}")
+    return EXIT_OK
+
+
+def _clock(ms: int) -> str:
+    seconds = round(ms / 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

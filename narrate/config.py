@@ -1,0 +1,428 @@
+"""Load a show file once, check all of it, and report every problem at once.
+
+A show is one TOML file. Every problem is reported with its key, e.g.
+``voice.voice: no Piper voice at "voices/amy.onnx" (looked relative to shows/ms.toml)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from narrate.errors import ConfigError
+
+EXAMPLE_SHOW = Path(__file__).parent / "example" / "show.toml"
+"""The example show that ships with narrate; built by a bare ``narrate build``."""
+
+DEFAULT_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
+DEFAULT_INTRO = (
+    "Welcome to {{ show }}. {{ title }}. Published {{ date }}. "
+    "This episode takes about {{ minutes }} to listen to."
+)
+DEFAULT_OUTRO = (
+    "That was {{ title }}, from {{ show }}. "
+    "The written summary and its source are linked in the episode notes. Thank you for listening."
+)
+SUMMARY_SUFFIXES = (".txt", ".md", ".markdown")
+"""File endings read as summaries when a folder is given."""
+
+
+@dataclass(frozen=True)
+class ShowSettings:
+    """Who publishes the podcast and where it lives."""
+
+    title: str
+    """Podcast title."""
+    author: str
+    """Publisher or author, as shown in podcast apps."""
+    description: str
+    """One-paragraph description of the show."""
+    language: str
+    """BCP 47 language tag, e.g. ``en-US``."""
+    base_url: str
+    """Absolute URL where the output folder is hosted; always ends with ``/``."""
+    owner_name: str
+    """Owner shown to podcast directories."""
+    owner_email: str
+    """Owner e-mail for podcast directories (may be empty)."""
+    category: str
+    """Apple Podcasts category."""
+    subcategory: str
+    """Apple Podcasts subcategory, or empty."""
+    explicit: bool
+    """Whether episodes carry explicit content."""
+    copyright: str
+    """Copyright line for the feed."""
+    feed_file: str
+    """Feed path relative to the output root."""
+
+    @property
+    def feed_url(self) -> str:
+        """Absolute URL of the published feed."""
+        return self.base_url + self.feed_file
+
+
+@dataclass(frozen=True)
+class ScriptSettings:
+    """How a summary becomes a spoken script."""
+
+    show_title: str
+    """Show title, spoken in the intro."""
+    disclaimer: str
+    """Default disclaimer, used when a summary has none."""
+    intro: str
+    """Jinja template of the spoken intro."""
+    outro: str
+    """Jinja template of the spoken outro."""
+    words_per_minute: int
+    """Speaking speed assumed for the intro's listening-time estimate."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Which voice speaks."""
+
+    name: str
+    """Registered engine name: ``piper`` (default), ``gtts`` or ``tone``."""
+    voice: str
+    """Engine-specific voice: a Piper ``.onnx`` path (resolved), or a gTTS ``tld``; may be empty."""
+    language: str
+    """Show language, for engines that need one."""
+    length_scale: float
+    """Piper speaking-rate factor: above 1 is slower."""
+    timeout_s: float
+    """Network timeout for online engines, in seconds."""
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """How segments become an episode MP3."""
+
+    sentence_pause_ms: int
+    """Silence between sentences of a paragraph."""
+    paragraph_pause_ms: int
+    """Silence between paragraphs of a chapter."""
+    chapter_pause_ms: int
+    """Silence between chapters."""
+    lead_in_ms: int
+    """Silence before the first word."""
+    tail_ms: int
+    """Silence after the last word."""
+    loudness_lufs: float
+    """Integrated loudness target (−19 mono, −16 stereo)."""
+    true_peak_dbtp: float
+    """True-peak ceiling of the encoded file."""
+    channels: int
+    """1 (mono, default) or 2."""
+    sample_rate: int
+    """Sample rate of the MP3."""
+    bitrate_kbps: int
+    """Constant MP3 bit rate."""
+
+
+@dataclass(frozen=True)
+class EpisodeSource:
+    """A summary file and what the show says about it."""
+
+    path: Path
+    """Absolute path of the summary."""
+    date: dt.date | None
+    """Publication date from the show file, if given."""
+    title: str | None
+    """Title from the show file, if given."""
+    source_url: str | None
+    """Source URL from the show file, if given."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a build needs, loaded and checked once."""
+
+    show_path: Path
+    """The show file."""
+    show: ShowSettings
+    """Podcast identity."""
+    script: ScriptSettings
+    """Script wording."""
+    engine: EngineSettings
+    """Voice."""
+    audio: AudioSettings
+    """Mixdown."""
+    episodes: tuple[EpisodeSource, ...]
+    """Summaries to build, in show order."""
+    out_dir: Path
+    """Output root: ``audio/`` and ``feeds/`` go under it."""
+    cache_dir: Path | None
+    """Clip cache folder, or None for no cache."""
+    today: dt.date
+    """The build date, used for summaries that carry no date."""
+
+
+_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_TOP_KEYS = {
+    "title", "author", "description", "language", "base_url", "owner_name", "owner_email",
+    "category", "subcategory", "explicit", "copyright", "disclaimer", "intro", "outro",
+    "voice", "audio", "episodes", "feed_file",
+}  # fmt: skip
+_VOICE_KEYS = {"engine", "voice", "length_scale", "timeout_s", "words_per_minute"}
+_AUDIO_KEYS = {
+    "sentence_pause_ms", "paragraph_pause_ms", "chapter_pause_ms", "lead_in_ms", "tail_ms",
+    "loudness_lufs", "true_peak_dbtp", "channels", "sample_rate", "bitrate_kbps",
+}  # fmt: skip
+_EPISODE_KEYS = {"file", "date", "title", "source_url"}
+
+
+def default_cache_dir() -> Path:
+    """``$NARRATE_CACHE_DIR``, else the user's cache folder: outside the published output."""
+    if env := os.environ.get("NARRATE_CACHE_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "narrate"
+
+
+def find_show(cwd: Path) -> Path:
+    """The show a bare ``narrate build`` means: ``./show.toml`` if present, else the example."""
+    local = cwd / "show.toml"
+    return local if local.is_file() else EXAMPLE_SHOW
+
+
+def load_settings(
+    path: Path,
+    *,
+    summaries: list[Path] | None = None,
+    out_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+) -> Settings:
+    """Read and check a show file; raise ``ConfigError`` listing every problem at once.
+
+    ``summaries`` given on the command line replace the show's own list.
+    """
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError([f"no show file at {path} (give an existing file with --show)"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError([f"not valid TOML ({error}); fix the syntax"], str(path)) from None
+
+    problems: list[str] = []
+    reader = _Reader(raw, problems)
+    reader.unknown_keys("", raw, _TOP_KEYS)
+    voice = reader.table("voice", _VOICE_KEYS)
+    audio = reader.table("audio", _AUDIO_KEYS)
+    base = path.parent
+
+    title = reader.text("title", raw, required=True)
+    language = reader.text("language", raw, default="en-US")
+    if language and not _LANG_RE.match(language):
+        problems.append(f'language: "{language}" is not a language tag (use e.g. "en-US")')
+    base_url = reader.text("base_url", raw, required=True)
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(
+                f'base_url: "{base_url}" is not an absolute URL '
+                '(use where the output will be hosted, e.g. "https://example.org/podcast/")'
+            )
+        base_url = base_url if base_url.endswith("/") else base_url + "/"
+    author = reader.text("author", raw, required=True)
+    show = ShowSettings(
+        title=title,
+        author=author,
+        description=reader.text("description", raw, required=True),
+        language=language,
+        base_url=base_url,
+        owner_name=reader.text("owner_name", raw, default=author),
+        owner_email=reader.text("owner_email", raw, default=""),
+        category=reader.text("category", raw, default="Health & Fitness"),
+        subcategory=reader.text("subcategory", raw, default="Medicine"),
+        explicit=reader.boolean("explicit", raw, default=False),
+        copyright=reader.text("copyright", raw, default=f"© {author}" if author else ""),
+        feed_file=reader.text("feed_file", raw, default="feeds/feed.xml"),
+    )
+    script = ScriptSettings(
+        show_title=title,
+        disclaimer=reader.text("disclaimer", raw, default=DEFAULT_DISCLAIMER),
+        intro=reader.text("intro", raw, default=DEFAULT_INTRO),
+        outro=reader.text("outro", raw, default=DEFAULT_OUTRO),
+        words_per_minute=reader.integer("voice.words_per_minute", voice, 160, low=60, high=400),
+    )
+    engine_name = reader.text("voice.engine", voice, default="piper")
+    engine = EngineSettings(
+        name=engine_name,
+        voice=_resolve_voice(reader.text("voice.voice", voice, default=""), engine_name, path),
+        language=language,
+        length_scale=reader.number("voice.length_scale", voice, 1.0, low=0.3, high=3.0),
+        timeout_s=reader.number("voice.timeout_s", voice, 10.0, low=0.5, high=120.0),
+    )
+    if engine_name == "piper" and engine.voice and not Path(engine.voice).is_file():
+        problems.append(
+            f'voice.voice: no Piper voice at "{reader.raw_voice(voice)}" '
+            f"(looked relative to {path}); give a path to a Piper .onnx voice or leave it out"
+        )
+    channels = reader.integer("audio.channels", audio, 1, low=1, high=2)
+    mix = AudioSettings(
+        sentence_pause_ms=reader.integer("audio.sentence_pause_ms", audio, 400, low=0, high=5000),
+        paragraph_pause_ms=reader.integer("audio.paragraph_pause_ms", audio, 800, low=0, high=5000),
+        chapter_pause_ms=reader.integer("audio.chapter_pause_ms", audio, 1200, low=0, high=10000),
+        lead_in_ms=reader.integer("audio.lead_in_ms", audio, 300, low=0, high=5000),
+        tail_ms=reader.integer("audio.tail_ms", audio, 800, low=0, high=10000),
+        loudness_lufs=reader.number(
+            "audio.loudness_lufs", audio, -19.0 if channels == 1 else -16.0, low=-30, high=-10
+        ),
+        true_peak_dbtp=reader.number("audio.true_peak_dbtp", audio, -1.0, low=-9, high=0),
+        channels=channels,
+        sample_rate=reader.integer("audio.sample_rate", audio, 44100, low=16000, high=48000),
+        bitrate_kbps=reader.integer("audio.bitrate_kbps", audio, 64, low=32, high=320),
+    )
+    if summaries is not None:
+        episodes = tuple(_expand_summaries(summaries, problems))
+    else:
+        episodes = tuple(_show_episodes(raw.get("episodes", []), base, problems))
+    if problems:
+        raise ConfigError(problems, str(path))
+    return Settings(
+        show_path=path,
+        show=show,
+        script=script,
+        engine=engine,
+        audio=mix,
+        episodes=episodes,
+        out_dir=(out_dir or Path.cwd()).resolve(),
+        cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
+        today=dt.date.today(),
+    )
+
+
+def _resolve_voice(voice: str, engine: str, show_path: Path) -> str:
+    """Piper voices given as paths are resolved relative to the show file."""
+    if engine != "piper" or not voice:
+        return voice
+    return str((show_path.parent / voice).resolve())
+
+
+def _expand_summaries(paths: list[Path], problems: list[str]) -> list[EpisodeSource]:
+    """Files as given; folders expand to the summaries they hold, sorted by name."""
+    found: list[EpisodeSource] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() in SUMMARY_SUFFIXES)
+            if not files:
+                problems.append(f"summaries: no .txt or .md files in folder {path}")
+            found.extend(EpisodeSource(f.resolve(), None, None, None) for f in files)
+        elif path.is_file():
+            found.append(EpisodeSource(path.resolve(), None, None, None))
+        else:
+            problems.append(f"summaries: no file or folder at {path}")
+    return found
+
+
+def _show_episodes(entries: Any, base: Path, problems: list[str]) -> list[EpisodeSource]:
+    if not isinstance(entries, list):
+        problems.append("episodes: must be a list of [[episodes]] tables")
+        return []
+    found: list[EpisodeSource] = []
+    for number, entry in enumerate(entries, start=1):
+        key = f"episodes[{number}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{key}: must be a table with at least file = ...")
+            continue
+        for unknown in sorted(set(entry) - _EPISODE_KEYS):
+            problems.append(f"{key}.{unknown}: unknown key (known: {', '.join(sorted(_EPISODE_KEYS))})")
+        file = entry.get("file")
+        if not isinstance(file, str) or not file:
+            problems.append(f"{key}.file: missing; name the summary file, relative to the show")
+            continue
+        path = (base / file).resolve()
+        date = entry.get("date")
+        if date is not None and not isinstance(date, dt.date):
+            problems.append(f"{key}.date: must be a TOML date like 2026-11-20")
+            date = None
+        if isinstance(date, dt.datetime):
+            date = date.date()
+        title, url = entry.get("title"), entry.get("source_url")
+        if title is not None and not isinstance(title, str):
+            problems.append(f"{key}.title: must be text")
+            title = None
+        if url is not None and not isinstance(url, str):
+            problems.append(f"{key}.source_url: must be text")
+            url = None
+        # A missing file is not a configuration error: that one episode fails, the rest build.
+        found.append(EpisodeSource(path, date, title, url))
+    return found
+
+
+class _Reader:
+    """Typed access to a TOML table that records problems instead of raising."""
+
+    def __init__(self, raw: dict[str, Any], problems: list[str]) -> None:
+        self.raw = raw
+        self.problems = problems
+
+    def unknown_keys(self, prefix: str, table: dict[str, Any], known: set[str]) -> None:
+        for key in sorted(set(table) - known):
+            self.problems.append(f"{prefix}{key}: unknown key (check the spelling; see README)")
+
+    def table(self, name: str, known: set[str]) -> dict[str, Any]:
+        value = self.raw.get(name, {})
+        if not isinstance(value, dict):
+            self.problems.append(f"{name}: must be a table ([{name}])")
+            return {}
+        self.unknown_keys(f"{name}.", value, known)
+        return value
+
+    def raw_voice(self, table: dict[str, Any]) -> str:
+        return str(table.get("voice", ""))
+
+    def _get(self, key: str, table: dict[str, Any]) -> Any:
+        return table.get(key.rsplit(".", 1)[-1])
+
+    def text(
+        self, key: str, table: dict[str, Any], *, default: str = "", required: bool = False
+    ) -> str:
+        value = self._get(key, table)
+        if value is None:
+            if required:
+                self.problems.append(f"{key}: missing; add {key} = \"...\" to the show file")
+            return default
+        if not isinstance(value, str):
+            self.problems.append(f"{key}: must be text in quotes")
+            return default
+        if required and not value.strip():
+            self.problems.append(f"{key}: is empty; give it a value")
+        return value.strip()
+
+    def boolean(self, key: str, table: dict[str, Any], *, default: bool) -> bool:
+        value = self._get(key, table)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.problems.append(f"{key}: must be true or false")
+            return default
+        return value
+
+    def integer(self, key: str, table: dict[str, Any], default: int, *, low: int, high: int) -> int:
+        value = self._get(key, table)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problems.append(f"{key}: must be a whole number from {low} to {high}")
+            return default
+        return value
+
+    def number(
+        self, key: str, table: dict[str, Any], default: float, *, low: float, high: float
+    ) -> float:
+        value = self._get(key, table)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            self.problems.append(f"{key}: must be a number from {low} to {high}")
+            return default
+        return float(value)

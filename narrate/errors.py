@@ -1,0 +1,33 @@
+"""Errors that reach the user: each says what happened, the probable cause and the fix.
+
+Only ``cli.py`` turns them into exit codes. Anything that is not a ``NarrateError`` is a bug
+and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class NarrateError(Exception):
+    """A problem the user can fix; ``str(error)`` is one line with cause and fix."""
+
+
+class ConfigError(NarrateError):
+    """The show file or command line is wrong; nothing is built (exit 2)."""
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        self.problems = problems
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(where + "; ".join(problems))
+
+
+class SourceError(NarrateError):
+    """One summary file cannot be read; that episode is skipped, the others build."""
+
+
+class EngineError(NarrateError):
+    """A speech engine failed for a reason outside narrate (network, voice file, library)."""
+
+
+class AudioError(NarrateError):
+    """ffmpeg could not mix, measure or encode an episode."""

@@ -1,0 +1,195 @@
+"""Frozen values passed between the stages of a build (see the data flow in STYLE.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+SegmentKind = Literal["intro", "body", "disclaimer", "outro"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A chapter of the summary body as written."""
+
+    title: str
+    """Chapter title shown in podcast apps (from a ``##`` heading or the paragraph's lead)."""
+    paragraphs: tuple[str, ...]
+    """Paragraphs of plain written text, in order."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One summary, read from its file, before anything is spoken."""
+
+    slug: str
+    """File-name-safe identity of the episode; names its MP3 and seeds its guid."""
+    title: str
+    """Episode title, given or derived from the lead sentence."""
+    date: dt.date
+    """Publication date of the summary."""
+    summary: str
+    """The lead sentence: the one-line "In short" description."""
+    sections: tuple[Section, ...]
+    """The body, chapter by chapter."""
+    disclaimer: str | None
+    """The disclaimer as written in the source, or None when the source has none."""
+    source_path: Path
+    """The summary file it was read from."""
+    source_url: str | None
+    """Where the written summary is published, when known."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One unit of speech: usually a sentence."""
+
+    kind: SegmentKind
+    """Which part of the episode the segment belongs to."""
+    chapter: int
+    """Index into ``Script.chapters``."""
+    paragraph: int
+    """Paragraph counter across the script; a change means a paragraph pause."""
+    text: str
+    """Written text, as it appears in the transcript."""
+    spoken: str
+    """Speakable text, already normalized; what the engine receives."""
+
+
+@dataclass(frozen=True)
+class Script:
+    """Everything that will be said in an episode, in order."""
+
+    chapters: tuple[str, ...]
+    """Chapter titles: intro, body chapters, disclaimer, outro."""
+    segments: tuple[Segment, ...]
+    """The segments, in speaking order."""
+    disclaimer: str
+    """The disclaimer exactly as spoken, shown in transcript, tags and feed."""
+
+    @property
+    def transcript(self) -> str:
+        """The written words of the whole episode, one paragraph per line."""
+        lines: list[str] = []
+        last = None
+        for segment in self.segments:
+            if segment.paragraph == last:
+                lines[-1] += " " + segment.text
+            else:
+                lines.append(segment.text)
+            last = segment.paragraph
+        return "\n\n".join(lines)
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    """When one word is heard, relative to the start of its clip."""
+
+    word: str
+    """The word as spoken."""
+    start_ms: int
+    """Start, in milliseconds."""
+    end_ms: int
+    """End, in milliseconds."""
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Audio an engine produced for one text."""
+
+    data: bytes
+    """Encoded audio: raw mono 16-bit little-endian PCM, or a container ffmpeg can decode."""
+    format: Literal["pcm_s16le", "mp3"]
+    """How ``data`` is encoded."""
+    sample_rate: int
+    """Samples per second of ``data`` (for PCM; informative for encoded data)."""
+    words: tuple[WordTiming, ...] | None = None
+    """Word timings, when the engine knows them."""
+
+
+@dataclass(frozen=True)
+class Clip:
+    """The speech of one segment."""
+
+    segment: Segment
+    """The segment that was spoken."""
+    speech: Speech
+    """Its audio."""
+    voice: str
+    """Which engine and voice actually spoke it."""
+    cached: bool = False
+    """True when the audio came from the clip cache instead of the engine."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter on the episode's millisecond clock."""
+
+    title: str
+    """Title shown in podcast apps."""
+    start_ms: int
+    """Start, in milliseconds from the start of the MP3."""
+    end_ms: int
+    """End, in milliseconds; equals the next chapter's start."""
+
+
+@dataclass(frozen=True)
+class SegmentTiming:
+    """Where one segment sits on the episode's clock."""
+
+    segment: Segment
+    """The segment."""
+    start_ms: int
+    """First millisecond of its speech."""
+    end_ms: int
+    """Last millisecond of its speech (pauses excluded)."""
+
+
+@dataclass(frozen=True)
+class EpisodeAudio:
+    """A mixed, normalized, encoded episode waiting to be tagged and published."""
+
+    path: Path
+    """The encoded MP3 (in a staging folder until published)."""
+    duration_ms: int
+    """Length of the audio on the mixdown clock."""
+    chapters: tuple[Chapter, ...]
+    """Chapters covering the whole episode without gaps."""
+    segments: tuple[SegmentTiming, ...]
+    """Every segment's position."""
+    voice: str
+    """Engine and voice that spoke the episode."""
+    loudness_lufs: float
+    """Integrated loudness measured on the encoded file."""
+    true_peak_dbtp: float
+    """True peak measured on the encoded file."""
+
+
+@dataclass(frozen=True)
+class PublishedEpisode:
+    """What the feed needs to know about an episode that is on disk."""
+
+    slug: str
+    """Identity of the episode."""
+    guid: str
+    """Never-changing identifier in the feed."""
+    title: str
+    """Episode title."""
+    description: str
+    """One-line "In short" summary."""
+    date: dt.date
+    """Publication date."""
+    audio_file: str
+    """MP3 path relative to the output root, with forward slashes."""
+    length_bytes: int
+    """Exact size of the published MP3."""
+    duration_ms: int
+    """Length of the audio."""
+    source_url: str | None
+    """Where the written summary lives, when known."""
+    disclaimer: str
+    """The disclaimer as spoken."""
+    chapters: tuple[Chapter, ...]
+    """Chapters, for show notes."""

@@ -1,0 +1,119 @@
+"""The only writer of the output folders. Every write is atomic: a reader (or a podcast app)
+sees the old file or the new one, never half of one.
+
+Layout under the output root: ``audio/*.mp3``, ``feeds/feed.xml``, and ``.narrate/`` (staging
+folder and the record of published episodes, which keeps guids and episodes across builds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from narrate.errors import NarrateError
+from narrate.models import Chapter, PublishedEpisode
+
+STATE_DIR = ".narrate"
+STATE_FILE = "published.json"
+
+
+class Output:
+    """One output root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, relative: str) -> Path:
+        """Absolute path of an output file; refuses anything that would land outside the root."""
+        pure = PurePosixPath(relative)
+        if pure.is_absolute() or ".." in pure.parts:
+            raise NarrateError(f'refusing to write "{relative}" outside the output folder')
+        return self.root.joinpath(*pure.parts)
+
+    def staging_path(self, name: str) -> Path:
+        """A scratch file on the same file system as the outputs, so publishing is a rename."""
+        folder = self.root / STATE_DIR / "staging"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+
+    def publish(self, staged: Path, relative: str) -> Path:
+        """Move a finished staged file into place atomically."""
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _fsync(staged)
+        os.replace(staged, target)
+        _fsync_dir(target.parent)
+        return target
+
+    def write_text(self, relative: str, text: str) -> Path:
+        """Write a text file atomically (temporary file, fsync, rename)."""
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+        return target
+
+    def load_published(self) -> dict[str, PublishedEpisode]:
+        """Episodes published by earlier builds whose MP3 is still there, complete, by slug."""
+        try:
+            raw = json.loads((self.root / STATE_DIR / STATE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        found: dict[str, PublishedEpisode] = {}
+        for item in raw.get("episodes", []):
+            try:
+                episode = _episode_from_json(item)
+                audio = self.path(episode.audio_file)
+            except (KeyError, TypeError, ValueError, NarrateError):
+                continue
+            if audio.is_file() and audio.stat().st_size == episode.length_bytes:
+                found[episode.slug] = episode
+        return found
+
+    def save_published(self, episodes: list[PublishedEpisode]) -> None:
+        """Record what the feed now lists."""
+        data = {"episodes": [_episode_to_json(e) for e in episodes]}
+        self.write_text(f"{STATE_DIR}/{STATE_FILE}", json.dumps(data, indent=1, sort_keys=True))
+
+
+def _episode_to_json(episode: PublishedEpisode) -> dict[str, Any]:
+    data = asdict(episode)
+    data["date"] = episode.date.isoformat()
+    return data
+
+
+def _episode_from_json(data: dict[str, Any]) -> PublishedEpisode:
+    fields = dict(data)
+    fields["date"] = dt.date.fromisoformat(fields["date"])
+    fields["chapters"] = tuple(Chapter(**c) for c in fields["chapters"])
+    return PublishedEpisode(**fields)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,65 @@
+"""Stage: build_script(episode, settings) -> Script (intro, body, disclaimer, outro)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from narrate.config import ScriptSettings
+from narrate.models import Episode, Script, Segment, SegmentKind
+from narrate.normalize import normalize
+from narrate.sentences import split_sentences
+from narrate.templating import render_text
+
+INTRO_CHAPTER = "Introduction"
+DISCLAIMER_CHAPTER = "Disclaimer"
+OUTRO_CHAPTER = "Closing"
+
+
+def build_script(episode: Episode, settings: ScriptSettings, language: str = "en-US") -> Script:
+    """Everything the episode will say, segment by segment, with its chapter."""
+    disclaimer = episode.disclaimer or settings.disclaimer
+    body_words = sum(len(p.split()) for s in episode.sections for p in s.paragraphs)
+    values = {
+        "show": settings.show_title,
+        "title": episode.title,
+        "date": spoken_date(episode),
+        "minutes": listening_time(body_words + len(disclaimer.split()) + 60, settings),
+    }
+    chapters = [INTRO_CHAPTER, *(s.title for s in episode.sections), DISCLAIMER_CHAPTER]
+    parts: list[tuple[SegmentKind, int, list[str]]] = [
+        ("intro", 0, [render_text(settings.intro, "intro", **values)])
+    ]
+    for number, section in enumerate(episode.sections, start=1):
+        parts.append(("body", number, list(section.paragraphs)))
+    parts.append(("disclaimer", len(chapters) - 1, [disclaimer]))
+    outro = render_text(settings.outro, "outro", **values).strip()
+    if outro:
+        chapters.append(OUTRO_CHAPTER)
+        parts.append(("outro", len(chapters) - 1, [outro]))
+    return Script(tuple(chapters), tuple(_segments(parts, language)), disclaimer)
+
+
+def spoken_date(episode: Episode) -> str:
+    """2026-11-20 -> "November 20, 2026"."""
+    return f"{episode.date:%B} {episode.date.day}, {episode.date.year}"
+
+
+def listening_time(words: int, settings: ScriptSettings) -> str:
+    """Rounded up to whole minutes: "1 minute", "4 minutes"."""
+    minutes = max(1, math.ceil(words / settings.words_per_minute))
+    return f"{minutes} minute" + ("" if minutes == 1 else "s")
+
+
+def _segments(
+    parts: Iterable[tuple[SegmentKind, int, list[str]]], language: str
+) -> Iterable[Segment]:
+    paragraph = 0
+    for kind, chapter, paragraphs in parts:
+        for text in paragraphs:
+            sentences = [text] if kind == "disclaimer" else split_sentences(text, language)
+            for sentence in sentences:
+                spoken = normalize(sentence)
+                if spoken:
+                    yield Segment(kind, chapter, paragraph, sentence, spoken)
+            paragraph += 1

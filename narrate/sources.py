@@ -1,0 +1,264 @@
+"""Stage: read_episode(source) -> Episode, from a page dump (.txt) or Markdown with front matter.
+
+Page dumps are what a reader copies from a summary website: the summary paragraphs, a disclaimer
+line, then site chrome (dated "Read More" teasers, boilerplate) that must never be spoken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from narrate.config import EpisodeSource
+from narrate.errors import SourceError
+from narrate.models import Episode, Section
+from narrate.sentences import split_sentences
+
+log = logging.getLogger(__name__)
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+_DISCLAIMER_RE = re.compile(
+    r"(AI[- ]generated|informational purposes|not (?:intended as |a substitute for )?"
+    r"(?:professional )?medical advice|for information only)",
+    re.IGNORECASE,
+)
+_DATE_LINE_RE = re.compile(r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\s*$")
+_CHROME_START_RE = re.compile(r"^\s*(Read More|Learn More|Share this|Subscribe|Related)\b", re.I)
+_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_LEADING_CLAUSE_RE = re.compile(
+    r"^(?:in|among|for|after|during|across|using|with|from|based on)\b[^,]{0,60},\s+", re.I
+)
+_PARENS_RE = re.compile(r"\s*\([^()]*\)")
+_TITLE_BREAKS = {"mainly", "by", "which", "that", "while", "because", "although", "whereas"}
+_TITLE_WORDS = 12
+
+
+def read_episode(source: EpisodeSource) -> Episode:
+    """Read one summary file; raise ``SourceError`` naming the file, the cause and the fix."""
+    path = source.path
+    text = _decode(path)
+    if path.suffix.lower() in MARKDOWN_SUFFIXES or text.startswith("---\n"):
+        meta, sections, disclaimer = _read_markdown(path, text)
+    else:
+        meta, sections, disclaimer = {}, *_read_page_dump(text)
+    if not sections:
+        raise SourceError(
+            f"{path}: no summary text before the disclaimer or site chrome; "
+            "paste the summary paragraphs into the file"
+        )
+    lead = split_sentences(sections[0].paragraphs[0])[0]
+    title = source.title or _text_meta(meta, "title", path) or derive_title(lead)
+    return Episode(
+        slug=slugify(path.stem),
+        title=title,
+        date=source.date or _date_meta(meta, path) or _file_date(path),
+        summary=lead,
+        sections=tuple(sections),
+        disclaimer=_text_meta(meta, "disclaimer", path) or disclaimer,
+        source_path=path,
+        source_url=source.source_url or _text_meta(meta, "source_url", path),
+    )
+
+
+def slugify(name: str) -> str:
+    """"MTROS Macrophages (v2)" -> "mtros-macrophages-v2"; never empty, never a path."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:80].strip("-") or "episode"
+
+
+def derive_title(lead: str) -> str:
+    """A short title from the lead sentence.
+
+    "In a mouse model of MS, invading immune cells damage tissue mainly by making ROS (mtROS)."
+    -> "Invading immune cells damage tissue"
+    """
+    text = _PARENS_RE.sub("", lead).strip().rstrip(".!?;:")
+    text = _LEADING_CLAUSE_RE.sub("", text)
+    words = text.split()
+    if len(words) > _TITLE_WORDS:
+        cut = next(
+            (i for i, w in enumerate(words) if i >= 5 and w.lower().strip(",") in _TITLE_BREAKS),
+            _TITLE_WORDS,
+        )
+        words = words[: min(cut, _TITLE_WORDS)]
+    title = " ".join(words).rstrip(",;:")
+    return title[:1].upper() + title[1:]
+
+
+def chapter_title(paragraph: str) -> str:
+    """The lead words of a paragraph, as a chapter title: "The researchers compared two…"."""
+    words = _PARENS_RE.sub("", paragraph).split()
+    head = " ".join(words[:6]).rstrip(",;:.")
+    return head + ("…" if len(words) > 6 else "")
+
+
+def _decode(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{path}: file not found; check the path in the show file") from None
+    except OSError as error:
+        raise SourceError(f"{path}: cannot be read ({error.strerror}); check permissions") from None
+    if not data.strip():
+        raise SourceError(f"{path}: the file is empty; paste the summary text into it")
+    if b"\x00" in data[:8192]:
+        raise SourceError(f"{path}: looks like a binary file, not text; give a .txt or .md summary")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SourceError(
+            f"{path}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "save the file as UTF-8"
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise SourceError(f"{path}: the file holds only white space; paste the summary text into it")
+    return text
+
+
+def _read_page_dump(text: str) -> tuple[list[Section], str | None]:
+    lines = [line.strip() for line in text.split("\n")]
+    disclaimer: str | None = None
+    end = len(lines)
+    for index, line in enumerate(lines):
+        if _DISCLAIMER_RE.search(line) and len(line) < 300:
+            disclaimer, end = line, index
+            break
+        if _DATE_LINE_RE.match(line) or _CHROME_START_RE.match(line):
+            end = index
+            break
+    body = lines[:end]
+    paragraphs = _paragraphs(body)
+    return [Section(chapter_title(p), (p,)) for p in paragraphs], disclaimer
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Blank-line separated blocks when the text has them, else one paragraph per line."""
+    if any(not line for line in _trim(lines)):
+        blocks: list[list[str]] = [[]]
+        for line in lines:
+            if line:
+                blocks[-1].append(line)
+            elif blocks[-1]:
+                blocks.append([])
+        return [" ".join(block) for block in blocks if block]
+    return [line for line in lines if line]
+
+
+def _trim(lines: list[str]) -> list[str]:
+    start = next((i for i, line in enumerate(lines) if line), len(lines))
+    end = len(lines) - next((i for i, line in enumerate(reversed(lines)) if line), 0)
+    return lines[start:end]
+
+
+def _read_markdown(path: Path, text: str) -> tuple[dict[str, Any], list[Section], str | None]:
+    meta: dict[str, Any] = {}
+    match = _FRONT_MATTER_RE.match(text)
+    if match:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(match.group(1))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" (line {mark.line + 2})" if mark is not None else ""
+            raise SourceError(
+                f"{path}: front matter is not valid YAML{where}; "
+                'write it as "key: value" lines between two --- lines'
+            ) from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise SourceError(f"{path}: front matter must be key: value lines (title, date, ...)")
+        meta = loaded or {}
+        text = text[match.end() :]
+    sections: list[Section] = []
+    title, paragraphs, disclaimer = "", [], None
+    heading_title: str | None = None
+    for block in _markdown_blocks(text):
+        if block.startswith("## "):
+            if paragraphs:
+                sections.append(Section(title or "Summary", tuple(paragraphs)))
+            title, paragraphs = _inline(block[3:]), []
+        elif block.startswith("# "):
+            heading_title = heading_title or _inline(block[2:])
+        elif _DISCLAIMER_RE.search(block) and len(block) < 300:
+            disclaimer = _inline(block)
+        else:
+            paragraphs.append(_inline(block))
+    if paragraphs:
+        sections.append(Section(title or "Summary", tuple(paragraphs)))
+    if heading_title and "title" not in meta:
+        meta["title"] = heading_title
+    return meta, sections, disclaimer
+
+
+def _markdown_blocks(text: str) -> list[str]:
+    """Paragraphs, headings and list items of a Markdown body, one string each."""
+    blocks: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            blocks.append(" ".join(current))
+            current.clear()
+
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line or re.match(r"^(-{3,}|\*{3,}|_{3,})$", line):
+            flush()
+        elif line.startswith("#"):
+            flush()
+            level = len(line) - len(line.lstrip("#"))
+            blocks.append(("## " if level >= 2 else "# ") + line.lstrip("#").strip())
+        elif re.match(r"^([-*+]|\d+[.)])\s+", line):
+            flush()
+            item = re.sub(r"^([-*+]|\d+[.)])\s+", "", line)
+            current.append(item if item[-1:] in ".!?:;" else item + ".")
+        else:
+            current.append(line.lstrip("> ").strip())
+    flush()
+    return [b for b in blocks if b.strip("# ")]
+
+
+def _inline(text: str) -> str:
+    """Markdown inline syntax to plain text: links keep their words, emphasis goes."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    text = re.sub(r"(?<!\w)_(\S[^_]*?)_(?!\w)", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _text_meta(meta: dict[str, Any], key: str, path: Path) -> str | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float):
+        raise SourceError(f'{path}: front matter "{key}" must be text')
+    return str(value).strip() or None
+
+
+def _date_meta(meta: dict[str, Any], path: Path) -> dt.date | None:
+    value = meta.get("date")
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SourceError(
+            f'{path}: front matter date "{value}" is not a real date; write it as 2026-11-20'
+        ) from None
+
+
+def _file_date(path: Path) -> dt.date:
+    """No date given anywhere: the file's modification date (set date in the show to pin it)."""
+    log.warning("%s: no date given; using the file's modification date", path)
+    return dt.date.fromtimestamp(path.stat().st_mtime)

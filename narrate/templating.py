@@ -1,0 +1,45 @@
+"""The one Jinja environment: autoescape for XML/HTML, StrictUndefined, shipped templates.
+
+Templates get ready-made values: dates, durations, byte lengths and URLs are computed in Python.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from narrate.errors import ConfigError
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("narrate", "templates"),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("xml", "html"), default_for_string=False
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_template(name: str, **values: Any) -> str:
+    """Render a shipped template (``feed.xml``...) with autoescaping."""
+    return str(_environment().get_template(name).render(**values))
+
+
+def render_text(source: str, key: str, **values: Any) -> str:
+    """Render a show-supplied plain-text template (spoken intro/outro); errors name ``key``."""
+    import jinja2
+
+    try:
+        return str(_environment().from_string(source).render(**values))
+    except jinja2.TemplateSyntaxError as error:
+        raise ConfigError([f"{key}: template syntax error ({error.message}); fix the {{{{ }}}}"])
+    except jinja2.UndefinedError as error:
+        known = ", ".join(sorted(values))
+        raise ConfigError([f"{key}: {error.message}; the names you can use are {known}"])
