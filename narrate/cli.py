@@ -51,8 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Turn plain-language research summaries into an accessible podcast, offline.",
     )
     parser.add_argument("--version", action="version", version=f"narrate {__version__}")
-    parser.set_defaults(run=lambda _args: parser.print_help() or EXIT_CONFIG, quiet=False,
-                        verbose=False)  # fmt: skip
+    parser.set_defaults(run=lambda _args: _usage(parser), quiet=False, verbose=False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     build = commands.add_parser(
@@ -66,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="summary files or folders; replace the show's own list")  # fmt: skip
     build.add_argument("--show", type=Path, help="the show file (TOML)")
     build.add_argument("--out", type=Path, help="output root for audio/ and feeds/ (default: .)")
-    build.add_argument("--cache-dir", type=Path, help="clip cache folder (default: ~/.cache/narrate)")
+    build.add_argument(
+        "--cache-dir", type=Path, help="clip cache folder (default: ~/.cache/narrate)"
+    )
     build.add_argument("--no-cache", action="store_true", help="synthesize every segment afresh")
     build.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     build.add_argument("-v", "--verbose", action="store_true", help="print debugging detail")
@@ -83,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     script.add_argument("--format", choices=("text", "json"), default="text")
     script.set_defaults(run=_run_script)
     return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_CONFIG
 
 
 def _show_path(args: argparse.Namespace) -> Path:
@@ -108,9 +114,9 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  {episode.title}")
     print(f"  {report.feed_path.relative_to(report.out_dir)}  ({len(report.feed)} episodes)")
     if report.failures:
-        print(f"{len(report.failures)} summary could not be built:"
-              if len(report.failures) == 1
-              else f"{len(report.failures)} summaries could not be built:", file=sys.stderr)  # fmt: skip
+        count = len(report.failures)
+        noun = "summary" if count == 1 else "summaries"
+        print(f"{count} {noun} could not be built:", file=sys.stderr)
         for failure in report.failures:
             print(f"  {failure}", file=sys.stderr)
         return EXIT_FAILED_EPISODES

@@ -334,7 +334,9 @@ def _show_episodes(entries: Any, base: Path, problems: list[str]) -> list[Episod
             problems.append(f"{key}: must be a table with at least file = ...")
             continue
         for unknown in sorted(set(entry) - _EPISODE_KEYS):
-            problems.append(f"{key}.{unknown}: unknown key (known: {', '.join(sorted(_EPISODE_KEYS))})")
+            problems.append(
+                f"{key}.{unknown}: unknown key (known: {', '.join(sorted(_EPISODE_KEYS))})"
+            )
         file = entry.get("file")
         if not isinstance(file, str) or not file:
             problems.append(f"{key}.file: missing; name the summary file, relative to the show")
@@ -389,7 +391,7 @@ class _Reader:
         value = self._get(key, table)
         if value is None:
             if required:
-                self.problems.append(f"{key}: missing; add {key} = \"...\" to the show file")
+                self.problems.append(f'{key}: missing; add {key} = "..." to the show file')
             return default
         if not isinstance(value, str):
             self.problems.append(f"{key}: must be text in quotes")
@@ -422,7 +424,11 @@ class _Reader:
         value = self._get(key, table)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
             self.problems.append(f"{key}: must be a number from {low} to {high}")
             return default
         return float(value)

@@ -13,7 +13,7 @@ from narrate.templating import render_template
 
 
 def episode_guid(show: ShowSettings, slug: str) -> str:
-    """A guid from the episode's identity (feed URL + slug), never from time: rebuilding keeps it."""
+    """A guid from the episode's identity (feed URL + slug), never from time."""
     show_id = uuid.uuid5(uuid.NAMESPACE_URL, show.feed_url)
     return str(uuid.uuid5(show_id, slug))
 

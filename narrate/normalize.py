@@ -8,30 +8,32 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+_QUOTES = str.maketrans("‘’“”", "''\"\"")
+
 
 def unify_quotes(text: str) -> str:
-    """"cell ‘eating’" -> "cell 'eating'" (curly quotes confuse some phonemizers)."""
-    return text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'}))
+    """ "cell ‘eating’" -> "cell 'eating'" (curly quotes confuse some phonemizers)."""
+    return text.translate(_QUOTES)
 
 
 def dashes_to_pauses(text: str) -> str:
-    """"summary — for information" -> "summary, for information"."""
+    """ "summary — for information" -> "summary, for information"."""
     return re.sub(r"\s*[—–]\s*|\s+-\s+", ", ", text)
 
 
 def parentheses_to_pauses(text: str) -> str:
-    """"species (ROS), chemicals" -> "species, ROS, chemicals"."""
+    """ "species (ROS), chemicals" -> "species, ROS, chemicals"."""
     text = re.sub(r"\s*\(\s*([^()]*?)\s*\)\s*(?=[,.;:!?])", r", \1", text)
     return re.sub(r"\s*\(\s*([^()]*?)\s*\)\s*", r", \1, ", text)
 
 
 def ampersand_to_and(text: str) -> str:
-    """"R&D" -> "R and D"; "salt & pepper" -> "salt and pepper"."""
+    """ "R&D" -> "R and D"; "salt & pepper" -> "salt and pepper"."""
     return re.sub(r"\s*&\s*", " and ", text)
 
 
 def tidy_spacing(text: str) -> str:
-    """"a ,  b ,, c" -> "a, b, c" (what the rules above leave behind)."""
+    """ "a ,  b ,, c" -> "a, b, c" (what the rules above leave behind)."""
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r",(\s*,)+", ",", text)

@@ -65,7 +65,7 @@ def read_episode(source: EpisodeSource) -> Episode:
 
 
 def slugify(name: str) -> str:
-    """"MTROS Macrophages (v2)" -> "mtros-macrophages-v2"; never empty, never a path."""
+    """ "MTROS Macrophages (v2)" -> "mtros-macrophages-v2"; never empty, never a path."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug[:80].strip("-") or "episode"
 
@@ -116,7 +116,9 @@ def _decode(path: Path) -> str:
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise SourceError(f"{path}: the file holds only white space; paste the summary text into it")
+        raise SourceError(
+            f"{path}: the file holds only white space; paste the summary text into it"
+        )
     return text
 
 
@@ -175,7 +177,8 @@ def _read_markdown(path: Path, text: str) -> tuple[dict[str, Any], list[Section]
         meta = loaded or {}
         text = text[match.end() :]
     sections: list[Section] = []
-    title, paragraphs, disclaimer = "", [], None
+    title, disclaimer = "", None
+    paragraphs: list[str] = []
     heading_title: str | None = None
     for block in _markdown_blocks(text):
         if block.startswith("## "):

@@ -29,5 +29,7 @@ def synthesize_script(
             if cache:
                 cache.put(key, speech)
         clips.append(Clip(segment, speech, voice, cached))
-    log.debug("synthesized %d of %d segments (%d from cache)", fresh, len(clips), len(clips) - fresh)
+    log.debug(
+        "synthesized %d of %d segments (%d from cache)", fresh, len(clips), len(clips) - fresh
+    )
     return clips

@@ -9,8 +9,10 @@ from __future__ import annotations
 from narrate.config import ShowSettings
 from narrate.models import Episode, EpisodeAudio, Script
 
-_ISO_639_2 = {"en": "eng", "fr": "fra", "de": "deu", "es": "spa", "it": "ita", "nl": "nld",
-              "pt": "por", "da": "dan", "sv": "swe", "no": "nor", "fi": "fin", "pl": "pol"}  # fmt: skip
+_ISO_639_2 = {
+    "en": "eng", "fr": "fra", "de": "deu", "es": "spa", "it": "ita", "nl": "nld",
+    "pt": "por", "da": "dan", "sv": "swe", "no": "nor", "fi": "fin", "pl": "pol",
+}  # fmt: skip
 TOC_ID = "toc"
 
 

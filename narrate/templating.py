@@ -39,7 +39,9 @@ def render_text(source: str, key: str, **values: Any) -> str:
     try:
         return str(_environment().from_string(source).render(**values))
     except jinja2.TemplateSyntaxError as error:
-        raise ConfigError([f"{key}: template syntax error ({error.message}); fix the {{{{ }}}}"])
+        raise ConfigError(
+            [f"{key}: template syntax error ({error.message}); fix the {{{{ }}}}"]
+        ) from None
     except jinja2.UndefinedError as error:
         known = ", ".join(sorted(values))
-        raise ConfigError([f"{key}: {error.message}; the names you can use are {known}"])
+        raise ConfigError([f"{key}: {error.message}; the names you can use are {known}"]) from None

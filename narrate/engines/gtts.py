@@ -42,9 +42,9 @@ class GttsEngine:
             raise EngineError("gtts is not installed; run: pip install gtts") from None
         buffer = io.BytesIO()
         try:
-            gTTS(text, lang=self.lang, tld=self.tld, slow=self.slow, timeout=self.timeout).write_to_fp(
-                buffer
-            )
+            gTTS(
+                text, lang=self.lang, tld=self.tld, slow=self.slow, timeout=self.timeout
+            ).write_to_fp(buffer)
         except gTTSError as error:
             raise EngineError(_explain(error)) from None
         except AssertionError:  # gTTS asserts on text with nothing to speak
@@ -59,9 +59,7 @@ def _explain(error: Exception) -> str:
     response = getattr(error, "rsp", None)
     status = getattr(response, "status_code", None)
     if status is None:
-        return (
-            "gTTS could not reach Google's speech service (no network?). " + _OFFLINE_FIX
-        )
+        return "gTTS could not reach Google's speech service (no network?). " + _OFFLINE_FIX
     if status == 429:
         return "Google's speech service refused: too many requests (429); wait, or " + _OFFLINE_FIX
     return f"Google's speech service failed (HTTP {status}); try again later, or " + _OFFLINE_FIX

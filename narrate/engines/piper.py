@@ -78,7 +78,9 @@ class PiperEngine:
             try:
                 from piper import PiperVoice
             except ImportError:
-                raise EngineError("piper-tts is not installed; run: pip install piper-tts") from None
+                raise EngineError(
+                    "piper-tts is not installed; run: pip install piper-tts"
+                ) from None
             try:
                 self._voice = PiperVoice.load(self.model, config_path=self.config)
             except Exception as error:  # onnxruntime raises its own untyped errors

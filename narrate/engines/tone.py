@@ -46,4 +46,6 @@ class ToneEngine:
                 samples.append(int(9000 * envelope * math.sin(2 * math.pi * pitch * n / _RATE)))
             timings.append(WordTiming(word, start * 1000 // _RATE, len(samples) * 1000 // _RATE))
             samples.extend([0] * gap_n)
-        return Speech(struct.pack(f"<{len(samples)}h", *samples), "pcm_s16le", _RATE, tuple(timings))
+        return Speech(
+            struct.pack(f"<{len(samples)}h", *samples), "pcm_s16le", _RATE, tuple(timings)
+        )
