@@ -60,7 +60,6 @@ def build(settings: Settings) -> BuildReport:
         except NarrateError as error:
             message = str(error)
             failures.append(message if str(source.path) in message else f"{source.path}: {message}")
-            log.error("%s", failures[-1])
             continue
         built.append(episode)
         published[episode.slug] = episode

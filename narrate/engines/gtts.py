@@ -10,6 +10,8 @@ from narrate.errors import EngineError
 from narrate.models import Speech
 
 _OFFLINE_FIX = 'Use engine = "piper" under [voice] for offline builds.'
+_FIX_LOWER = 'use engine = "piper" under [voice] for offline builds.'
+_NO_AUDIO = "Google's speech service answered without audio; try again later, or " + _FIX_LOWER
 
 
 class GttsEngine:
@@ -51,15 +53,21 @@ class GttsEngine:
             raise EngineError(f'gTTS had nothing to speak in "{text[:60]}"') from None
         data = buffer.getvalue()
         if not data:
-            raise EngineError("gTTS returned no audio; try again later. " + _OFFLINE_FIX)
+            raise EngineError(_NO_AUDIO)
         return Speech(data, "mp3", 24000)
 
 
 def _explain(error: Exception) -> str:
+    """gTTS folds every failure into gTTSError; say which one it was and what to do."""
     response = getattr(error, "rsp", None)
     status = getattr(response, "status_code", None)
+    cause = type(error.__context__).__name__ if error.__context__ else ""
+    if status is None and "Timeout" in cause:
+        return "Google's speech service did not answer in time (slow network?). " + _OFFLINE_FIX
     if status is None:
         return "gTTS could not reach Google's speech service (no network?). " + _OFFLINE_FIX
     if status == 429:
-        return "Google's speech service refused: too many requests (429); wait, or " + _OFFLINE_FIX
-    return f"Google's speech service failed (HTTP {status}); try again later, or " + _OFFLINE_FIX
+        return "Google's speech service refused: too many requests (429). Wait, or " + _FIX_LOWER
+    if status < 400:
+        return _NO_AUDIO
+    return f"Google's speech service failed (HTTP {status}); try again later, or " + _FIX_LOWER

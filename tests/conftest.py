@@ -1,0 +1,82 @@
+"""Shared fixtures: real builds of the example show and of small shows made in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_DIR = REPO / "narrate" / "example"
+SAMPLE = EXAMPLE_DIR / "summaries" / "mtros-macrophages.txt"
+
+
+@dataclass
+class Run:
+    """A finished ``narrate`` command."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_narrate(*args: str | Path, cwd: Path = REPO, env: dict[str, str] | None = None) -> Run:
+    """Run the real command line in a subprocess, as a user would."""
+    result = subprocess.run(
+        [sys.executable, "-m", "narrate", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
+    return Run(result.returncode, result.stdout, result.stderr)
+
+
+@dataclass
+class Built:
+    """The example show, built once per test session with the real default voice."""
+
+    out: Path
+    cache: Path
+    run: Run
+
+    @property
+    def feed(self) -> Path:
+        return self.out / "feeds" / "feed.xml"
+
+    @property
+    def mp3(self) -> Path:
+        return self.out / "audio" / "mtros-macrophages.mp3"
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("example")
+    out, cache = root / "out", root / "cache"
+    run = run_narrate("build", "--out", out, "--cache-dir", cache)
+    assert run.code == 0, run.stderr
+    return Built(out, cache, run)
+
+
+def write_show(folder: Path, episodes: list[dict[str, str]], **extra: str) -> Path:
+    """A minimal show file in ``folder`` listing ``episodes`` (file, date, ...)."""
+    lines = [
+        'title = "Test Show & Friends"',
+        'author = "Tester"',
+        'description = "A show for tests."',
+        'language = "en-US"',
+        'base_url = "https://podcast.example.org/test"',
+        'owner_email = "owner@example.org"',
+        *(f"{key} = {value}" for key, value in extra.items()),
+    ]
+    for episode in episodes:
+        lines.append("[[episodes]]")
+        lines.extend(f"{key} = {value}" for key, value in episode.items())
+    path = folder / "show.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

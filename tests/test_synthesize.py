@@ -1,0 +1,133 @@
+"""synthesize_script with the clip cache: what is re-spoken, and what is reused."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from narrate.cache import ClipCache, clip_key
+from narrate.config import EngineSettings
+from narrate.engines import SpeechEngine, load_engine
+from narrate.models import Script, Segment, Speech
+from narrate.synthesize import synthesize_script
+
+
+class _Counting:
+    """Wraps an engine and records every text it is actually asked to speak."""
+
+    def __init__(self, engine: SpeechEngine) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.spoken: list[str] = []
+
+    def fingerprint(self) -> str:
+        return self.engine.fingerprint()
+
+    def describe(self) -> str:
+        return self.engine.describe()
+
+    def synthesize(self, text: str) -> Speech:
+        self.spoken.append(text)
+        return self.engine.synthesize(text)
+
+
+def _tone(length_scale: float = 1.0) -> _Counting:
+    settings = EngineSettings("tone", "", "en-US", length_scale, 5.0)
+    return _Counting(load_engine(settings))
+
+
+def _script(*spoken: str) -> Script:
+    segments = tuple(
+        Segment("body", 0, index // 2, text=words.capitalize(), spoken=words)
+        for index, words in enumerate(spoken)
+    )
+    return Script(("Findings",), segments, "Not medical advice.")
+
+
+SCRIPT = _script(
+    "the trial enrolled forty people",
+    "most of them improved",
+    "side effects were mild",
+    "more work is needed",
+)
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> ClipCache:
+    return ClipCache(tmp_path / "clips")
+
+
+def test_second_run_comes_from_the_cache(cache: ClipCache) -> None:
+    first_engine, second_engine = _tone(), _tone()
+
+    first = synthesize_script(SCRIPT, first_engine, cache)
+    second = synthesize_script(SCRIPT, second_engine, cache)
+
+    assert [clip.cached for clip in first] == [False] * 4
+    assert [clip.cached for clip in second] == [True] * 4
+    assert first_engine.spoken == [segment.spoken for segment in SCRIPT.segments]
+    assert second_engine.spoken == []
+    assert [clip.speech for clip in second] == [clip.speech for clip in first]
+    assert [clip.segment for clip in second] == list(SCRIPT.segments)
+    assert {clip.voice for clip in second} == {"tone test voice"}
+
+
+def test_without_a_cache_everything_is_spoken(cache: ClipCache) -> None:
+    engine = _tone()
+
+    clips = synthesize_script(SCRIPT, engine, None)
+
+    assert [clip.cached for clip in clips] == [False] * 4
+    assert len(engine.spoken) == 4
+    assert not cache.root.exists()
+
+
+def test_changing_one_sentence_respeaks_only_that_sentence(cache: ClipCache) -> None:
+    synthesize_script(SCRIPT, _tone(), cache)
+    edited = dataclasses.replace(
+        SCRIPT,
+        segments=(
+            *SCRIPT.segments[:2],
+            dataclasses.replace(SCRIPT.segments[2], spoken="side effects were mild and rare"),
+            SCRIPT.segments[3],
+        ),
+    )
+    engine = _tone()
+
+    clips = synthesize_script(edited, engine, cache)
+
+    assert [clip.cached for clip in clips] == [True, True, False, True]
+    assert engine.spoken == ["side effects were mild and rare"]
+    assert clips[2].speech == engine.engine.synthesize("side effects were mild and rare")
+
+
+def test_another_engine_fingerprint_misses_the_cache(cache: ClipCache) -> None:
+    normal = synthesize_script(SCRIPT, _tone(), cache)
+    slower_engine = _tone(length_scale=1.2)
+
+    slower = synthesize_script(SCRIPT, slower_engine, cache)
+
+    assert [clip.cached for clip in slower] == [False] * 4
+    assert len(slower_engine.spoken) == 4
+    for fast, slow in zip(normal, slower, strict=True):
+        assert len(slow.speech.data) > len(fast.speech.data)
+    # Both voices now live side by side: neither evicted the other.
+    assert [c.cached for c in synthesize_script(SCRIPT, _tone(), cache)] == [True] * 4
+
+
+def test_a_torn_entry_is_spoken_again(cache: ClipCache) -> None:
+    first = synthesize_script(SCRIPT, _tone(), cache)
+    key = clip_key(_tone().fingerprint(), SCRIPT.segments[1].spoken)
+    (audio,) = cache.root.rglob(f"{key}.audio")
+    audio.write_bytes(audio.read_bytes()[:100])  # as if the machine stopped mid-write
+    engine = _tone()
+
+    second = synthesize_script(SCRIPT, engine, cache)
+
+    assert [clip.cached for clip in second] == [True, False, True, True]
+    assert engine.spoken == [SCRIPT.segments[1].spoken]
+    assert second[1].speech == first[1].speech
+    # The entry was repaired: the next run reuses it.
+    assert [c.cached for c in synthesize_script(SCRIPT, _tone(), cache)] == [True] * 4
