@@ -56,8 +56,9 @@ def ffmpeg_path() -> str:
 
 
 def _audio_segment() -> Any:
-    with warnings.catch_warnings():  # pydub warns at import when ffmpeg is not on PATH
+    with warnings.catch_warnings():  # pydub warns at import: no ffmpeg on PATH, audioop
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         from pydub import AudioSegment
     AudioSegment.converter = ffmpeg_path()
     return AudioSegment

@@ -1,0 +1,82 @@
+"""The command line as a user meets it: help, errors, exit codes, the script preview."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SAMPLE, run_narrate, write_show
+
+
+def test_help_and_version() -> None:
+    run = run_narrate("--help")
+    assert run.code == 0 and "build" in run.stdout and "script" in run.stdout
+    run = run_narrate("--version")
+    assert run.code == 0 and run.stdout.startswith("narrate ")
+
+
+def test_no_command_shows_usage_and_exits_2() -> None:
+    run = run_narrate()
+    assert run.code == 2 and "usage" in run.stderr
+
+
+def test_importing_narrate_prints_no_warnings() -> None:
+    code = (
+        "import narrate.cli, narrate.build, narrate.mixdown, narrate.tagging;"
+        "narrate.mixdown._audio_segment()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stderr == "" and result.stdout == ""
+
+
+def test_configuration_errors_exit_2_listing_every_problem(tmp_path: Path) -> None:
+    show = tmp_path / "show.toml"
+    show.write_text('title = "x"\nbase_url = "ftp:/nope"\nlanguage = "english!"\n')
+    run = run_narrate("build", "--show", show, "--out", tmp_path / "out")
+    assert run.code == 2
+    for key in ("author:", "description:", "base_url:", "language:"):
+        assert key in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_show_file_is_a_clear_error(tmp_path: Path) -> None:
+    run = run_narrate("build", "--show", tmp_path / "nope.toml")
+    assert run.code == 2 and "no show file" in run.stderr
+
+
+def test_script_prints_segments_with_chapters() -> None:
+    run = run_narrate("script", SAMPLE)
+    assert run.code == 0, run.stderr
+    assert "## Introduction" in run.stdout and "## Disclaimer" in run.stdout
+    assert "[disclaimer] AI-generated summary" in run.stdout
+    assert "Read More" not in run.stdout
+    # The example show gives this summary a title and a date: the preview uses them.
+    assert "Invading immune cells, not microglia" in run.stdout
+    assert "November 20, 2026" in run.stdout
+
+
+def test_script_json_for_editors_tools() -> None:
+    run = run_narrate("script", "--format", "json", SAMPLE)
+    data = json.loads(run.stdout)
+    kinds = [s["kind"] for s in data["segments"]]
+    assert kinds[0] == "intro" and kinds[-1] == "outro" and "disclaimer" in kinds
+    assert {"chapter", "kind", "text", "spoken"} <= set(data["segments"][0])
+
+
+def test_build_from_folder_argument_with_tone_engine(tmp_path: Path) -> None:
+    folder = tmp_path / "summaries"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ndate: 2026-01-02\n---\nShort one. Two sentences.\n")
+    (folder / "b.txt").write_text("Another summary that is short.\n")
+    (folder / "notes.json").write_text("{}")
+    show = write_show(tmp_path, [], **{"voice": '{ engine = "tone" }'})
+    out = tmp_path / "out"
+    run = run_narrate("build", "--show", show, folder, "--out", out, "--no-cache")
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in (out / "audio").iterdir()) == ["a.mp3", "b.mp3"]
+    assert "audio/a.mp3" in run.stdout and "audio/b.mp3" in run.stdout

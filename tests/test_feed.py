@@ -1,0 +1,88 @@
+"""render_feed on hand-made episodes, parsed back with ElementTree and feedparser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import feedparser
+from conftest import EXAMPLE_DIR
+
+from narrate.config import load_settings
+from narrate.feed import episode_guid, render_feed, rfc2822
+from narrate.models import Chapter, PublishedEpisode
+
+ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+SHOW = load_settings(EXAMPLE_DIR / "show.toml").show
+
+
+def _episode(slug: str, date: dt.date, **changes: object) -> PublishedEpisode:
+    base = PublishedEpisode(
+        slug=slug,
+        guid=episode_guid(SHOW, slug),
+        title=f"Episode {slug}",
+        description="In short: it worked.",
+        date=date,
+        audio_file=f"audio/{slug}.mp3",
+        length_bytes=123456,
+        duration_ms=151_600,
+        source_url="https://example.org/summaries/" + slug,
+        disclaimer="Not medical advice.",
+        chapters=(Chapter("Introduction", 0, 151_600),),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_channel_and_items_parse() -> None:
+    xml = render_feed(
+        [_episode("old", dt.date(2026, 1, 5)), _episode("new", dt.date(2026, 3, 1))], SHOW
+    )
+    parsed = feedparser.parse(xml)
+    assert not parsed.bozo
+    assert parsed.feed.title == SHOW.title
+    assert parsed.feed.language == "en-US"
+    assert parsed.feed.author_detail.email == "podcast@example.org"
+    assert [e.title for e in parsed.entries] == ["Episode new", "Episode old"]
+    new = parsed.entries[0]
+    assert new.enclosures[0].href == "https://example.org/ms-research/audio/new.mp3"
+    assert new.enclosures[0].length == "123456"
+    assert new.itunes_duration == "152"
+    assert new.link == "https://example.org/summaries/new"
+    assert new.published == "Sun, 01 Mar 2026 00:00:00 +0000"
+
+    root = ET.fromstring(xml)
+    channel = root.find("channel")
+    assert channel is not None
+    category = channel.find(f"{ITUNES}category")
+    assert category is not None and category.get("text") == "Health & Fitness"
+    assert channel.findtext(f"{ITUNES}explicit") == "false"
+    assert channel.findtext("lastBuildDate") == rfc2822(dt.date(2026, 3, 1))
+    guid = root.find("channel/item/guid")
+    assert guid is not None and guid.get("isPermaLink") == "false"
+
+
+def test_guid_depends_on_identity_only() -> None:
+    assert episode_guid(SHOW, "a") == episode_guid(SHOW, "a")
+    assert episode_guid(SHOW, "a") != episode_guid(SHOW, "b")
+    elsewhere = replace(SHOW, base_url="https://other.example.org/")
+    assert episode_guid(elsewhere, "a") != episode_guid(SHOW, "a")
+
+
+def test_pub_date_is_rfc2822_with_the_right_weekday() -> None:
+    assert rfc2822(dt.date(2026, 11, 20)) == "Fri, 20 Nov 2026 00:00:00 +0000"
+    assert rfc2822(dt.date(2024, 2, 29)) == "Thu, 29 Feb 2024 00:00:00 +0000"
+
+
+def test_hostile_text_is_escaped() -> None:
+    nasty = 'Tom & Jerry <script>alert("x")</script> ]]>'
+    xml = render_feed([_episode("x", dt.date(2026, 1, 1), title=nasty, description=nasty)], SHOW)
+    root = ET.fromstring(xml)  # well-formed
+    assert root.findtext("channel/item/title") == nasty
+    assert "<script>" not in xml
+    assert not feedparser.parse(xml).bozo
+
+
+def test_empty_show_is_still_a_valid_feed() -> None:
+    parsed = feedparser.parse(render_feed([], SHOW))
+    assert not parsed.bozo and parsed.entries == []

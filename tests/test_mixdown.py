@@ -1,0 +1,121 @@
+"""Mixdown with the tone engine: pauses, the millisecond clock, loudness, encoding."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from mutagen.mp3 import MP3
+
+from narrate.config import AudioSettings, EngineSettings
+from narrate.engines.tone import ToneEngine
+from narrate.errors import AudioError
+from narrate.mixdown import decoded_duration_ms, measure_loudness, mix_episode
+from narrate.models import Clip, EpisodeAudio, Segment, Speech
+
+SETTINGS = AudioSettings(
+    sentence_pause_ms=400,
+    paragraph_pause_ms=800,
+    chapter_pause_ms=1200,
+    lead_in_ms=300,
+    tail_ms=800,
+    loudness_lufs=-19.0,
+    true_peak_dbtp=-1.0,
+    channels=1,
+    sample_rate=44100,
+    bitrate_kbps=64,
+)
+CHAPTERS = ("Introduction", "Body", "Disclaimer")
+ENGINE = ToneEngine(EngineSettings("tone", "", "en-US", 1.0, 10.0))
+
+
+def _clips() -> list[Clip]:
+    layout = [  # (chapter, paragraph, text)
+        (0, 0, "Welcome to the show."),
+        (1, 1, "First sentence of the body here."),
+        (1, 1, "Second sentence."),
+        (1, 2, "A new paragraph starts."),
+        (2, 3, "Not medical advice."),
+    ]
+    kinds = {0: "intro", 1: "body", 2: "disclaimer"}
+    return [Clip(Segment(kinds[c], c, p, t, t), ENGINE.synthesize(t), "tone") for c, p, t in layout]
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> EpisodeAudio:
+    dest = tmp_path_factory.mktemp("mix") / "episode.mp3"
+    return mix_episode(_clips(), CHAPTERS, SETTINGS, dest)
+
+
+def _speech_ms(clip: Clip) -> int:
+    return round(len(clip.speech.data) / 2 * 1000 / clip.speech.sample_rate)
+
+
+def test_segments_sit_on_one_clock_with_the_right_pauses(mixed: EpisodeAudio) -> None:
+    timings = mixed.segments
+    clips = _clips()
+    assert timings[0].start_ms == SETTINGS.lead_in_ms
+    for timing, clip in zip(timings, clips, strict=True):
+        assert abs((timing.end_ms - timing.start_ms) - _speech_ms(clip)) <= 1
+    gaps = [b.start_ms - a.end_ms for a, b in itertools.pairwise(timings)]
+    expected = [1200, 400, 800, 1200]  # chapter, sentence, paragraph, chapter
+    assert all(abs(g - e) <= 1 for g, e in zip(gaps, expected, strict=True)), gaps
+    assert abs(mixed.duration_ms - (timings[-1].end_ms + SETTINGS.tail_ms)) <= 1
+
+
+def test_chapters_start_at_zero_are_contiguous_and_end_at_duration(mixed: EpisodeAudio) -> None:
+    chapters = mixed.chapters
+    assert [c.title for c in chapters] == list(CHAPTERS)
+    assert chapters[0].start_ms == 0
+    assert all(a.end_ms == b.start_ms for a, b in itertools.pairwise(chapters))
+    assert chapters[-1].end_ms == mixed.duration_ms
+    # Each chapter starts inside the pause before its first words, never after them.
+    firsts = {t.segment.chapter: t for t in reversed(mixed.segments)}
+    for index, chapter in enumerate(chapters[1:], start=1):
+        assert chapter.start_ms <= firsts[index].start_ms
+        assert chapter.start_ms > firsts[index].start_ms - SETTINGS.chapter_pause_ms
+
+
+def test_encoded_file_matches_the_clock_and_targets(mixed: EpisodeAudio) -> None:
+    assert abs(decoded_duration_ms(mixed.path) - mixed.duration_ms) <= 2
+    info = MP3(mixed.path).info
+    assert (info.channels, info.sample_rate, info.bitrate) == (1, 44100, 64000)
+    measured = measure_loudness(mixed.path)
+    assert abs(measured.integrated_lufs - -19.0) <= 1.0
+    assert measured.true_peak_dbtp <= -1.0
+    assert (mixed.loudness_lufs, mixed.true_peak_dbtp) == (
+        measured.integrated_lufs,
+        measured.true_peak_dbtp,
+    )
+    assert not list(mixed.path.parent.glob("*.wav")), "the intermediate WAV was left behind"
+
+
+def test_stereo_targets_minus_16_lufs(tmp_path: Path) -> None:
+    settings = replace(SETTINGS, channels=2, loudness_lufs=-16.0)
+    audio = mix_episode(_clips(), CHAPTERS, settings, tmp_path / "stereo.mp3")
+    assert MP3(audio.path).info.channels == 2
+    assert abs(measure_loudness(audio.path).integrated_lufs - -16.0) <= 1.0
+
+
+def test_encoded_speech_at_another_rate_is_resampled(tmp_path: Path) -> None:
+    pcm = _clips()
+    # Half the clips at 16 kHz: the mix must keep every segment's true length.
+    slow = Speech(b"\x10\x00" * 16000, "pcm_s16le", 16000)
+    clips = [pcm[0], replace(pcm[1], speech=slow)]
+    audio = mix_episode(clips, CHAPTERS, SETTINGS, tmp_path / "mixed-rates.mp3")
+    second = audio.segments[1]
+    assert abs((second.end_ms - second.start_ms) - 1000) <= 2
+
+
+def test_no_clips_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(AudioError, match="at least one segment"):
+        mix_episode([], CHAPTERS, SETTINGS, tmp_path / "empty.mp3")
+
+
+def test_measuring_something_that_is_not_audio_fails_clearly(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.mp3"
+    bogus.write_text("not audio")
+    with pytest.raises(AudioError, match="ffmpeg"):
+        measure_loudness(bogus)

@@ -1,0 +1,90 @@
+"""ID3v2.3 tags read back with mutagen: metadata, transcript, chapters at the mixdown's times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_DIR
+from mutagen.id3 import ID3
+
+from narrate.config import load_settings
+from narrate.engines.tone import ToneEngine
+from narrate.mixdown import mix_episode
+from narrate.models import Episode, EpisodeAudio, Script
+from narrate.script import build_script
+from narrate.sources import read_episode
+from narrate.synthesize import synthesize_script
+from narrate.tagging import tag_episode
+
+
+@pytest.fixture(scope="module")
+def tagged(tmp_path_factory: pytest.TempPathFactory) -> tuple[EpisodeAudio, Episode, Script]:
+    settings = load_settings(EXAMPLE_DIR / "show.toml")
+    source = settings.episodes[0]
+    episode = read_episode(source)
+    episode = Episode(**{**episode.__dict__, "source_url": "https://example.org/s?a=1&b=2"})
+    script = build_script(episode, settings.script)
+    clips = synthesize_script(script, ToneEngine(settings.engine))
+    dest = tmp_path_factory.mktemp("tag") / "episode.mp3"
+    audio = mix_episode(clips, script.chapters, settings.audio, dest)
+    tag_episode(audio, episode, script, settings.show)
+    return audio, episode, script
+
+
+def test_written_as_id3v23_without_v24_frames(tagged: tuple[EpisodeAudio, Episode, Script]) -> None:
+    audio, episode, _ = tagged
+    raw = ID3(audio.path, translate=False)
+    assert raw.version[:2] == (2, 3)
+    assert "TDRC" not in raw
+    assert str(raw["TYER"]) == str(episode.date.year)
+    assert str(raw["TDAT"]) == f"{episode.date:%d%m}"
+    assert audio.path.read_bytes()[:4] == b"ID3\x03"
+
+
+def test_metadata_frames(tagged: tuple[EpisodeAudio, Episode, Script]) -> None:
+    audio, episode, script = tagged
+    tags = ID3(audio.path)
+    assert str(tags["TIT2"]) == episode.title
+    assert str(tags["TPE1"]) == "narrate"
+    assert str(tags["TALB"]) == "MS Research, Read Aloud"
+    assert str(tags["TCON"]) == "Podcast"
+    assert tags.getall("COMM")[0].text == [episode.summary]
+    assert tags.getall("WXXX")[0].url == "https://example.org/s?a=1&b=2"
+    assert str(tags["TXXX:voice"]) == "tone test voice"
+    assert str(tags["TLEN"]) == str(audio.duration_ms)
+    assert tags["TDRC"].text[0].get_text() == "2026-11-20"
+    assert episode.date == dt.date(2026, 11, 20)
+    (lyrics,) = tags.getall("USLT")
+    assert lyrics.lang == "eng"
+    assert lyrics.text == script.transcript
+    assert script.disclaimer in lyrics.text
+
+
+def test_chapters_carry_the_mixdown_milliseconds(
+    tagged: tuple[EpisodeAudio, Episode, Script],
+) -> None:
+    audio, _, script = tagged
+    tags = ID3(audio.path)
+    (toc,) = tags.getall("CTOC")
+    assert toc.flags & 1 and toc.flags & 2  # top level, ordered
+    frames = {c.element_id: c for c in tags.getall("CHAP")}
+    read_back = [
+        (str(frames[i].sub_frames["TIT2"]), frames[i].start_time, frames[i].end_time)
+        for i in toc.child_element_ids
+    ]
+    assert read_back == [(c.title, c.start_ms, c.end_ms) for c in audio.chapters]
+    assert [title for title, _, _ in read_back] == list(script.chapters)
+
+
+def test_retagging_replaces_rather_than_appends(
+    tagged: tuple[EpisodeAudio, Episode, Script], tmp_path: Path
+) -> None:
+    audio, episode, script = tagged
+    copy = tmp_path / "copy.mp3"
+    copy.write_bytes(audio.path.read_bytes())
+    moved = EpisodeAudio(**{**audio.__dict__, "path": copy})
+    tag_episode(moved, episode, script, load_settings(EXAMPLE_DIR / "show.toml").show)
+    assert len(ID3(copy).getall("CHAP")) == len(audio.chapters)
+    assert len(ID3(copy).getall("USLT")) == 1
