@@ -43,7 +43,7 @@ def build(settings: Settings) -> BuildReport:
     engine = load_engine(settings.engine)
     cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     out = Output(settings.out_dir)
-    published = out.load_published()
+    published = out.load_published(settings.show.feed_url)
     built: list[PublishedEpisode] = []
     failures: list[str] = []
     seen: dict[str, Path] = {}
@@ -65,7 +65,7 @@ def build(settings: Settings) -> BuildReport:
         published[episode.slug] = episode
     listed = list(published.values())
     feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show))
-    out.save_published(listed)
+    out.save_published(settings.show.feed_url, listed)
     log.info("feed: %s lists %d episodes", feed_path, len(listed))
     return BuildReport(tuple(built), tuple(failures), tuple(listed), feed_path, settings.out_dir)
 

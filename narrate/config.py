@@ -160,8 +160,6 @@ class Settings:
     """Output root: ``audio/`` and ``feeds/`` go under it."""
     cache_dir: Path | None
     """Clip cache folder, or None for no cache."""
-    today: dt.date
-    """The build date, used for summaries that carry no date."""
 
 
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -296,7 +294,6 @@ def load_settings(
         episodes=episodes,
         out_dir=(out_dir or Path.cwd()).resolve(),
         cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
-        today=dt.date.today(),
     )
 
 

@@ -67,11 +67,16 @@ class Output:
         _fsync_dir(target.parent)
         return target
 
-    def load_published(self) -> dict[str, PublishedEpisode]:
-        """Episodes published by earlier builds whose MP3 is still there, complete, by slug."""
+    def load_published(self, feed_url: str) -> dict[str, PublishedEpisode]:
+        """Episodes this feed published in earlier builds whose MP3 is still there, by slug.
+
+        Another show that wrote to the same folder before is not this feed's history.
+        """
         try:
             raw = json.loads((self.root / STATE_DIR / STATE_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
+            return {}
+        if not isinstance(raw, dict) or raw.get("feed_url") != feed_url:
             return {}
         found: dict[str, PublishedEpisode] = {}
         for item in raw.get("episodes", []):
@@ -84,9 +89,9 @@ class Output:
                 found[episode.slug] = episode
         return found
 
-    def save_published(self, episodes: list[PublishedEpisode]) -> None:
+    def save_published(self, feed_url: str, episodes: list[PublishedEpisode]) -> None:
         """Record what the feed now lists."""
-        data = {"episodes": [_episode_to_json(e) for e in episodes]}
+        data = {"feed_url": feed_url, "episodes": [_episode_to_json(e) for e in episodes]}
         self.write_text(f"{STATE_DIR}/{STATE_FILE}", json.dumps(data, indent=1, sort_keys=True))
 
 

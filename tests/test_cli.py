@@ -80,3 +80,37 @@ def test_build_from_folder_argument_with_tone_engine(tmp_path: Path) -> None:
     assert run.code == 0, run.stderr
     assert sorted(p.name for p in (out / "audio").iterdir()) == ["a.mp3", "b.mp3"]
     assert "audio/a.mp3" in run.stdout and "audio/b.mp3" in run.stdout
+
+
+def _titles(feed: Path) -> list[str]:
+    import feedparser
+
+    parsed = feedparser.parse(feed.read_bytes())
+    assert not parsed.bozo
+    return sorted(e.title for e in parsed.entries)
+
+
+def test_feed_keeps_its_own_history_and_only_its_own(tmp_path: Path) -> None:
+    (tmp_path / "one.md").write_text("---\ntitle: One\ndate: 2026-01-01\n---\nFirst summary.\n")
+    (tmp_path / "two.md").write_text("---\ntitle: Two\ndate: 2026-01-02\n---\nSecond summary.\n")
+    tone = {"voice": '{ engine = "tone" }'}
+    show = write_show(tmp_path, [{"file": '"one.md"'}, {"file": '"two.md"'}], **tone)
+    out = tmp_path / "out"
+    assert run_narrate("build", "--show", show, "--out", out, "--no-cache").code == 0
+    feed = out / "feeds" / "feed.xml"
+    assert _titles(feed) == ["One", "Two"]
+    # Building just one summary never drops the other from the feed by accident.
+    assert (
+        run_narrate("build", "--show", show, tmp_path / "one.md", "--out", out, "--no-cache").code
+        == 0
+    )
+    assert _titles(feed) == ["One", "Two"]
+    # A different show built into the same folder does not inherit those episodes.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "three.md").write_text("---\ntitle: Three\n---\nThird summary.\n")
+    show2 = write_show(other, [{"file": '"three.md"'}], **tone)
+    text = show2.read_text().replace("podcast.example.org/test", "elsewhere.example.org/")
+    show2.write_text(text)
+    assert run_narrate("build", "--show", show2, "--out", out, "--no-cache").code == 0
+    assert _titles(feed) == ["Three"]
