@@ -16,15 +16,24 @@ def unify_quotes(text: str) -> str:
     return text.translate(_QUOTES)
 
 
+def number_ranges(text: str) -> str:
+    """ "aged 18–65" -> "aged 18 to 65" (before dashes become pauses)."""
+    return re.sub(r"(?<=\d)\s*[–—]\s*(?=\d)", " to ", text)
+
+
 def dashes_to_pauses(text: str) -> str:
     """ "summary — for information" -> "summary, for information"."""
     return re.sub(r"\s*[—–]\s*|\s+-\s+", ", ", text)
 
 
 def parentheses_to_pauses(text: str) -> str:
-    """ "species (ROS), chemicals" -> "species, ROS, chemicals"."""
-    text = re.sub(r"\s*\(\s*([^()]*?)\s*\)\s*(?=[,.;:!?])", r", \1", text)
-    return re.sub(r"\s*\(\s*([^()]*?)\s*\)\s*", r", \1, ", text)
+    """ "species (ROS), chemicals" -> "species, ROS, chemicals"; nested pairs too."""
+    previous = None
+    while previous != text:  # innermost pair first, until none is left
+        previous = text
+        text = re.sub(r"\s*\(\s*([^()]*?)\s*\)\s*(?=[,.;:!?])", r", \1", text)
+        text = re.sub(r"\s*\(\s*([^()]*?)\s*\)\s*", r", \1, ", text)
+    return text
 
 
 def ampersand_to_and(text: str) -> str:
@@ -43,6 +52,7 @@ def tidy_spacing(text: str) -> str:
 
 RULES: tuple[Callable[[str], str], ...] = (
     unify_quotes,
+    number_ranges,
     dashes_to_pauses,
     parentheses_to_pauses,
     ampersand_to_and,

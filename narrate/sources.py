@@ -7,8 +7,10 @@ line, then site chrome (dated "Read More" teasers, boilerplate) that must never 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,10 @@ _DISCLAIMER_RE = re.compile(
     re.IGNORECASE,
 )
 _DATE_LINE_RE = re.compile(r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\s*$")
-_CHROME_START_RE = re.compile(r"^\s*(Read More|Learn More|Share this|Subscribe|Related)\b", re.I)
+# Site chrome glues "Read More" to what follows ("Read More9/1/2026", "Read MoreWhether").
+_CHROME_START_RE = re.compile(
+    r"^\s*(Read More|Learn More|Share this|Subscribe|Related)(?-i:(?![a-z]))", re.I
+)
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _LEADING_CLAUSE_RE = re.compile(
     r"^(?:in|among|for|after|during|across|using|with|from|based on)\b[^,]{0,60},\s+", re.I
@@ -65,9 +70,17 @@ def read_episode(source: EpisodeSource) -> Episode:
 
 
 def slugify(name: str) -> str:
-    """ "MTROS Macrophages (v2)" -> "mtros-macrophages-v2"; never empty, never a path."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug[:80].strip("-") or "episode"
+    """ "MTROS Macrophages (v2)" -> "mtros-macrophages-v2"; "Café" -> "cafe"; never a path.
+
+    A name with no Latin letters or digits ("日本") gets a short hash, so two such names differ.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80].strip("-")
+    if slug:
+        return slug
+    if any(character.isalnum() for character in name):
+        return "episode-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return "episode"
 
 
 def derive_title(lead: str) -> str:
@@ -79,12 +92,11 @@ def derive_title(lead: str) -> str:
     text = _PARENS_RE.sub("", lead).strip().rstrip(".!?;:")
     text = _LEADING_CLAUSE_RE.sub("", text)
     words = text.split()
-    if len(words) > _TITLE_WORDS:
-        cut = next(
-            (i for i, w in enumerate(words) if i >= 5 and w.lower().strip(",") in _TITLE_BREAKS),
-            _TITLE_WORDS,
-        )
-        words = words[: min(cut, _TITLE_WORDS)]
+    cut = next(
+        (i for i, w in enumerate(words) if i >= 5 and w.lower().strip(",") in _TITLE_BREAKS),
+        _TITLE_WORDS,
+    )
+    words = words[: min(cut, _TITLE_WORDS)]
     title = " ".join(words).rstrip(",;:")
     return title[:1].upper() + title[1:]
 
@@ -165,6 +177,10 @@ def _read_markdown(path: Path, text: str) -> tuple[dict[str, Any], list[Section]
 
         try:
             loaded = yaml.safe_load(match.group(1))
+        except ValueError:  # PyYAML builds dates itself and fails on 2026-02-30
+            raise SourceError(
+                f"{path}: front matter holds a date that does not exist; write it as 2026-11-20"
+            ) from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f" (line {mark.line + 2})" if mark is not None else ""

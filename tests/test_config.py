@@ -1,0 +1,226 @@
+"""load_settings: the example show, every problem at once, summaries from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from narrate.config import EXAMPLE_SHOW, find_show, load_settings
+from narrate.errors import ConfigError
+
+MINIMAL = """\
+title = "Test Show"
+author = "Tester"
+description = "A show for tests."
+base_url = "https://example.org/test"
+"""
+
+
+def _show(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "show.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _problems(path: Path, **kwargs: object) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, **kwargs)  # type: ignore[arg-type]
+    assert "\n" not in str(caught.value)
+    return caught.value.problems
+
+
+# The example show
+
+
+def test_example_show_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # episodes must not depend on where narrate runs
+
+    settings = load_settings(EXAMPLE_SHOW, use_cache=False)
+
+    assert settings.show_path == EXAMPLE_SHOW
+    assert settings.engine.name == "piper"
+    assert settings.engine.voice == ""
+    assert settings.show.title == "MS Research, Read Aloud"
+    assert settings.show.base_url == "https://example.org/ms-research/"
+    assert settings.show.feed_url == "https://example.org/ms-research/feeds/feed.xml"
+    assert settings.show.language == settings.engine.language == "en-US"
+    assert settings.script.show_title == "MS Research, Read Aloud"
+    assert settings.script.disclaimer.startswith("AI-generated summary — ")
+    assert settings.out_dir == tmp_path.resolve()
+    assert settings.cache_dir is None
+    [episode] = settings.episodes
+    assert episode.path == (EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt").resolve()
+    assert episode.path.is_file()
+    assert episode.date == dt.date(2026, 11, 20)
+    assert episode.title is not None
+    assert episode.title.startswith("Invading immune cells, not microglia")
+    assert episode.source_url is None
+
+
+def test_example_show_copied_elsewhere_resolves_episodes_next_to_it(tmp_path: Path) -> None:
+    show = tmp_path / "shows" / "ms.toml"
+    show.parent.mkdir()
+    shutil.copy(EXAMPLE_SHOW, show)
+
+    [episode] = load_settings(show, use_cache=False).episodes
+
+    assert episode.path == tmp_path / "shows" / "summaries" / "mtros-macrophages.txt"
+
+
+def test_base_url_gains_a_trailing_slash_and_defaults_apply(tmp_path: Path) -> None:
+    settings = load_settings(_show(tmp_path, MINIMAL), use_cache=False)
+
+    assert settings.show.base_url == "https://example.org/test/"
+    assert settings.show.owner_name == "Tester"
+    assert settings.show.copyright == "© Tester"
+    assert settings.script.words_per_minute == 160
+    assert settings.audio.loudness_lufs == -19.0
+    assert settings.audio.bitrate_kbps == 64
+    assert settings.episodes == ()
+
+
+def test_stereo_changes_the_default_loudness(tmp_path: Path) -> None:
+    settings = load_settings(_show(tmp_path, MINIMAL + "[audio]\nchannels = 2\n"), use_cache=False)
+
+    assert settings.audio.channels == 2
+    assert settings.audio.loudness_lufs == -16.0
+
+
+# Broken show files
+
+
+def test_every_problem_is_reported_at_once_with_its_key(tmp_path: Path) -> None:
+    path = _show(
+        tmp_path,
+        """\
+author = "Tester"
+description = "A show for tests."
+language = "english us"
+base_url = "example.org/podcast"
+colour = "blue"
+
+[voice]
+engine = "piper"
+voice = "voices/missing.onnx"
+
+[audio]
+bitrate_kbps = 999
+""",
+    )
+
+    problems = _problems(path)
+
+    keys = [problem.split(": ", 1)[0] for problem in problems]
+    assert sorted(keys) == sorted(
+        ["title", "base_url", "language", "colour", "voice.voice", "audio.bitrate_kbps"]
+    )
+    by_key = dict(problem.split(": ", 1) for problem in problems)
+    assert by_key["title"].startswith("missing")
+    assert "example.org/podcast" in by_key["base_url"]
+    assert "english us" in by_key["language"]
+    assert "unknown key" in by_key["colour"]
+    assert "voices/missing.onnx" in by_key["voice.voice"]
+    assert str(path) in by_key["voice.voice"]
+    assert "32 to 320" in by_key["audio.bitrate_kbps"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ("[voice]\nspeed = 2\n", "voice.speed"),
+        ("[audio]\nchannels = 3\n", "audio.channels"),
+        ("[audio]\nloudness_lufs = true\n", "audio.loudness_lufs"),
+        ("[voice]\nlength_scale = 9.0\n", "voice.length_scale"),
+        ('explicit = "no"\n', "explicit"),
+        ('voice = "amy"\n', "voice"),
+        ('[[episodes]]\ntitle = "No file"\n', "episodes[1].file"),
+        ('[[episodes]]\nfile = "a.txt"\ndate = "2026-11-20"\n', "episodes[1].date"),
+        ('[[episodes]]\nfile = "a.txt"\nauthor = "X"\n', "episodes[1].author"),
+    ],
+)
+def test_single_problem_is_prefixed_by_its_key(tmp_path: Path, extra: str, key: str) -> None:
+    problems = _problems(_show(tmp_path, MINIMAL + extra))
+
+    assert [p.split(": ", 1)[0] for p in problems] == [key]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['title = "unclosed\n', "title = \n", "[voice\nengine = 'piper'\n", "a = 1\na = 2\n"],
+)
+def test_invalid_toml_raises_config_error(tmp_path: Path, text: str) -> None:
+    path = _show(tmp_path, text)
+
+    with pytest.raises(ConfigError, match="not valid TOML") as caught:
+        load_settings(path)
+
+    assert str(caught.value).startswith(f"{path}: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_show_file_raises_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no show file at"):
+        load_settings(tmp_path / "absent.toml")
+
+
+def test_missing_episode_file_is_not_a_config_error(tmp_path: Path) -> None:
+    settings = load_settings(
+        _show(tmp_path, MINIMAL + '[[episodes]]\nfile = "later.txt"\n'), use_cache=False
+    )
+
+    assert [e.path for e in settings.episodes] == [tmp_path / "later.txt"]
+
+
+# Summaries given on the command line
+
+
+def test_summaries_replace_the_show_list_and_folders_expand_sorted(tmp_path: Path) -> None:
+    folder = tmp_path / "summaries"
+    folder.mkdir()
+    for name in ("b.md", "a.txt", "c.markdown", "notes.pdf", "data.json"):
+        (folder / name).write_text("Text.", encoding="utf-8")
+    (folder / "sub").mkdir()
+    single = tmp_path / "single.txt"
+    single.write_text("Text.", encoding="utf-8")
+    path = _show(tmp_path, MINIMAL + '[[episodes]]\nfile = "show-listed.txt"\n')
+
+    settings = load_settings(path, summaries=[single, folder], use_cache=False)
+
+    assert [e.path for e in settings.episodes] == [
+        single,
+        folder / "a.txt",
+        folder / "b.md",
+        folder / "c.markdown",
+    ]
+    assert all(e.date is None and e.title is None for e in settings.episodes)
+
+
+def test_summaries_report_missing_paths_and_empty_folders(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    path = _show(tmp_path, MINIMAL)
+
+    problems = _problems(path, summaries=[tmp_path / "absent.txt", tmp_path / "empty"])
+
+    assert len(problems) == 2
+    assert all(p.startswith("summaries: ") for p in problems)
+    assert str(tmp_path / "absent.txt") in problems[0]
+    assert str(tmp_path / "empty") in problems[1]
+
+
+# find_show
+
+
+def test_find_show_prefers_local_show_toml(tmp_path: Path) -> None:
+    local = _show(tmp_path, MINIMAL)
+
+    assert find_show(tmp_path) == local
+
+
+def test_find_show_falls_back_to_the_example(tmp_path: Path) -> None:
+    (tmp_path / "other.toml").write_text(MINIMAL, encoding="utf-8")
+    assert find_show(tmp_path) == EXAMPLE_SHOW
+    (tmp_path / "show.toml").mkdir()  # a folder of that name is not a show file
+    assert find_show(tmp_path) == EXAMPLE_SHOW

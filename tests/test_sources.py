@@ -1,0 +1,311 @@
+"""read_episode: page dumps, Markdown with front matter, encodings, and every way a file is bad."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from narrate.config import EXAMPLE_SHOW, EpisodeSource
+from narrate.errors import SourceError
+from narrate.models import Episode
+from narrate.sources import derive_title, read_episode, slugify
+
+SAMPLE = EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt"
+SAMPLE_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
+LEAD = (
+    "In a mouse model of MS, invading immune cells called monocyte-derived macrophages damage "
+    "nervous tissue mainly by making harmful mitochondrial reactive oxygen species (mtROS)."
+)
+CHROME = ("Read More", "Learn how certain gut bacteria", "Whether you’ve recently been diagnosed")
+DATE = dt.date(2026, 11, 20)
+REWORDED = "This AI-generated summary is for informational purposes only and is not medical advice."
+
+MARKDOWN = """\
+---
+title: "Front matter title"
+date: 2026-11-20
+source_url: https://example.org/summaries/42
+disclaimer: "Summary written by a machine; not medical advice."
+---
+# A heading title that front matter overrides
+
+The team studied **monocyte-derived** macrophages in [a mouse model](https://example.org/m).
+They used *genetic* tools and `Cre` lines.
+
+## What they found
+
+- Microglia were not the main source
+- MdMs made more mtROS!
+
+## Why it matters
+
+Treatments could target _invading_ cells only.
+"""
+
+
+def _read(path: Path) -> Episode:
+    """Read with a pinned date so no test depends on file modification times."""
+    return read_episode(EpisodeSource(path, DATE, None, None))
+
+
+def _sample_lines() -> list[str]:
+    return SAMPLE.read_text(encoding="utf-8").splitlines()
+
+
+def _all_paragraphs(episode: Episode) -> list[str]:
+    return [p for section in episode.sections for p in section.paragraphs]
+
+
+def _assert_no_chrome(episode: Episode) -> None:
+    for paragraph in _all_paragraphs(episode):
+        for chrome in CHROME:
+            assert chrome not in paragraph
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    path = tmp_path / "mtros-macrophages.txt"
+    shutil.copy(SAMPLE, path)
+    return path
+
+
+# (a) the sample page dump
+
+
+def test_sample_keeps_body_lead_slug_and_disclaimer_and_drops_chrome(sample: Path) -> None:
+    episode = _read(sample)
+
+    paragraphs = _all_paragraphs(episode)
+    assert paragraphs == _sample_lines()[:4]
+    assert [p.split()[0] for p in paragraphs] == ["In", "The", "People", "These"]
+    assert paragraphs[-1].endswith("whether targeting mtROS is safe in real-world patients.")
+    assert episode.summary == LEAD
+    assert episode.slug == "mtros-macrophages"
+    assert episode.title == (
+        "Invading immune cells called monocyte-derived macrophages damage nervous tissue"
+    )
+    assert (episode.source_path, episode.source_url) == (sample, None)
+    assert episode.disclaimer == SAMPLE_DISCLAIMER
+    assert SAMPLE_DISCLAIMER not in _all_paragraphs(episode)
+    _assert_no_chrome(episode)
+
+
+# (b) page dumps that differ from the sample
+
+
+@pytest.mark.parametrize(
+    ("edit", "disclaimer"),
+    [
+        pytest.param(lambda ls: [x for x in ls if x != SAMPLE_DISCLAIMER], None, id="missing"),
+        pytest.param(
+            lambda ls: [REWORDED if x == SAMPLE_DISCLAIMER else x for x in ls],
+            REWORDED,
+            id="reworded",
+        ),
+        pytest.param(
+            lambda ls: ls[:4] + ls[9:],  # chrome starts at "Read More9/1/2026", no date line
+            None,
+            id="glued-read-more",
+        ),
+    ],
+)
+def test_dump_variants_keep_the_body_and_drop_chrome(
+    tmp_path: Path, edit: Callable[[list[str]], list[str]], disclaimer: str | None
+) -> None:
+    path = tmp_path / "variant.txt"
+    path.write_text("\n".join(edit(_sample_lines())), encoding="utf-8")
+
+    episode = _read(path)
+
+    assert episode.disclaimer == disclaimer
+    assert _all_paragraphs(episode) == _sample_lines()[:4]
+    _assert_no_chrome(episode)
+
+
+# (c) Markdown with front matter
+
+
+def test_markdown_front_matter_headings_lists_and_inline_syntax(tmp_path: Path) -> None:
+    path = tmp_path / "md-episode.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+
+    episode = read_episode(EpisodeSource(path, None, None, None))
+
+    assert episode.title == "Front matter title"
+    assert episode.date == DATE
+    assert episode.source_url == "https://example.org/summaries/42"
+    assert episode.disclaimer == "Summary written by a machine; not medical advice."
+    assert episode.slug == "md-episode"
+    assert [s.title for s in episode.sections] == ["Summary", "What they found", "Why it matters"]
+    assert episode.sections[0].paragraphs == (
+        "The team studied monocyte-derived macrophages in a mouse model. "
+        "They used genetic tools and Cre lines.",
+    )
+    assert episode.sections[1].paragraphs == (
+        "Microglia were not the main source.",
+        "MdMs made more mtROS!",
+    )
+    assert episode.sections[2].paragraphs == ("Treatments could target invading cells only.",)
+    assert episode.summary == "The team studied monocyte-derived macrophages in a mouse model."
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "title", "paragraphs", "disclaimer"),
+    [
+        pytest.param(
+            "wrapped.txt",
+            "First line of a paragraph\ncontinues here.\n\nSecond one.\n\nNot medical advice.\n",
+            "First line of a paragraph continues here",
+            ["First line of a paragraph continues here.", "Second one."],
+            "Not medical advice.",
+            id="dump-with-blank-lines",
+        ),
+        pytest.param(
+            "plain.md",
+            "# Vitamin D and relapses\n\nRelapses fell. More is needed.\n\nNot medical advice.\n",
+            "Vitamin D and relapses",
+            ["Relapses fell. More is needed."],
+            "Not medical advice.",
+            id="markdown-h1-without-front-matter",
+        ),
+    ],
+)
+def test_small_files(
+    tmp_path: Path, name: str, text: str, title: str, paragraphs: list[str], disclaimer: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+
+    episode = _read(path)
+
+    assert (episode.title, _all_paragraphs(episode)) == (title, paragraphs)
+    assert episode.disclaimer == disclaimer
+
+
+# (d) encodings and line endings
+
+
+@pytest.mark.parametrize("kind", ["dump", "markdown"])
+def test_bom_and_crlf_read_the_same_as_plain_lf(tmp_path: Path, kind: str) -> None:
+    text = SAMPLE.read_text(encoding="utf-8") if kind == "dump" else MARKDOWN
+    name = "episode.txt" if kind == "dump" else "episode.md"
+    (tmp_path / "lf").mkdir()
+    (tmp_path / "crlf").mkdir()
+    plain = tmp_path / "lf" / name
+    windows = tmp_path / "crlf" / name
+    plain.write_bytes(text.encode("utf-8"))
+    windows.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+
+    expected = _read(plain)
+    got = _read(windows)
+
+    assert got == dataclasses.replace(expected, source_path=windows)
+    assert not got.summary.startswith("\ufeff")
+
+
+# (e) bad input
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("empty.txt", b""),
+        ("blank.txt", b"  \n\t\r\n  \n"),
+        ("bom-only.txt", "\ufeff \n".encode()),
+        ("binary.txt", b"ID3\x00\x00\x01binary\x00data"),
+        ("latin1.txt", "Caf\xe9 au lait and r\xe9sum\xe9.".encode("latin-1")),
+        ("bad-yaml.md", b"---\ntitle: [unclosed\n---\nBody text.\n"),
+        ("list-yaml.md", b"---\n- a\n- b\n---\nBody text.\n"),
+        ("quoted-date.md", b"---\ndate: '2026-02-30'\n---\nBody text.\n"),
+        ("only-chrome.txt", b"Read More\nSome teaser.\n"),
+        ("missing.txt", None),
+        pytest.param("impossible-date.md", b"---\ntitle: X\ndate: 2026-02-30\n---\nBody text.\n"),
+    ],
+)
+def test_bad_files_raise_a_one_line_source_error_naming_the_file(
+    tmp_path: Path, name: str, data: bytes | None
+) -> None:
+    path = tmp_path / name
+    if data is not None:
+        path.write_bytes(data)
+
+    with pytest.raises(SourceError) as caught:
+        read_episode(EpisodeSource(path, None, None, None))
+
+    message = str(caught.value)
+    assert str(path) in message
+    assert "\n" not in message
+
+
+# (f) derive_title and slugify
+
+
+@pytest.mark.parametrize(
+    ("lead", "expected"),
+    [
+        (LEAD, "Invading immune cells called monocyte-derived macrophages damage nervous tissue"),
+        ("Short.", "Short"),
+        ("In MS, the cells (x) work.", "The cells work"),
+        ("vitamin D lowers relapse risk.", "Vitamin D lowers relapse risk"),
+        ("Among people with MS who take vitamin D, relapses fell.", "Relapses fell"),
+        (
+            "One two three four five six seven eight nine ten eleven twelve thirteen fourteen.",
+            "One two three four five six seven eight nine ten eleven twelve",
+        ),
+        pytest.param(
+            "In a mouse model of MS, invading immune cells damage tissue mainly by making ROS "
+            "(mtROS).",
+            "Invading immune cells damage tissue",
+        ),
+    ],
+)
+def test_derive_title(lead: str, expected: str) -> None:
+    assert derive_title(lead) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("mtros-macrophages", "mtros-macrophages"),
+        ("MTROS Macrophages (v2)", "mtros-macrophages-v2"),
+        ("../../etc", "etc"),
+        ("/", "episode"),
+        ("..", "episode"),
+        ("", "episode"),
+        ("   ", "episode"),
+        ("a" * 100, "a" * 80),
+        ("__Vitamin_D__", "vitamin-d"),
+        ("Café Ümlaut", "cafe-umlaut"),
+    ],
+)
+def test_slugify(name: str, expected: str) -> None:
+    assert slugify(name) == expected
+
+
+def test_slugify_keeps_non_latin_names_apart() -> None:
+    first, second = slugify("日本"), slugify("中国")
+    assert first.startswith("episode-") and second.startswith("episode-")
+    assert first != second
+
+
+# (g) the show entry wins
+
+
+def test_show_entry_overrides_front_matter(tmp_path: Path) -> None:
+    path = tmp_path / "md-episode.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    source = EpisodeSource(
+        path, dt.date(2027, 1, 2), "Title from the show", "https://show.example/1"
+    )
+
+    episode = read_episode(source)
+
+    assert episode.title == "Title from the show"
+    assert episode.date == dt.date(2027, 1, 2)
+    assert episode.source_url == "https://show.example/1"
+    assert episode.disclaimer == "Summary written by a machine; not medical advice."
