@@ -112,10 +112,8 @@ def _run_build(args: argparse.Namespace) -> int:
     print(f"Built {settings.show.title!r} into {report.out_dir}")
     for episode in report.built:
         print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  {episode.title}")
-    count = len(report.feed)
-    print(
-        f"  {report.feed_path.relative_to(report.out_dir)}  ({count} episode{'' if count == 1 else 's'})"
-    )
+    listed = f"{len(report.feed)} episode" + ("" if len(report.feed) == 1 else "s")
+    print(f"  {report.feed_path.relative_to(report.out_dir)}  ({listed})")
     if report.failures:
         count = len(report.failures)
         noun = "summary" if count == 1 else "summaries"
