@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import shutil
-import subprocess
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from narrate.config import AudioSettings
 from narrate.errors import AudioError
+from narrate.ffmpeg import Loudness, convert_pcm, ffmpeg_path, measure_loudness, run_ffmpeg
 from narrate.models import Chapter, Clip, EpisodeAudio, SegmentTiming, Speech
 
 log = logging.getLogger(__name__)
@@ -30,32 +26,8 @@ _ENCODER_MARGIN_DB = 0.5
 """MP3 encoding can raise true peaks a little; aim this far under the ceiling."""
 
 
-@dataclass(frozen=True)
-class Loudness:
-    """An ffmpeg EBU R128 measurement."""
-
-    integrated_lufs: float
-    """Integrated loudness (−inf for silence)."""
-    true_peak_dbtp: float
-    """Maximum true peak."""
-
-
-@lru_cache(maxsize=1)
-def ffmpeg_path() -> str:
-    """A system ffmpeg when present, else the static one in imageio-ffmpeg's wheel."""
-    system = shutil.which("ffmpeg")
-    if system:
-        return system
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        raise AudioError(
-            "no ffmpeg found; install it (apt-get install ffmpeg) or pip install imageio-ffmpeg"
-        ) from None
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
 def _audio_segment() -> Any:
+    """pydub's AudioSegment, pointed at narrate's ffmpeg."""
     with warnings.catch_warnings():  # pydub warns at import: no ffmpeg on PATH, audioop
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -118,25 +90,6 @@ def mix_episode(
     )
 
 
-def measure_loudness(path: Path) -> Loudness:
-    """EBU R128 integrated loudness and true peak of an audio file, as ffmpeg measures them."""
-    result = _run([ffmpeg_path(), "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
-                   "-f", "null", "-"])  # fmt: skip
-    summary = result.stderr[result.stderr.rfind("Summary:") :]
-    integrated = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
-    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
-    if not integrated or not peak:
-        raise AudioError(f"ffmpeg could not measure the loudness of {path}; is it audio?")
-    return Loudness(float(integrated.group(1)), float(peak.group(1)))
-
-
-def decoded_duration_ms(path: Path) -> int:
-    """Length of an audio file as a gapless decoder plays it (encoder delay removed)."""
-    result = _run([ffmpeg_path(), "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", "48000", "-"],
-                  binary=True)  # fmt: skip
-    return _ms(len(result.stdout) // 2, 48000)
-
-
 def _chapter_titles(clips: Sequence[Clip], chapters: Sequence[str]) -> list[str]:
     seen: list[int] = []
     for clip in clips:
@@ -165,9 +118,8 @@ def _encode(mix: Any, rate: int, settings: AudioSettings, dest: Path) -> Loudnes
 
 def _loudnorm_measure(wav: Path, settings: AudioSettings) -> dict[str, str] | None:
     target = f"I={settings.loudness_lufs}:TP={settings.true_peak_dbtp}:LRA={_LRA_TARGET}"
-    result = _run([ffmpeg_path(), "-nostats", "-i", str(wav), "-af",
-                   f"loudnorm={target}:print_format=json", "-f", "null", "-"])  # fmt: skip
-    text = result.stderr
+    text = run_ffmpeg("-nostats", "-i", str(wav), "-af", f"loudnorm={target}:print_format=json",
+                      "-f", "null", "-").stderr  # fmt: skip
     try:
         measured: dict[str, str] = json.loads(text[text.rindex("{") : text.rindex("}") + 1])
     except ValueError:
@@ -189,10 +141,10 @@ def _run_encode(
             f":offset={measured['target_offset']}:linear=true"
         )
     filters.append(f"aresample={settings.sample_rate}")
-    _run([ffmpeg_path(), "-nostats", "-y", "-i", str(wav), "-af", ",".join(filters),
-          "-ac", str(settings.channels), "-ar", str(settings.sample_rate),
-          "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-f", "mp3",
-          str(dest)])  # fmt: skip
+    run_ffmpeg("-nostats", "-y", "-i", str(wav), "-af", ",".join(filters),
+               "-ac", str(settings.channels), "-ar", str(settings.sample_rate),
+               "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-f", "mp3",
+               str(dest))  # fmt: skip
 
 
 def _decode(speech: Speech, rate: int) -> bytes:
@@ -204,11 +156,10 @@ def _decode(speech: Speech, rate: int) -> bytes:
         if speech.format == "pcm_s16le"
         else []
     )
-    result = _run([ffmpeg_path(), *source, "-i", "pipe:0", "-f", "s16le", "-ac", "1",
-                   "-ar", str(rate), "pipe:1"], stdin=speech.data, binary=True)  # fmt: skip
-    if not result.stdout:
+    pcm = convert_pcm(speech.data, source, rate)
+    if not pcm:
         raise AudioError("the engine returned audio ffmpeg could not decode; try another engine")
-    return bytes(result.stdout)
+    return pcm
 
 
 def _silence(ms: int, rate: int) -> bytes:
@@ -217,27 +168,3 @@ def _silence(ms: int, rate: int) -> bytes:
 
 def _ms(samples: int, rate: int) -> int:
     return round(samples * 1000 / rate)
-
-
-def _run(
-    command: list[str], *, stdin: bytes | None = None, binary: bool = False
-) -> subprocess.CompletedProcess[Any]:
-    try:
-        result = subprocess.run(
-            [command[0], "-hide_banner", *command[1:]],
-            input=stdin,
-            capture_output=True,
-            check=False,
-        )
-    except OSError as error:
-        raise AudioError(
-            f"could not run ffmpeg at {command[0]} ({error.strerror}); reinstall imageio-ffmpeg "
-            "or install ffmpeg"
-        ) from None
-    stderr = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0:
-        last = stderr.strip().splitlines()[-1:] or ["no message"]
-        raise AudioError(f"ffmpeg failed ({last[0]}); check the audio input and free disk space")
-    return subprocess.CompletedProcess(
-        result.args, result.returncode, result.stdout if binary else "", stderr
-    )

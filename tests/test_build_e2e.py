@@ -14,7 +14,7 @@ from conftest import SAMPLE, Built, run_narrate, write_show
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from narrate.mixdown import decoded_duration_ms, measure_loudness
+from narrate.ffmpeg import decoded_duration_ms, measure_loudness
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,8 @@ from mutagen.mp3 import MP3
 from narrate.config import AudioSettings, EngineSettings
 from narrate.engines.tone import ToneEngine
 from narrate.errors import AudioError
-from narrate.mixdown import decoded_duration_ms, measure_loudness, mix_episode
+from narrate.ffmpeg import decoded_duration_ms, measure_loudness
+from narrate.mixdown import mix_episode
 from narrate.models import Clip, EpisodeAudio, Segment, Speech
 
 SETTINGS = AudioSettings(

@@ -1,0 +1,101 @@
+"""The one place that runs ffmpeg: find it, run it, decode and measure audio with it.
+
+A system ffmpeg is preferred when present; otherwise the static build in imageio-ffmpeg's
+wheel, so a fresh ``pip install`` is enough. Nothing is ever downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from narrate.errors import AudioError
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """An EBU R128 measurement."""
+
+    integrated_lufs: float
+    """Integrated loudness (-inf for silence)."""
+    true_peak_dbtp: float
+    """Maximum true peak."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one ffmpeg run produced."""
+
+    stdout: bytes
+    """Raw output (decoded audio when asked for it)."""
+    stderr: str
+    """ffmpeg's log, where filters print their measurements."""
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_path() -> str:
+    """A system ffmpeg when present, else the static one in imageio-ffmpeg's wheel."""
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise AudioError(
+            "no ffmpeg found; install it (apt-get install ffmpeg) or pip install imageio-ffmpeg"
+        ) from None
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def run_ffmpeg(*args: str, stdin: bytes | None = None) -> Result:
+    """Run ffmpeg with ``args``; a failure becomes an ``AudioError`` with ffmpeg's last words."""
+    binary = ffmpeg_path()
+    try:
+        done = subprocess.run(
+            [binary, "-hide_banner", *(["-nostdin"] if stdin is None else []), *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as error:
+        raise AudioError(
+            f"could not run ffmpeg at {binary} ({error.strerror}); reinstall imageio-ffmpeg "
+            "or install ffmpeg"
+        ) from None
+    stderr = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        last = stderr.strip().splitlines()[-1:] or ["no message"]
+        raise AudioError(f"ffmpeg failed ({last[0]}); check the audio input and free disk space")
+    return Result(done.stdout, stderr)
+
+
+def decode_pcm(path: Path, rate: int) -> bytes:
+    """Mono 16-bit PCM of an audio file at ``rate``, as a gapless player hears it."""
+    return run_ffmpeg("-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-").stdout
+
+
+def convert_pcm(data: bytes, source: list[str], rate: int) -> bytes:
+    """Decode or resample audio bytes (``source`` = ffmpeg input options) to mono PCM."""
+    return run_ffmpeg(
+        *source, "-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1", stdin=data
+    ).stdout
+
+
+def measure_loudness(path: Path) -> Loudness:
+    """EBU R128 integrated loudness and true peak of an audio file, as ffmpeg measures them."""
+    log = run_ffmpeg("-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-")
+    summary = log.stderr[log.stderr.rfind("Summary:") :]
+    integrated = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    if not integrated or not peak:
+        raise AudioError(f"ffmpeg could not measure the loudness of {path}; is it audio?")
+    return Loudness(float(integrated.group(1)), float(peak.group(1)))
+
+
+def decoded_duration_ms(path: Path) -> int:
+    """Length of an audio file as a gapless decoder plays it (encoder delay removed)."""
+    return round(len(decode_pcm(path, 48000)) / 2 / 48)
