@@ -18,6 +18,7 @@ from narrate.script import build_script
 from narrate.sources import read_episode, slugify
 from narrate.synthesize import synthesize_script
 from narrate.tagging import tag_episode
+from narrate.timing import chapters_json, srt, timings_json, webvtt
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,12 @@ def _build_episode(
         log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
         tag_episode(audio, episode, script, settings.show)
         log.info("tags: %d chapters", len(audio.chapters))
-        relative = f"audio/{episode.slug}.mp3"
+        stem = f"audio/{episode.slug}"
+        out.write_text(f"{stem}.vtt", webvtt(audio))
+        out.write_text(f"{stem}.srt", srt(audio))
+        out.write_text(f"{stem}.timing.json", timings_json(audio))
+        out.write_text(f"{stem}.chapters.json", chapters_json(audio))
+        relative = f"{stem}.mp3"
         final = out.publish(staged, relative)
     finally:
         staged.unlink(missing_ok=True)

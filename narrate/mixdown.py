@@ -17,7 +17,7 @@ from typing import Any
 from narrate.config import AudioSettings
 from narrate.errors import AudioError
 from narrate.ffmpeg import Loudness, convert_pcm, ffmpeg_path, measure_loudness, run_ffmpeg
-from narrate.models import Chapter, Clip, EpisodeAudio, SegmentTiming, Speech
+from narrate.models import Chapter, Clip, EpisodeAudio, SegmentTiming, Speech, WordTiming
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,16 @@ def mix_episode(
                 boundaries.append((gap_start + len(pcm) // 2) // 2)
         start = len(pcm) // 2
         pcm += _decode(clip.speech, rate)
-        timings.append(SegmentTiming(segment, _ms(start, rate), _ms(len(pcm) // 2, rate)))
+        begin_ms, end_ms = _ms(start, rate), _ms(len(pcm) // 2, rate)
+        words = clip.speech.words
+        if words is not None:
+            words = tuple(
+                WordTiming(
+                    w.word, min(begin_ms + w.start_ms, end_ms), min(begin_ms + w.end_ms, end_ms)
+                )
+                for w in words
+            )
+        timings.append(SegmentTiming(segment, begin_ms, end_ms, words))
         previous = segment
     pcm += _silence(settings.tail_ms, rate)
     total = len(pcm) // 2

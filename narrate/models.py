@@ -145,6 +145,8 @@ class SegmentTiming:
     """First millisecond of its speech."""
     end_ms: int
     """Last millisecond of its speech (pauses excluded)."""
+    words: tuple[WordTiming, ...] | None = None
+    """Its words on the episode clock, when the engine gave timings."""
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,7 @@ def test_several_summaries_one_unreadable(tmp_path: Path) -> None:
     assert feed.entries[0].published_parsed[:3] == (2026, 11, 20)  # newest first
     raw = (out / "feeds" / "feed.xml").read_text(encoding="utf-8")
     assert "&lt;small&gt;" in raw and "&amp; relapses" in raw
-    assert sorted(p.name for p in (out / "audio").iterdir()) == ["mtros.mp3", "vitamin-d.mp3"]
+    assert sorted(p.name for p in (out / "audio").glob("*.mp3")) == ["mtros.mp3", "vitamin-d.mp3"]
     tags = ID3(out / "audio" / "vitamin-d.mp3")
     assert tags.getall("WXXX")[0].url == "https://example.org/summaries/vitamin-d"
     assert [c[0] for c in _chapters(out / "audio" / "vitamin-d.mp3")] == [
@@ -188,3 +188,27 @@ def test_failed_rebuild_keeps_the_published_episode(tmp_path: Path) -> None:
     after = feedparser.parse((out / "feeds" / "feed.xml").read_bytes())
     assert [e.id for e in after.entries] == [e.id for e in before_feed.entries]
     assert mp3.read_bytes() == before_audio
+
+
+def test_sidecars_share_the_mp3_clock_and_piper_word_timings(example_build: Built) -> None:
+    import json
+
+    import webvtt
+
+    stem = example_build.mp3.with_suffix("")
+    timing = json.loads(stem.with_suffix(".timing.json").read_text(encoding="utf-8"))
+    chapters = _chapters(example_build.mp3)
+    assert [(c["title"], c["start_ms"], c["end_ms"]) for c in timing["chapters"]] == chapters
+    captions = webvtt.read(str(stem.with_suffix(".vtt")))
+    assert len(captions) == len(timing["segments"])
+    assert stem.with_suffix(".srt").read_text(encoding="utf-8").startswith("1\n00:00:00,")
+    for segment in timing["segments"]:
+        words = segment["words"]
+        assert words, f"Piper gave no word timings for {segment['spoken']!r}"
+        assert segment["start_ms"] <= words[0]["start_ms"]
+        assert words[-1]["end_ms"] <= segment["end_ms"]
+        assert all(a["start_ms"] <= b["start_ms"] for a, b in itertools.pairwise(words))
+    chapters_json = json.loads(stem.with_suffix(".chapters.json").read_text(encoding="utf-8"))
+    assert [round(c["startTime"] * 1000) for c in chapters_json["chapters"]] == [
+        c[1] for c in chapters
+    ]

@@ -78,7 +78,7 @@ def test_build_from_folder_argument_with_tone_engine(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = run_narrate("build", "--show", show, folder, "--out", out, "--no-cache")
     assert run.code == 0, run.stderr
-    assert sorted(p.name for p in (out / "audio").iterdir()) == ["a.mp3", "b.mp3"]
+    assert sorted(p.name for p in (out / "audio").glob("*.mp3")) == ["a.mp3", "b.mp3"]
     assert "audio/a.mp3" in run.stdout and "audio/b.mp3" in run.stdout
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from narrate.config import EngineSettings
 from narrate.errors import EngineError
-from narrate.models import Speech
+from narrate.models import Speech, WordTiming
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +60,12 @@ class PiperEngine:
         from piper import SynthesisConfig
 
         config = SynthesisConfig(length_scale=voice.config.length_scale * self.length_scale)
-        chunks = list(voice.synthesize(text, syn_config=config))
+        chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))
         if not chunks:
             raise EngineError(f'Piper produced no audio for "{text[:60]}"; check the text')
         pcm = b"".join(chunk.audio_int16_bytes for chunk in chunks)
-        return Speech(pcm, "pcm_s16le", chunks[0].sample_rate)
+        rate = chunks[0].sample_rate
+        return Speech(pcm, "pcm_s16le", rate, _word_timings(text, chunks, voice, rate))
 
     def _load(self) -> Any:
         if self._voice is None:
@@ -82,7 +85,9 @@ class PiperEngine:
                     "piper-tts is not installed; run: pip install piper-tts"
                 ) from None
             try:
-                self._voice = PiperVoice.load(self.model, config_path=self.config)
+                self._voice = PiperVoice.load(
+                    self.model, config_path=self.config, include_alignments=True
+                )
             except Exception as error:  # onnxruntime raises its own untyped errors
                 raise EngineError(
                     f"Piper could not load the voice {self.model} ({type(error).__name__}); "
@@ -90,6 +95,79 @@ class PiperEngine:
                 ) from error
             log.info("loaded Piper voice %s", self.model.name)
         return self._voice
+
+
+_SKIP = {"^", "$", "_"}
+"""Piper's begin, end and pad symbols: sound, but no word's."""
+_TOKEN_RE = re.compile(r"\[\[.*?\]\]|\S+")
+
+
+def _word_timings(
+    text: str, chunks: list[Any], voice: Any, rate: int
+) -> tuple[WordTiming, ...] | None:
+    """Word timings from Piper's phoneme alignments.
+
+    espeak separates words with " " in its phonemes, but one written token may become several
+    spoken words ("2026" -> "two thousand twenty six"), so each token is phonemized alone to
+    learn how many phoneme words it owns. When the counts disagree, time is shared out by
+    token length instead, which keeps every word inside its sentence.
+    """
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for chunk in chunks:
+        if not chunk.phoneme_alignments:
+            return None
+        position, start = offset, None
+        for alignment in chunk.phoneme_alignments:
+            phoneme, samples = alignment.phoneme, int(alignment.num_samples)
+            if phoneme == " " or phoneme in _SKIP or _is_punct(phoneme[0]):
+                if phoneme == " " and start is not None:
+                    spans.append((start, position))
+                    start = None
+            elif start is None:
+                start = position
+            position += samples
+        if start is not None:
+            spans.append((start, position))
+        offset += len(chunk.audio_float_array)
+    tokens = _TOKEN_RE.findall(text)
+    counts = [_phoneme_words(voice, token) for token in tokens]
+    words: list[WordTiming] = []
+    if sum(counts) == len(spans):
+        index = 0
+        for token, count in zip(tokens, counts, strict=True):
+            if count:
+                first, last = spans[index], spans[index + count - 1]
+                words.append(WordTiming(token, _ms(first[0], rate), _ms(last[1], rate)))
+                index += count
+        return tuple(words)
+    if not spans:
+        return None
+    spoken = [t for t, c in zip(tokens, counts, strict=True) if c]
+    begin, end = spans[0][0], spans[-1][1]
+    total = sum(len(t) for t in spoken) or 1
+    cursor = 0
+    for token in spoken:
+        start = begin + (end - begin) * cursor // total
+        cursor += len(token)
+        words.append(
+            WordTiming(token, _ms(start, rate), _ms(begin + (end - begin) * cursor // total, rate))
+        )
+    log.debug("Piper word counts disagree for %r; word timings shared out by length", text[:40])
+    return tuple(words)
+
+
+def _phoneme_words(voice: Any, token: str) -> int:
+    phonemes = "".join("".join(sentence) for sentence in voice.phonemize(token))
+    return len([w for w in phonemes.split(" ") if any(not _is_punct(c) for c in w)])
+
+
+def _is_punct(character: str) -> bool:
+    return unicodedata.category(character)[0] == "P"
+
+
+def _ms(samples: int, rate: int) -> int:
+    return round(samples * 1000 / rate)
 
 
 @lru_cache(maxsize=16)

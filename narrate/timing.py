@@ -1,0 +1,100 @@
+"""One timing model, many formats: WebVTT and SRT captions, word timings, JSON chapters.
+
+Every format is rendered from an ``EpisodeAudio``: the same millisecond clock as the MP3's ID3
+chapters, so captions, chapters and highlighted words always agree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from narrate.models import EpisodeAudio
+
+TIMING_VERSION = 1
+
+
+def clock(ms: int, separator: str = ".") -> str:
+    """3723004 -> "01:02:03.004" (WebVTT); with separator "," -> "01:02:03,004" (SRT)."""
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+def webvtt(audio: EpisodeAudio) -> str:
+    """Captions, one cue per sentence, cue text = the written transcript."""
+    lines = ["WEBVTT", ""]
+    for number, timing in enumerate(audio.segments, start=1):
+        lines += [
+            str(number),
+            f"{clock(timing.start_ms)} --> {clock(timing.end_ms)}",
+            _vtt_escape(timing.segment.text),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def srt(audio: EpisodeAudio) -> str:
+    """The same cues as SubRip, for players that want SRT."""
+    lines: list[str] = []
+    for number, timing in enumerate(audio.segments, start=1):
+        lines += [
+            str(number),
+            f"{clock(timing.start_ms, ',')} --> {clock(timing.end_ms, ',')}",
+            " ".join(timing.segment.text.split()),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def timings_json(audio: EpisodeAudio) -> str:
+    """Segments (written and spoken text) and their words with times, for pages and checks."""
+    segments: list[dict[str, Any]] = []
+    for timing in audio.segments:
+        segment = timing.segment
+        segments.append(
+            {
+                "kind": segment.kind,
+                "chapter": segment.chapter,
+                "paragraph": segment.paragraph,
+                "text": segment.text,
+                "spoken": segment.spoken,
+                "start_ms": timing.start_ms,
+                "end_ms": timing.end_ms,
+                "words": None
+                if timing.words is None
+                else [
+                    {"word": w.word, "start_ms": w.start_ms, "end_ms": w.end_ms}
+                    for w in timing.words
+                ],
+            }
+        )
+    data = {
+        "version": TIMING_VERSION,
+        "duration_ms": audio.duration_ms,
+        "voice": audio.voice,
+        "chapters": [
+            {"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms} for c in audio.chapters
+        ],
+        "segments": segments,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def chapters_json(audio: EpisodeAudio) -> str:
+    """Podcasting 2.0 JSON chapters (version 1.2.0), seconds with millisecond precision."""
+    data = {
+        "version": "1.2.0",
+        "chapters": [
+            {"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title}
+            for c in audio.chapters
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _vtt_escape(text: str) -> str:
+    """Cue text may not hold raw "&", "<" or "-->", nor blank lines."""
+    text = " ".join(text.split())
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,117 @@
+"""Captions, word timings and JSON chapters, parsed back with independent readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import json
+from pathlib import Path
+
+import pytest
+import srt
+import webvtt
+from conftest import EXAMPLE_DIR
+
+from narrate.config import load_settings
+from narrate.engines.tone import ToneEngine
+from narrate.mixdown import mix_episode
+from narrate.models import Episode, EpisodeAudio, Script, Section
+from narrate.script import build_script
+from narrate.synthesize import synthesize_script
+from narrate.timing import chapters_json, clock, timings_json
+from narrate.timing import srt as to_srt
+from narrate.timing import webvtt as to_vtt
+
+
+@pytest.fixture(scope="module")
+def episode_audio(tmp_path_factory: pytest.TempPathFactory) -> tuple[EpisodeAudio, Script]:
+    settings = load_settings(EXAMPLE_DIR / "show.toml")
+    episode = Episode(
+        slug="x",
+        title="Q&A <live> --> now",
+        date=dt.date(2026, 1, 2),
+        summary="Summary.",
+        sections=(
+            Section("One", ("First sentence here. Second one & more.",)),
+            Section("Two", ("A <tag> with --> arrows.", "New paragraph.")),
+        ),
+        disclaimer=None,
+        source_path=Path("x.txt"),
+        source_url=None,
+    )
+    script = build_script(episode, settings.script)
+    clips = synthesize_script(script, ToneEngine(settings.engine))
+    dest = tmp_path_factory.mktemp("timing") / "x.mp3"
+    return mix_episode(clips, script.chapters, settings.audio, dest), script
+
+
+@pytest.mark.parametrize(
+    ("ms", "vtt", "srt_clock"),
+    [(0, "00:00:00.000", "00:00:00,000"), (3_723_004, "01:02:03.004", "01:02:03,004")],
+)
+def test_clock(ms: int, vtt: str, srt_clock: str) -> None:
+    assert clock(ms) == vtt
+    assert clock(ms, ",") == srt_clock
+
+
+def test_webvtt_cues_are_ordered_inside_audio_and_join_to_transcript(
+    episode_audio: tuple[EpisodeAudio, Script],
+) -> None:
+    audio, script = episode_audio
+    captions = webvtt.from_buffer(io.StringIO(to_vtt(audio)))
+    assert len(captions) == len(script.segments)
+    previous_end = 0.0
+    for cue, timing in zip(captions, audio.segments, strict=True):
+        start = _seconds(cue.start) * 1000
+        end = _seconds(cue.end) * 1000
+        assert (round(start), round(end)) == (timing.start_ms, timing.end_ms)
+        assert previous_end <= start < end <= audio.duration_ms
+        previous_end = end
+    # webvtt-py leaves character references as they are; a browser decodes them like HTML.
+    joined = " ".join(html.unescape(cue.text) for cue in captions)
+    assert joined == " ".join(script.transcript.split())
+    assert "Q&A <live> --> now" in joined
+    raw = to_vtt(audio)
+    assert "&amp;" in raw and "&lt;tag&gt;" in raw and "--> now" not in raw
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, seconds = stamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def test_srt_matches_vtt(episode_audio: tuple[EpisodeAudio, Script]) -> None:
+    audio, _ = episode_audio
+    subtitles = list(srt.parse(to_srt(audio)))
+    assert [s.content for s in subtitles] == [t.segment.text for t in audio.segments]
+    assert [round(s.start.total_seconds() * 1000) for s in subtitles] == [
+        t.start_ms for t in audio.segments
+    ]
+    assert [round(s.end.total_seconds() * 1000) for s in subtitles] == [
+        t.end_ms for t in audio.segments
+    ]
+
+
+def test_word_timings_sit_inside_their_segments(episode_audio: tuple[EpisodeAudio, Script]) -> None:
+    audio, _ = episode_audio
+    data = json.loads(timings_json(audio))
+    assert data["duration_ms"] == audio.duration_ms
+    for segment in data["segments"]:
+        words = segment["words"]
+        assert words, "the tone engine gives word timings"
+        assert [w["word"] for w in words] == segment["spoken"].split()
+        for word in words:
+            assert segment["start_ms"] <= word["start_ms"] < word["end_ms"] <= segment["end_ms"]
+        starts = [w["start_ms"] for w in words]
+        assert starts == sorted(starts)
+
+
+def test_json_chapters_agree_with_the_audio(episode_audio: tuple[EpisodeAudio, Script]) -> None:
+    audio, _ = episode_audio
+    data = json.loads(chapters_json(audio))
+    assert data["version"] == "1.2.0"
+    assert [(c["title"], round(c["startTime"] * 1000)) for c in data["chapters"]] == [
+        (c.title, c.start_ms) for c in audio.chapters
+    ]
+    assert data["chapters"][0]["startTime"] == 0
