@@ -42,6 +42,7 @@ class BuildReport:
 def build(settings: Settings) -> BuildReport:
     """Build every episode of the show, then publish the feed; one bad summary spoils nothing."""
     engine = load_engine(settings.engine)
+    fallback = load_engine(settings.fallback) if settings.fallback else None
     cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     out = Output(settings.out_dir)
     published = out.load_published(settings.show.feed_url)
@@ -57,7 +58,9 @@ def build(settings: Settings) -> BuildReport:
             continue
         seen[slug] = source.path
         try:
-            episode = _build_episode(source, settings, engine, cache, out, published.get(slug))
+            episode = _build_episode(
+                source, settings, (engine, fallback), cache, out, published.get(slug)
+            )
         except NarrateError as error:
             message = str(error)
             failures.append(message if str(source.path) in message else f"{source.path}: {message}")
@@ -74,16 +77,16 @@ def build(settings: Settings) -> BuildReport:
 def _build_episode(
     source: EpisodeSource,
     settings: Settings,
-    engine: SpeechEngine,
+    engines: tuple[SpeechEngine, SpeechEngine | None],
     cache: ClipCache | None,
     out: Output,
     previous: PublishedEpisode | None,
 ) -> PublishedEpisode:
     episode = read_episode(source)
     log.info("read %s: %r, %d chapters", source.path.name, episode.title, len(episode.sections))
-    script = build_script(episode, settings.script, settings.show.language)
+    script = build_script(episode, settings.script)
     log.info("script: %d segments", len(script.segments))
-    clips = synthesize_script(script, engine, cache)
+    clips = synthesize_script(script, *engines, cache=cache)
     log.info("speech: %d segments, %d new", len(clips), sum(not c.cached for c in clips))
     staged = out.staging_path(f"{episode.slug}.mp3")
     try:
@@ -113,4 +116,5 @@ def _build_episode(
         source_url=episode.source_url,
         disclaimer=script.disclaimer,
         chapters=audio.chapters,
+        voice=audio.voice,
     )

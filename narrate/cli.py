@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
         "--cache-dir", type=Path, help="clip cache folder (default: ~/.cache/narrate)"
     )
     build.add_argument("--no-cache", action="store_true", help="synthesize every segment afresh")
+    build.add_argument("--engine", help="speech engine for this build (piper, gtts, tone)")
+    build.add_argument("--voice", help="voice for this build (a Piper .onnx path, a gTTS domain)")
+    build.add_argument("--rate", help='speaking rate: "normal", "gentle" or a number like 0.9')
     build.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     build.add_argument("-v", "--verbose", action="store_true", help="print debugging detail")
     build.set_defaults(run=_run_build)
@@ -107,11 +110,15 @@ def _run_build(args: argparse.Namespace) -> int:
         out_dir=args.out,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
+        engine=args.engine,
+        voice_arg=args.voice,
+        rate=args.rate,
     )
     report = build(settings)
     print(f"Built {settings.show.title!r} into {report.out_dir}")
     for episode in report.built:
         print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  {episode.title}")
+        print(f"      voice: {episode.voice}")
     listed = f"{len(report.feed)} episode" + ("" if len(report.feed) == 1 else "s")
     print(f"  {report.feed_path.relative_to(report.out_dir)}  ({listed})")
     if report.failures:
@@ -133,7 +140,7 @@ def _run_script(args: argparse.Namespace) -> int:
     path = args.file.resolve()
     listed = [source for source in settings.episodes if source.path == path]
     episode = read_episode(listed[0] if listed else EpisodeSource(path, None, None, None))
-    script = build_script(episode, settings.script, settings.show.language)
+    script = build_script(episode, settings.script)
     if args.format == "json":
         segments = [
             {

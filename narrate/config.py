@@ -81,7 +81,11 @@ class ScriptSettings:
     outro: str
     """Jinja template of the spoken outro."""
     words_per_minute: int
-    """Speaking speed assumed for the intro's listening-time estimate."""
+    """Speaking speed assumed for the intro's listening-time estimate (rate included)."""
+    language: str
+    """Show language: sentence splitting, date order, numbers."""
+    lexicon: Path | None
+    """The show's own pronunciation lexicon (wins over the shipped one), if any."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ class EngineSettings:
     language: str
     """Show language, for engines that need one."""
     length_scale: float
-    """Piper speaking-rate factor: above 1 is slower."""
+    """Speech duration factor (1 / rate): above 1 is slower."""
     timeout_s: float
     """Network timeout for online engines, in seconds."""
 
@@ -114,6 +118,8 @@ class AudioSettings:
     """Silence before the first word."""
     tail_ms: int
     """Silence after the last word."""
+    breath_ms: int
+    """Short breath between the phrases of a long sentence."""
     loudness_lufs: float
     """Integrated loudness target (−19 mono, −16 stereo)."""
     true_peak_dbtp: float
@@ -152,6 +158,8 @@ class Settings:
     """Script wording."""
     engine: EngineSettings
     """Voice."""
+    fallback: EngineSettings | None
+    """Voice used for an episode when ``engine`` fails (e.g. gTTS offline), if any."""
     audio: AudioSettings
     """Mixdown."""
     episodes: tuple[EpisodeSource, ...]
@@ -163,13 +171,20 @@ class Settings:
 
 
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+RATES = {"normal": (1.0, 1.0, 250), "gentle": (0.85, 1.5, 400)}
+"""Named speaking rates: (speed factor, pause factor, breath ms). Gentle is for fatigue."""
+
 _TOP_KEYS = {
+    "lexicon",
     "title", "author", "description", "language", "base_url", "owner_name", "owner_email",
     "category", "subcategory", "explicit", "copyright", "disclaimer", "intro", "outro",
     "voice", "audio", "episodes", "feed_file",
 }  # fmt: skip
-_VOICE_KEYS = {"engine", "voice", "length_scale", "timeout_s", "words_per_minute"}
+_VOICE_KEYS = {
+    "engine", "voice", "rate", "fallback_engine", "fallback_voice", "timeout_s", "words_per_minute",
+}  # fmt: skip
 _AUDIO_KEYS = {
+    "breath_ms",
     "sentence_pause_ms", "paragraph_pause_ms", "chapter_pause_ms", "lead_in_ms", "tail_ms",
     "loudness_lufs", "true_peak_dbtp", "channels", "sample_rate", "bitrate_kbps",
 }  # fmt: skip
@@ -197,10 +212,14 @@ def load_settings(
     out_dir: Path | None = None,
     cache_dir: Path | None = None,
     use_cache: bool = True,
+    engine: str | None = None,
+    voice_arg: str | None = None,
+    rate: str | None = None,
 ) -> Settings:
     """Read and check a show file; raise ``ConfigError`` listing every problem at once.
 
-    ``summaries`` given on the command line replace the show's own list.
+    ``summaries`` given on the command line replace the show's own list; ``engine``, ``voice``
+    and ``rate`` override the show's [voice] table for one build.
     """
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
@@ -212,7 +231,10 @@ def load_settings(
     problems: list[str] = []
     reader = _Reader(raw, problems)
     reader.unknown_keys("", raw, _TOP_KEYS)
-    voice = reader.table("voice", _VOICE_KEYS)
+    voice = dict(reader.table("voice", _VOICE_KEYS))
+    for key, value in (("engine", engine), ("voice", voice_arg), ("rate", rate)):
+        if value is not None:
+            voice[key] = _number_or_text(value) if key == "rate" else value
     audio = reader.table("audio", _AUDIO_KEYS)
     base = path.parent
 
@@ -244,31 +266,44 @@ def load_settings(
         copyright=reader.text("copyright", raw, default=f"© {author}" if author else ""),
         feed_file=reader.text("feed_file", raw, default="feeds/feed.xml"),
     )
+    speed, pause_factor, breath_ms = _rate(voice.get("rate", "normal"), problems)
+    lexicon = reader.text("lexicon", raw, default="")
+    lexicon_path = (base / lexicon).resolve() if lexicon else None
+    if lexicon_path and not lexicon_path.is_file():
+        problems.append(f'lexicon: no file at "{lexicon}" (looked relative to {path})')
     script = ScriptSettings(
         show_title=title,
         disclaimer=reader.text("disclaimer", raw, default=DEFAULT_DISCLAIMER),
         intro=reader.text("intro", raw, default=DEFAULT_INTRO),
         outro=reader.text("outro", raw, default=DEFAULT_OUTRO),
-        words_per_minute=reader.integer("voice.words_per_minute", voice, 160, low=60, high=400),
-    )
-    engine_name = reader.text("voice.engine", voice, default="piper")
-    engine = EngineSettings(
-        name=engine_name,
-        voice=_resolve_voice(reader.text("voice.voice", voice, default=""), engine_name, path),
+        words_per_minute=round(
+            speed * reader.integer("voice.words_per_minute", voice, 160, low=60, high=400)
+        ),
         language=language,
-        length_scale=reader.number("voice.length_scale", voice, 1.0, low=0.3, high=3.0),
-        timeout_s=reader.number("voice.timeout_s", voice, 10.0, low=0.5, high=120.0),
+        lexicon=lexicon_path,
     )
-    if engine_name == "piper" and engine.voice and not Path(engine.voice).is_file():
-        problems.append(
-            f'voice.voice: no Piper voice at "{reader.raw_voice(voice)}" '
-            f"(looked relative to {path}); give a path to a Piper .onnx voice or leave it out"
-        )
+    timeout_s = reader.number("voice.timeout_s", voice, 10.0, low=0.5, high=120.0)
+    primary = _engine(reader, voice, "", language, 1 / speed, timeout_s, path)
+    fallback = None
+    if voice.get("fallback_engine") is not None:
+        fallback = _engine(reader, voice, "fallback_", language, 1 / speed, timeout_s, path)
+        if fallback.name == primary.name and fallback.voice == primary.voice:
+            problems.append(
+                "voice.fallback_engine: is the same voice as voice.engine; pick another"
+            )
     channels = reader.integer("audio.channels", audio, 1, low=1, high=2)
+
+    def pause(key: str, default: int, high: int) -> int:
+        """Explicit pauses are kept as given; defaults stretch with a gentle rate."""
+        if key in audio:
+            return reader.integer(f"audio.{key}", audio, default, low=0, high=high)
+        return round(default * pause_factor)
+
     mix = AudioSettings(
-        sentence_pause_ms=reader.integer("audio.sentence_pause_ms", audio, 400, low=0, high=5000),
-        paragraph_pause_ms=reader.integer("audio.paragraph_pause_ms", audio, 800, low=0, high=5000),
-        chapter_pause_ms=reader.integer("audio.chapter_pause_ms", audio, 1200, low=0, high=10000),
+        sentence_pause_ms=pause("sentence_pause_ms", 400, 5000),
+        paragraph_pause_ms=pause("paragraph_pause_ms", 800, 5000),
+        chapter_pause_ms=pause("chapter_pause_ms", 1200, 10000),
+        breath_ms=pause("breath_ms", breath_ms, 2000),
         lead_in_ms=reader.integer("audio.lead_in_ms", audio, 300, low=0, high=5000),
         tail_ms=reader.integer("audio.tail_ms", audio, 800, low=0, high=10000),
         loudness_lufs=reader.number(
@@ -289,12 +324,59 @@ def load_settings(
         show_path=path,
         show=show,
         script=script,
-        engine=engine,
+        engine=primary,
+        fallback=fallback,
         audio=mix,
         episodes=episodes,
         out_dir=(out_dir or Path.cwd()).resolve(),
         cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
     )
+
+
+def _number_or_text(value: str) -> str | float:
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def _rate(value: object, problems: list[str]) -> tuple[float, float, int]:
+    """ "normal", "gentle", or a speed factor such as 0.9 (slower) or 1.1 (faster)."""
+    if isinstance(value, str) and value in RATES:
+        return RATES[value]
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0.5 <= value <= 2.0:
+        return float(value), 1.0, RATES["normal"][2]
+    problems.append(
+        f'voice.rate: "{value}" is not a rate; use "normal", "gentle" or a number from 0.5 to 2'
+    )
+    return RATES["normal"]
+
+
+def _engine(
+    reader: _Reader,
+    voice: dict[str, Any],
+    prefix: str,
+    language: str,
+    length_scale: float,
+    timeout_s: float,
+    path: Path,
+) -> EngineSettings:
+    """Engine settings from [voice] (``prefix`` "fallback_" reads the fallback's keys)."""
+    name = reader.text(f"voice.{prefix}engine", voice, default="piper")
+    given = reader.text(f"voice.{prefix}voice", voice, default="")
+    settings = EngineSettings(
+        name=name,
+        voice=_resolve_voice(given, name, path),
+        language=language,
+        length_scale=length_scale,
+        timeout_s=timeout_s,
+    )
+    if name == "piper" and settings.voice and not Path(settings.voice).is_file():
+        reader.problems.append(
+            f'voice.{prefix}voice: no Piper voice at "{given}" '
+            f"(looked relative to {path}); give a path to a Piper .onnx voice or leave it out"
+        )
+    return settings
 
 
 def _resolve_voice(voice: str, engine: str, show_path: Path) -> str:
@@ -375,9 +457,6 @@ class _Reader:
             return {}
         self.unknown_keys(f"{name}.", value, known)
         return value
-
-    def raw_voice(self, table: dict[str, Any]) -> str:
-        return str(table.get("voice", ""))
 
     def _get(self, key: str, table: dict[str, Any]) -> Any:
         return table.get(key.rsplit(".", 1)[-1])

@@ -17,7 +17,7 @@ from typing import Any
 from narrate.config import AudioSettings
 from narrate.errors import AudioError
 from narrate.ffmpeg import Loudness, convert_pcm, ffmpeg_path, measure_loudness, run_ffmpeg
-from narrate.models import Chapter, Clip, EpisodeAudio, SegmentTiming, Speech, WordTiming
+from narrate.models import Chapter, Clip, EpisodeAudio, Segment, SegmentTiming, Speech, WordTiming
 
 log = logging.getLogger(__name__)
 
@@ -42,61 +42,83 @@ def mix_episode(
     """Mix, normalize and encode ``clips`` into the MP3 ``dest``; return its timing model."""
     if not clips:
         raise AudioError("an episode needs at least one segment of speech")
-    audio_segment = _audio_segment()
-    rate = next((c.speech.sample_rate for c in clips if c.speech.format == "pcm_s16le"), 0)
-    rate = rate or settings.sample_rate
-    pcm = bytearray(_silence(settings.lead_in_ms, rate))
+    speeches = [part for clip in clips for part in clip.parts]
+    rate = next((s.sample_rate for s in speeches if s.format == "pcm_s16le"), 0)
+    tape = _Tape(rate or settings.sample_rate)
+    tape.silence(settings.lead_in_ms)
     timings: list[SegmentTiming] = []
-    boundaries: list[int] = [0]  # chapter starts, in samples
-    previous = None
-    for clip in clips:
-        segment = clip.segment
-        if previous is not None:
-            if segment.chapter != previous.chapter:
-                pause = settings.chapter_pause_ms
-            elif segment.paragraph != previous.paragraph:
-                pause = settings.paragraph_pause_ms
-            else:
-                pause = settings.sentence_pause_ms
-            gap_start = len(pcm) // 2
-            pcm += _silence(pause, rate)
-            if segment.chapter != previous.chapter:
-                boundaries.append((gap_start + len(pcm) // 2) // 2)
-        start = len(pcm) // 2
-        pcm += _decode(clip.speech, rate)
-        begin_ms, end_ms = _ms(start, rate), _ms(len(pcm) // 2, rate)
-        words = clip.speech.words
-        if words is not None:
-            words = tuple(
-                WordTiming(
-                    w.word, min(begin_ms + w.start_ms, end_ms), min(begin_ms + w.end_ms, end_ms)
-                )
-                for w in words
-            )
-        timings.append(SegmentTiming(segment, begin_ms, end_ms, words))
-        previous = segment
-    pcm += _silence(settings.tail_ms, rate)
-    total = len(pcm) // 2
-    duration_ms = _ms(total, rate)
-    starts = [_ms(b, rate) for b in boundaries]
+    boundaries: list[int] = [0]  # chapter starts, in ms: halfway through the pause before them
+    for index, clip in enumerate(clips):
+        if index:
+            before = tape.ms
+            tape.silence(_pause(clips[index - 1].segment, clip.segment, settings))
+            if clip.segment.chapter != clips[index - 1].segment.chapter:
+                boundaries.append((before + tape.ms) // 2)
+        timings.append(tape.speak(clip, settings.breath_ms))
+    tape.silence(settings.tail_ms)
+    duration_ms = tape.ms
     chapter_list = tuple(
         Chapter(title, start, end)
         for title, start, end in zip(
-            _chapter_titles(clips, chapters), starts, [*starts[1:], duration_ms], strict=True
+            _chapter_titles(clips, chapters),
+            boundaries,
+            [*boundaries[1:], duration_ms],
+            strict=True,
         )
     )
-    mix = audio_segment(data=bytes(pcm), sample_width=2, frame_rate=rate, channels=1)
-    loudness = _encode(mix, rate, settings, dest)
-    voices = sorted({c.voice for c in clips})
+    mix = _audio_segment()(data=bytes(tape.pcm), sample_width=2, frame_rate=tape.rate, channels=1)
+    loudness = _encode(mix, settings, dest)
     return EpisodeAudio(
         path=dest,
         duration_ms=duration_ms,
         chapters=chapter_list,
         segments=tuple(timings),
-        voice=", ".join(voices),
+        voice=", ".join(sorted({c.voice for c in clips})),
         loudness_lufs=loudness.integrated_lufs,
         true_peak_dbtp=loudness.true_peak_dbtp,
     )
+
+
+class _Tape:
+    """Mono 16-bit PCM growing at the end, with its millisecond clock."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self.pcm = bytearray()
+
+    @property
+    def ms(self) -> int:
+        return round(len(self.pcm) / 2 * 1000 / self.rate)
+
+    def silence(self, ms: int) -> None:
+        self.pcm += b"\0\0" * (ms * self.rate // 1000)
+
+    def speak(self, clip: Clip, breath_ms: int) -> SegmentTiming:
+        """Append a clip's parts with a breath between them; its words move onto the clock."""
+        begin = self.ms
+        words: list[WordTiming] | None = []
+        for number, part in enumerate(clip.parts):
+            if number:
+                self.silence(breath_ms)
+            offset = self.ms
+            self.pcm += _decode(part, self.rate)
+            if part.words is None or words is None:
+                words = None
+                continue
+            limit = self.ms
+            words += [
+                WordTiming(w.word, min(offset + w.start_ms, limit), min(offset + w.end_ms, limit))
+                for w in part.words
+            ]
+        return SegmentTiming(clip.segment, begin, self.ms, None if words is None else tuple(words))
+
+
+def _pause(previous: Segment, segment: Segment, settings: AudioSettings) -> int:
+    if segment.chapter != previous.chapter:
+        return settings.chapter_pause_ms
+    if segment.paragraph != previous.paragraph:
+        return settings.paragraph_pause_ms
+    return settings.sentence_pause_ms
 
 
 def _chapter_titles(clips: Sequence[Clip], chapters: Sequence[str]) -> list[str]:
@@ -107,7 +129,7 @@ def _chapter_titles(clips: Sequence[Clip], chapters: Sequence[str]) -> list[str]
     return [chapters[i] for i in seen]
 
 
-def _encode(mix: Any, rate: int, settings: AudioSettings, dest: Path) -> Loudness:
+def _encode(mix: Any, settings: AudioSettings, dest: Path) -> Loudness:
     """Two-pass loudnorm into a CBR MP3; one more pass if MP3 encoding overshot the peak."""
     wav = dest.with_suffix(".mix.wav")
     mix.export(str(wav), format="wav")
@@ -169,11 +191,3 @@ def _decode(speech: Speech, rate: int) -> bytes:
     if not pcm:
         raise AudioError("the engine returned audio ffmpeg could not decode; try another engine")
     return pcm
-
-
-def _silence(ms: int, rate: int) -> bytes:
-    return b"\0\0" * (ms * rate // 1000)
-
-
-def _ms(samples: int, rate: int) -> int:
-    return round(samples * 1000 / rate)

@@ -115,8 +115,8 @@ class Clip:
 
     segment: Segment
     """The segment that was spoken."""
-    speech: Speech
-    """Its audio."""
+    parts: tuple[Speech, ...]
+    """Its audio, one part per breath group; mixdown puts a short breath between parts."""
     voice: str
     """Which engine and voice actually spoke it."""
     cached: bool = False
@@ -195,3 +195,5 @@ class PublishedEpisode:
     """The disclaimer as spoken."""
     chapters: tuple[Chapter, ...]
     """Chapters, for show notes."""
+    voice: str = ""
+    """Engine and voice that actually spoke it."""

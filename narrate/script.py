@@ -16,7 +16,7 @@ DISCLAIMER_CHAPTER = "Disclaimer"
 OUTRO_CHAPTER = "Closing"
 
 
-def build_script(episode: Episode, settings: ScriptSettings, language: str = "en-US") -> Script:
+def build_script(episode: Episode, settings: ScriptSettings) -> Script:
     """Everything the episode will say, segment by segment, with its chapter."""
     disclaimer = episode.disclaimer or settings.disclaimer
     body_words = sum(len(p.split()) for s in episode.sections for p in s.paragraphs)
@@ -37,7 +37,7 @@ def build_script(episode: Episode, settings: ScriptSettings, language: str = "en
     if outro:
         chapters.append(OUTRO_CHAPTER)
         parts.append(("outro", len(chapters) - 1, [outro]))
-    return Script(tuple(chapters), tuple(_segments(parts, language)), disclaimer)
+    return Script(tuple(chapters), tuple(_segments(parts, settings.language)), disclaimer)
 
 
 def spoken_date(episode: Episode) -> str:

@@ -22,6 +22,7 @@ SETTINGS = AudioSettings(
     chapter_pause_ms=1200,
     lead_in_ms=300,
     tail_ms=800,
+    breath_ms=250,
     loudness_lufs=-19.0,
     true_peak_dbtp=-1.0,
     channels=1,
@@ -41,7 +42,9 @@ def _clips() -> list[Clip]:
         (2, 3, "Not medical advice."),
     ]
     kinds = {0: "intro", 1: "body", 2: "disclaimer"}
-    return [Clip(Segment(kinds[c], c, p, t, t), ENGINE.synthesize(t), "tone") for c, p, t in layout]
+    return [
+        Clip(Segment(kinds[c], c, p, t, t), (ENGINE.synthesize(t),), "tone") for c, p, t in layout
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> EpisodeAudio:
 
 
 def _speech_ms(clip: Clip) -> int:
-    return round(len(clip.speech.data) / 2 * 1000 / clip.speech.sample_rate)
+    return sum(round(len(p.data) / 2 * 1000 / p.sample_rate) for p in clip.parts)
 
 
 def test_segments_sit_on_one_clock_with_the_right_pauses(mixed: EpisodeAudio) -> None:
@@ -104,7 +107,7 @@ def test_encoded_speech_at_another_rate_is_resampled(tmp_path: Path) -> None:
     pcm = _clips()
     # Half the clips at 16 kHz: the mix must keep every segment's true length.
     slow = Speech(b"\x10\x00" * 16000, "pcm_s16le", 16000)
-    clips = [pcm[0], replace(pcm[1], speech=slow)]
+    clips = [pcm[0], replace(pcm[1], parts=(slow,))]
     audio = mix_episode(clips, CHAPTERS, SETTINGS, tmp_path / "mixed-rates.mp3")
     second = audio.segments[1]
     assert abs((second.end_ms - second.start_ms) - 1000) <= 2

@@ -62,14 +62,14 @@ def cache(tmp_path: Path) -> ClipCache:
 def test_second_run_comes_from_the_cache(cache: ClipCache) -> None:
     first_engine, second_engine = _tone(), _tone()
 
-    first = synthesize_script(SCRIPT, first_engine, cache)
-    second = synthesize_script(SCRIPT, second_engine, cache)
+    first = synthesize_script(SCRIPT, first_engine, cache=cache)
+    second = synthesize_script(SCRIPT, second_engine, cache=cache)
 
     assert [clip.cached for clip in first] == [False] * 4
     assert [clip.cached for clip in second] == [True] * 4
     assert first_engine.spoken == [segment.spoken for segment in SCRIPT.segments]
     assert second_engine.spoken == []
-    assert [clip.speech for clip in second] == [clip.speech for clip in first]
+    assert [clip.parts for clip in second] == [clip.parts for clip in first]
     assert [clip.segment for clip in second] == list(SCRIPT.segments)
     assert {clip.voice for clip in second} == {"tone test voice"}
 
@@ -77,7 +77,7 @@ def test_second_run_comes_from_the_cache(cache: ClipCache) -> None:
 def test_without_a_cache_everything_is_spoken(cache: ClipCache) -> None:
     engine = _tone()
 
-    clips = synthesize_script(SCRIPT, engine, None)
+    clips = synthesize_script(SCRIPT, engine, cache=None)
 
     assert [clip.cached for clip in clips] == [False] * 4
     assert len(engine.spoken) == 4
@@ -85,7 +85,7 @@ def test_without_a_cache_everything_is_spoken(cache: ClipCache) -> None:
 
 
 def test_changing_one_sentence_respeaks_only_that_sentence(cache: ClipCache) -> None:
-    synthesize_script(SCRIPT, _tone(), cache)
+    synthesize_script(SCRIPT, _tone(), cache=cache)
     edited = dataclasses.replace(
         SCRIPT,
         segments=(
@@ -96,38 +96,38 @@ def test_changing_one_sentence_respeaks_only_that_sentence(cache: ClipCache) -> 
     )
     engine = _tone()
 
-    clips = synthesize_script(edited, engine, cache)
+    clips = synthesize_script(edited, engine, cache=cache)
 
     assert [clip.cached for clip in clips] == [True, True, False, True]
     assert engine.spoken == ["side effects were mild and rare"]
-    assert clips[2].speech == engine.engine.synthesize("side effects were mild and rare")
+    assert clips[2].parts == (engine.engine.synthesize("side effects were mild and rare"),)
 
 
 def test_another_engine_fingerprint_misses_the_cache(cache: ClipCache) -> None:
-    normal = synthesize_script(SCRIPT, _tone(), cache)
+    normal = synthesize_script(SCRIPT, _tone(), cache=cache)
     slower_engine = _tone(length_scale=1.2)
 
-    slower = synthesize_script(SCRIPT, slower_engine, cache)
+    slower = synthesize_script(SCRIPT, slower_engine, cache=cache)
 
     assert [clip.cached for clip in slower] == [False] * 4
     assert len(slower_engine.spoken) == 4
     for fast, slow in zip(normal, slower, strict=True):
-        assert len(slow.speech.data) > len(fast.speech.data)
+        assert len(slow.parts[0].data) > len(fast.parts[0].data)
     # Both voices now live side by side: neither evicted the other.
-    assert [c.cached for c in synthesize_script(SCRIPT, _tone(), cache)] == [True] * 4
+    assert [c.cached for c in synthesize_script(SCRIPT, _tone(), cache=cache)] == [True] * 4
 
 
 def test_a_torn_entry_is_spoken_again(cache: ClipCache) -> None:
-    first = synthesize_script(SCRIPT, _tone(), cache)
+    first = synthesize_script(SCRIPT, _tone(), cache=cache)
     key = clip_key(_tone().fingerprint(), SCRIPT.segments[1].spoken)
     (audio,) = cache.root.rglob(f"{key}.audio")
     audio.write_bytes(audio.read_bytes()[:100])  # as if the machine stopped mid-write
     engine = _tone()
 
-    second = synthesize_script(SCRIPT, engine, cache)
+    second = synthesize_script(SCRIPT, engine, cache=cache)
 
     assert [clip.cached for clip in second] == [True, False, True, True]
     assert engine.spoken == [SCRIPT.segments[1].spoken]
-    assert second[1].speech == first[1].speech
+    assert second[1].parts == first[1].parts
     # The entry was repaired: the next run reuses it.
-    assert [c.cached for c in synthesize_script(SCRIPT, _tone(), cache)] == [True] * 4
+    assert [c.cached for c in synthesize_script(SCRIPT, _tone(), cache=cache)] == [True] * 4
