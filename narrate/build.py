@@ -9,16 +9,17 @@ from pathlib import Path
 from narrate.cache import ClipCache
 from narrate.config import EpisodeSource, Settings
 from narrate.engines import SpeechEngine, load_engine
-from narrate.errors import NarrateError
+from narrate.errors import AudioError, NarrateError
 from narrate.feed import episode_guid, render_feed
 from narrate.mixdown import mix_episode
-from narrate.models import PublishedEpisode
+from narrate.models import PublishedEpisode, SegmentTiming
 from narrate.output import Output
 from narrate.script import build_script
 from narrate.sources import read_episode, slugify
 from narrate.synthesize import synthesize_script
 from narrate.tagging import tag_episode
-from narrate.timing import chapters_json, srt, timings_json, webvtt
+from narrate.timing import chapters_json, read_timings, srt, timings_json, webvtt
+from narrate.verify import verify_episode
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,50 @@ def build(settings: Settings) -> BuildReport:
     return BuildReport(tuple(built), tuple(failures), tuple(listed), feed_path, settings.out_dir)
 
 
+def verify_published(settings: Settings) -> dict[str, list[str]]:
+    """Check every episode the show's feed lists, as published: problems by audio file."""
+    out = Output(settings.out_dir)
+    listen = settings.show.language.lower().startswith("en")
+    found: dict[str, list[str]] = {}
+    for episode in out.load_published(settings.show.feed_url, intact_only=False).values():
+        mp3 = out.path(episode.audio_file)
+        if not mp3.is_file():
+            found[episode.audio_file] = ["the MP3 is missing; run narrate build again"]
+            continue
+        problems = []
+        if mp3.stat().st_size != episode.length_bytes:
+            problems.append(
+                f"the MP3 is {mp3.stat().st_size} bytes but the feed says {episode.length_bytes}; "
+                "run narrate build again"
+            )
+        sidecar = mp3.with_suffix(".timing.json")
+        try:
+            segments = read_timings(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError) as error:
+            found[episode.audio_file] = [f"{sidecar.name} is missing or unreadable ({error})"]
+            continue
+        found[episode.audio_file] = problems + verify_episode(
+            mp3, segments, listen=listen and "tone" not in episode.voice
+        )
+    return found
+
+
+def _listens(settings: Settings, engines: tuple[SpeechEngine, SpeechEngine | None]) -> bool:
+    """The recognizer knows English speech only; test voices that beep have no words to hear."""
+    english = settings.show.language.lower().startswith("en")
+    return english and all(getattr(e, "speaks_words", True) for e in engines if e is not None)
+
+
+def _self_check(mp3: Path, segments: tuple[SegmentTiming, ...], listen: bool) -> None:
+    problems = verify_episode(mp3, segments, listen=listen)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise AudioError(
+            f"self-check failed: {problems[0]}{more}; the voice may have misfired: "
+            "rebuild with --no-cache, or try another voice"
+        )
+
+
 def _build_episode(
     source: EpisodeSource,
     settings: Settings,
@@ -94,6 +139,8 @@ def _build_episode(
         log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
         tag_episode(audio, episode, script, settings.show)
         log.info("tags: %d chapters", len(audio.chapters))
+        if settings.audio.verify:
+            _self_check(staged, audio.segments, _listens(settings, engines))
         stem = f"audio/{episode.slug}"
         out.write_text(f"{stem}.vtt", webvtt(audio))
         out.write_text(f"{stem}.srt", srt(audio))

@@ -76,6 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-v", "--verbose", action="store_true", help="print debugging detail")
     build.set_defaults(run=_run_build)
 
+    verify = commands.add_parser(
+        "verify",
+        help="listen to the built episodes: silent or truncated speech, an unheard disclaimer",
+        description="Check every episode the show's feed lists, as published under --out: "
+        "no silent or truncated segment, and the disclaimer is heard by an offline recognizer.",
+    )
+    verify.add_argument("--show", type=Path, help="the show file (TOML)")
+    verify.add_argument("--out", type=Path, help="output root that was built (default: .)")
+    verify.set_defaults(run=_run_verify)
+
     script = commands.add_parser(
         "script",
         help="print what an episode will say, segment by segment",
@@ -129,6 +139,26 @@ def _run_build(args: argparse.Namespace) -> int:
             print(f"  {failure}", file=sys.stderr)
         return EXIT_FAILED_EPISODES
     return EXIT_OK
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from narrate.build import verify_published
+    from narrate.config import load_settings
+
+    settings = load_settings(_show_path(args), summaries=[], out_dir=args.out, use_cache=False)
+    results = verify_published(settings)
+    if not results:
+        print(f"narrate: nothing published for this show under {settings.out_dir}; "
+              "run narrate build first", file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED_EPISODES
+    failed = 0
+    for audio_file, problems in sorted(results.items()):
+        if not problems:
+            print(f"ok    {audio_file}")
+        for problem in problems:
+            print(f"FAIL  {audio_file}: {problem}")
+        failed += bool(problems)
+    return EXIT_FAILED_EPISODES if failed else EXIT_OK
 
 
 def _run_script(args: argparse.Namespace) -> int:

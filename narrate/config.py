@@ -130,6 +130,8 @@ class AudioSettings:
     """Sample rate of the MP3."""
     bitrate_kbps: int
     """Constant MP3 bit rate."""
+    verify: bool
+    """Self-check every episode after mixdown (silent or truncated speech, unheard disclaimer)."""
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ _VOICE_KEYS = {
 _AUDIO_KEYS = {
     "breath_ms",
     "sentence_pause_ms", "paragraph_pause_ms", "chapter_pause_ms", "lead_in_ms", "tail_ms",
-    "loudness_lufs", "true_peak_dbtp", "channels", "sample_rate", "bitrate_kbps",
+    "loudness_lufs", "true_peak_dbtp", "channels", "sample_rate", "bitrate_kbps", "verify",
 }  # fmt: skip
 _EPISODE_KEYS = {"file", "date", "title", "source_url"}
 
@@ -313,6 +315,7 @@ def load_settings(
         channels=channels,
         sample_rate=reader.integer("audio.sample_rate", audio, 44100, low=16000, high=48000),
         bitrate_kbps=reader.integer("audio.bitrate_kbps", audio, 64, low=32, high=320),
+        verify=reader.boolean("verify", audio, default=True),
     )
     if summaries is not None:
         episodes = tuple(_expand_summaries(summaries, problems))

@@ -67,8 +67,11 @@ class Output:
         _fsync_dir(target.parent)
         return target
 
-    def load_published(self, feed_url: str) -> dict[str, PublishedEpisode]:
-        """Episodes this feed published in earlier builds whose MP3 is still there, by slug.
+    def load_published(
+        self, feed_url: str, *, intact_only: bool = True
+    ) -> dict[str, PublishedEpisode]:
+        """Episodes this feed published in earlier builds, by slug; with ``intact_only``, only
+        those whose MP3 is still there at its recorded size.
 
         Another show that wrote to the same folder before is not this feed's history.
         """
@@ -85,7 +88,8 @@ class Output:
                 audio = self.path(episode.audio_file)
             except (KeyError, TypeError, ValueError, NarrateError):
                 continue
-            if audio.is_file() and audio.stat().st_size == episode.length_bytes:
+            intact = audio.is_file() and audio.stat().st_size == episode.length_bytes
+            if intact or not intact_only:
                 found[episode.slug] = episode
         return found
 

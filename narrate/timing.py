@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from narrate.models import EpisodeAudio
+from narrate.models import EpisodeAudio, Segment, SegmentTiming, WordTiming
 
 TIMING_VERSION = 1
 
@@ -80,6 +80,24 @@ def timings_json(audio: EpisodeAudio) -> str:
         "segments": segments,
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def read_timings(text: str) -> tuple[SegmentTiming, ...]:
+    """The segments back from ``timings_json`` output (for ``narrate verify``)."""
+    data = json.loads(text)
+    if data.get("version") != TIMING_VERSION:
+        raise ValueError(f"timing file version {data.get('version')!r}, expected {TIMING_VERSION}")
+    return tuple(
+        SegmentTiming(
+            Segment(s["kind"], s["chapter"], s["paragraph"], s["text"], s["spoken"]),
+            s["start_ms"],
+            s["end_ms"],
+            None
+            if s["words"] is None
+            else tuple(WordTiming(w["word"], w["start_ms"], w["end_ms"]) for w in s["words"]),
+        )
+        for s in data["segments"]
+    )
 
 
 def chapters_json(audio: EpisodeAudio) -> str:

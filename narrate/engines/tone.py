@@ -22,6 +22,8 @@ class ToneEngine:
     """Speaks every word as a 0.22 s tone, so audio length follows text length."""
 
     name = "tone"
+    speaks_words = False
+    """Beeps, not words: the self-check's recognizer has nothing to hear."""
 
     def __init__(self, settings: EngineSettings) -> None:
         self.length_scale = settings.length_scale

@@ -1,0 +1,114 @@
+"""Stage: verify_episode(mp3, segments) -> problems. The episode's own ears.
+
+After mixdown, and on demand with ``narrate verify``, the encoded audio is checked the way a
+listener would notice trouble: a segment that is silent, a segment far shorter than its words
+need (truncated), and a disclaimer that cannot actually be heard. The last is checked with an
+offline recognizer (pocketsphinx and its English model ship in its wheel).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from narrate.ffmpeg import decode_pcm
+from narrate.models import SegmentTiming
+
+log = logging.getLogger(__name__)
+
+RATE = 16000
+"""Samples per second the checks work at (what the recognizer's model expects)."""
+SILENCE_DBFS = -45.0
+"""A 20 ms frame quieter than this holds no speech."""
+MIN_MS_PER_CHAR = 25
+"""No voice speaks faster than 40 characters a second: less audio than this is truncated."""
+HEARD_FRACTION = 0.5
+"""Share of the disclaimer's words the recognizer must hear."""
+_FRAME = RATE // 50
+
+
+def verify_episode(
+    mp3: Path, segments: Sequence[SegmentTiming], *, listen: bool = True
+) -> list[str]:
+    """One line per problem found in ``mp3``; empty when the episode sounds right.
+
+    ``listen=False`` skips the recognizer (test voices that beep, languages it does not know).
+    """
+    import numpy as np
+
+    samples = np.frombuffer(decode_pcm(mp3, RATE), dtype=np.int16).astype(np.float32) / 32768
+    problems: list[str] = []
+    for number, timing in enumerate(segments, start=1):
+        piece = samples[timing.start_ms * RATE // 1000 : timing.end_ms * RATE // 1000]
+        label = f"segment {number} ({timing.segment.kind}, {_quote(timing.segment.text)})"
+        active_ms = _active_ms(piece)
+        needed_ms = MIN_MS_PER_CHAR * len(timing.segment.spoken)
+        if active_ms == 0:
+            problems.append(f"{label} is silent")
+        elif active_ms < needed_ms:
+            problems.append(
+                f"{label} is truncated: {active_ms} ms of sound for {len(timing.segment.spoken)} "
+                f"characters (at least {needed_ms} ms expected)"
+            )
+    disclaimer = [t for t in segments if t.segment.kind == "disclaimer"]
+    if not disclaimer:
+        problems.append("the episode has no disclaimer segment")
+    elif listen and not any("disclaimer" in p for p in problems):
+        heard, words = _hear(samples, disclaimer)
+        if len(words & heard) < HEARD_FRACTION * len(words):
+            problems.append(
+                f"the disclaimer is not heard clearly: the recognizer caught "
+                f"{len(words & heard)} of its {len(words)} words ({' '.join(sorted(heard)) or '-'})"
+            )
+    return problems
+
+
+def _active_ms(piece: Any) -> int:
+    import numpy as np
+
+    frames = len(piece) // _FRAME
+    if frames == 0:
+        return 0
+    power = np.mean(piece[: frames * _FRAME].reshape(frames, _FRAME) ** 2, axis=1)
+    loud = power > 10 ** (SILENCE_DBFS / 10)
+    return int(np.count_nonzero(loud)) * 1000 * _FRAME // RATE
+
+
+def _hear(samples: Any, timings: Sequence[SegmentTiming]) -> tuple[set[str], set[str]]:
+    """Words the recognizer hears in the disclaimer, and the words it should hear."""
+    import numpy as np
+
+    start = max(0, timings[0].start_ms - 200) * RATE // 1000
+    end = (timings[-1].end_ms + 200) * RATE // 1000
+    pcm = (np.clip(samples[start:end], -1, 1) * 32767).astype(np.int16).tobytes()
+    decoder = _decoder()
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    hypothesis = decoder.hyp()
+    heard = _words(hypothesis.hypstr if hypothesis else "")
+    expected = _words(" ".join(t.segment.spoken for t in timings))
+    log.debug("disclaimer heard as %r", hypothesis.hypstr if hypothesis else "")
+    return heard, expected
+
+
+@lru_cache(maxsize=1)
+def _decoder() -> Any:
+    try:
+        from pocketsphinx import Decoder
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise RuntimeError("pocketsphinx is not installed; run: pip install pocketsphinx") from None
+    return Decoder(samprate=RATE, loglevel="FATAL")
+
+
+def _words(text: str) -> set[str]:
+    """Content words, lower case: "AI-generated summary" -> {"generated", "summary"}."""
+    return {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 2}
+
+
+def _quote(text: str) -> str:
+    return '"' + (text if len(text) <= 40 else text[:37] + "...") + '"'

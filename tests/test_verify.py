@@ -1,0 +1,137 @@
+"""The self-check: silent or truncated segments and an unheard disclaimer are caught."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import Built, run_narrate, write_show
+
+import narrate.build
+from narrate.config import load_settings
+from narrate.engines.tone import ToneEngine
+from narrate.ffmpeg import decode_pcm, run_ffmpeg
+from narrate.models import Speech
+from narrate.timing import read_timings
+from narrate.verify import verify_episode
+
+RATE = 44100
+
+
+def _copy(example_build: Built, tmp_path: Path) -> tuple[Path, Path]:
+    out = tmp_path / "out"
+    shutil.copytree(example_build.out, out)
+    return out, out / "audio" / "mtros-macrophages.mp3"
+
+
+def _edit(mp3: Path, change) -> None:  # type: ignore[no-untyped-def]
+    """Decode, change the samples, encode again in place (tags are not needed to verify)."""
+    pcm = np.frombuffer(decode_pcm(mp3, RATE), dtype=np.int16).copy()
+    change(pcm)
+    run_ffmpeg("-y", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0",
+               "-c:a", "libmp3lame", "-b:a", "64k", str(mp3), stdin=pcm.tobytes())  # fmt: skip
+
+
+def _span(timing) -> slice:  # type: ignore[no-untyped-def]
+    return slice(timing.start_ms * RATE // 1000, timing.end_ms * RATE // 1000)
+
+
+@pytest.mark.e2e
+def test_verify_passes_on_the_example_show(example_build: Built) -> None:
+    run = run_narrate("verify", "--out", example_build.out)
+    assert run.code == 0, run.stdout + run.stderr
+    assert "ok    audio/mtros-macrophages.mp3" in run.stdout
+
+
+@pytest.mark.e2e
+def test_verify_fails_when_the_disclaimer_is_replaced_by_silence(
+    example_build: Built, tmp_path: Path
+) -> None:
+    out, mp3 = _copy(example_build, tmp_path)
+    segments = read_timings(mp3.with_suffix(".timing.json").read_text(encoding="utf-8"))
+    (disclaimer,) = [t for t in segments if t.segment.kind == "disclaimer"]
+
+    def silence(pcm: np.ndarray) -> None:
+        pcm[_span(disclaimer)] = 0
+
+    _edit(mp3, silence)
+    run = run_narrate("verify", "--out", out)
+    assert run.code == 1
+    assert "FAIL  audio/mtros-macrophages.mp3: the MP3 is" in run.stdout  # re-encoded: new size
+    assert "FAIL  audio/mtros-macrophages.mp3: segment" in run.stdout
+    assert "(disclaimer, " in run.stdout and "is silent" in run.stdout
+
+
+@pytest.mark.e2e
+def test_verify_fails_when_other_words_stand_where_the_disclaimer_should_be(
+    example_build: Built, tmp_path: Path
+) -> None:
+    _, mp3 = _copy(example_build, tmp_path)
+    segments = read_timings(mp3.with_suffix(".timing.json").read_text(encoding="utf-8"))
+    (disclaimer,) = [t for t in segments if t.segment.kind == "disclaimer"]
+    body = [t for t in segments if t.segment.kind == "body"][3]
+
+    def swap(pcm: np.ndarray) -> None:
+        target = _span(disclaimer)
+        length = target.stop - target.start
+        start = body.start_ms * RATE // 1000
+        pcm[target] = pcm[start : start + length]
+
+    _edit(mp3, swap)
+    problems = verify_episode(mp3, segments)
+    assert len(problems) == 1 and problems[0].startswith("the disclaimer is not heard clearly")
+
+
+@pytest.mark.e2e
+def test_verify_catches_a_truncated_segment(example_build: Built, tmp_path: Path) -> None:
+    _, mp3 = _copy(example_build, tmp_path)
+    segments = read_timings(mp3.with_suffix(".timing.json").read_text(encoding="utf-8"))
+    longest = max(segments, key=lambda t: len(t.segment.spoken))
+
+    def cut(pcm: np.ndarray) -> None:
+        span = _span(longest)
+        pcm[span.start + RATE // 2 : span.stop] = 0  # half a second of a long sentence is left
+
+    _edit(mp3, cut)
+    problems = verify_episode(mp3, segments)
+    assert any("is truncated" in p and longest.segment.text[:20] in p for p in problems)
+
+
+class _MuteDisclaimer(ToneEngine):
+    """Beeps like the tone voice, but says nothing for the disclaimer: a misfiring voice."""
+
+    def synthesize(self, text: str) -> Speech:
+        speech = super().synthesize(text)
+        if "medical advice" in text:
+            return Speech(b"\0\0" * len(speech.data), "pcm_s16le", speech.sample_rate)
+        return speech
+
+
+def test_a_build_whose_disclaimer_is_silent_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "s.md").write_text("---\ntitle: S\ndate: 2026-01-01\n---\nA short summary.\n")
+    show = write_show(tmp_path, [{"file": '"s.md"'}], voice='{ engine = "tone" }')
+    settings = load_settings(show, out_dir=tmp_path / "out", use_cache=False)
+    monkeypatch.setattr(narrate.build, "load_engine", lambda s: _MuteDisclaimer(s))
+    report = narrate.build.build(settings)
+    assert len(report.failures) == 1
+    assert "self-check failed" in report.failures[0] and "is silent" in report.failures[0]
+    assert list((tmp_path / "out").rglob("*.mp3")) == []
+    assert report.feed == ()
+
+
+def test_tone_episodes_pass_without_the_recognizer(tmp_path: Path) -> None:
+    (tmp_path / "s.md").write_text("---\ntitle: S\ndate: 2026-01-01\n---\nA short summary.\n")
+    show = write_show(tmp_path, [{"file": '"s.md"'}], voice='{ engine = "tone" }')
+    run = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--no-cache")
+    assert run.code == 0, run.stderr
+    run = run_narrate("verify", "--show", show, "--out", tmp_path / "out")
+    assert run.code == 0 and "ok    audio/s.mp3" in run.stdout
+
+
+def test_verify_with_nothing_built_says_what_to_do(tmp_path: Path) -> None:
+    run = run_narrate("verify", "--out", tmp_path)
+    assert run.code == 1 and "run narrate build first" in run.stderr
