@@ -28,6 +28,7 @@ SETTINGS = AudioSettings(
     channels=1,
     sample_rate=44100,
     bitrate_kbps=64,
+    verify=True,
 )
 CHAPTERS = ("Introduction", "Body", "Disclaimer")
 ENGINE = ToneEngine(EngineSettings("tone", "", "en-US", 1.0, 10.0))
