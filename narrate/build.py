@@ -14,6 +14,7 @@ from narrate.feed import episode_guid, render_feed
 from narrate.mixdown import mix_episode
 from narrate.models import PublishedEpisode, SegmentTiming
 from narrate.output import Output
+from narrate.pronounce import Lexicon, load_lexicon
 from narrate.script import build_script
 from narrate.sources import read_episode, slugify
 from narrate.synthesize import synthesize_script
@@ -44,6 +45,7 @@ def build(settings: Settings) -> BuildReport:
     """Build every episode of the show, then publish the feed; one bad summary spoils nothing."""
     engine = load_engine(settings.engine)
     fallback = load_engine(settings.fallback) if settings.fallback else None
+    speech = speech_options(settings, engine, fallback)
     cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     out = Output(settings.out_dir)
     published = out.load_published(settings.show.feed_url)
@@ -60,7 +62,7 @@ def build(settings: Settings) -> BuildReport:
         seen[slug] = source.path
         try:
             episode = _build_episode(
-                source, settings, (engine, fallback), cache, out, published.get(slug)
+                source, settings, speech, (engine, fallback), cache, out, published.get(slug)
             )
         except NarrateError as error:
             message = str(error)
@@ -73,6 +75,27 @@ def build(settings: Settings) -> BuildReport:
     out.save_published(settings.show.feed_url, listed)
     log.info("feed: %s lists %d episodes", feed_path, len(listed))
     return BuildReport(tuple(built), tuple(failures), tuple(listed), feed_path, settings.out_dir)
+
+
+@dataclass(frozen=True)
+class SpeechOptions:
+    """How written text becomes speakable text for this build's voices."""
+
+    lexicon: Lexicon
+    """Shipped pronunciation lexicon plus the show's own."""
+    phonemes: bool
+    """Every voice that may speak accepts Piper's inline phonemes (else: respellings)."""
+
+
+def speech_options(
+    settings: Settings, engine: SpeechEngine, fallback: SpeechEngine | None = None
+) -> SpeechOptions:
+    """Load the lexicon once; phonemes only when no voice that may speak would read them aloud."""
+    voices = [e for e in (engine, fallback) if e is not None]
+    return SpeechOptions(
+        load_lexicon(settings.script.lexicon),
+        all(getattr(e, "accepts_phonemes", False) for e in voices),
+    )
 
 
 def verify_published(settings: Settings) -> dict[str, list[str]]:
@@ -122,6 +145,7 @@ def _self_check(mp3: Path, segments: tuple[SegmentTiming, ...], listen: bool) ->
 def _build_episode(
     source: EpisodeSource,
     settings: Settings,
+    speech: SpeechOptions,
     engines: tuple[SpeechEngine, SpeechEngine | None],
     cache: ClipCache | None,
     out: Output,
@@ -129,7 +153,7 @@ def _build_episode(
 ) -> PublishedEpisode:
     episode = read_episode(source)
     log.info("read %s: %r, %d chapters", source.path.name, episode.title, len(episode.sections))
-    script = build_script(episode, settings.script)
+    script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
     log.info("script: %d segments", len(script.segments))
     clips = synthesize_script(script, *engines, cache=cache)
     log.info("speech: %d segments, %d new", len(clips), sum(not c.cached for c in clips))

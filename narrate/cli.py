@@ -162,7 +162,9 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 
 def _run_script(args: argparse.Namespace) -> int:
+    from narrate.build import speech_options
     from narrate.config import EpisodeSource, load_settings
+    from narrate.engines import load_engine
     from narrate.script import build_script
     from narrate.sources import read_episode
 
@@ -170,7 +172,8 @@ def _run_script(args: argparse.Namespace) -> int:
     path = args.file.resolve()
     listed = [source for source in settings.episodes if source.path == path]
     episode = read_episode(listed[0] if listed else EpisodeSource(path, None, None, None))
-    script = build_script(episode, settings.script)
+    speech = speech_options(settings, load_engine(settings.engine))
+    script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
     if args.format == "json":
         segments = [
             {

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 from narrate.config import ScriptSettings
 from narrate.models import Episode, Script, Segment, SegmentKind
-from narrate.normalize import normalize
+from narrate.normalize import Context, normalize
+from narrate.pronounce import Lexicon
 from narrate.sentences import split_sentences
 from narrate.templating import render_text
 
@@ -16,8 +17,17 @@ DISCLAIMER_CHAPTER = "Disclaimer"
 OUTRO_CHAPTER = "Closing"
 
 
-def build_script(episode: Episode, settings: ScriptSettings) -> Script:
-    """Everything the episode will say, segment by segment, with its chapter."""
+def build_script(
+    episode: Episode,
+    settings: ScriptSettings,
+    lexicon: Lexicon | None = None,
+    phonemes: bool = False,
+) -> Script:
+    """Everything the episode will say, segment by segment, with its chapter.
+
+    ``lexicon`` is the pronunciation lexicon to apply; ``phonemes`` says the engine accepts
+    Piper's inline ``[[ ]]`` phonemes (else lexicon entries use their respelling).
+    """
     disclaimer = episode.disclaimer or settings.disclaimer
     body_words = sum(len(p.split()) for s in episode.sections for p in s.paragraphs)
     values = {
@@ -37,7 +47,8 @@ def build_script(episode: Episode, settings: ScriptSettings) -> Script:
     if outro:
         chapters.append(OUTRO_CHAPTER)
         parts.append(("outro", len(chapters) - 1, [outro]))
-    return Script(tuple(chapters), tuple(_segments(parts, settings.language)), disclaimer)
+    speech = Context(settings.language, lexicon, phonemes)
+    return Script(tuple(chapters), tuple(_segments(parts, speech)), disclaimer)
 
 
 def spoken_date(episode: Episode) -> str:
@@ -52,14 +63,14 @@ def listening_time(words: int, settings: ScriptSettings) -> str:
 
 
 def _segments(
-    parts: Iterable[tuple[SegmentKind, int, list[str]]], language: str
+    parts: Iterable[tuple[SegmentKind, int, list[str]]], speech: Context
 ) -> Iterable[Segment]:
     paragraph = 0
     for kind, chapter, paragraphs in parts:
         for text in paragraphs:
-            sentences = [text] if kind == "disclaimer" else split_sentences(text, language)
+            sentences = [text] if kind == "disclaimer" else split_sentences(text, speech.language)
             for sentence in sentences:
-                spoken = normalize(sentence)
+                spoken = normalize(sentence, speech.language, speech.lexicon, speech.phonemes)
                 if spoken:
                     yield Segment(kind, chapter, paragraph, sentence, spoken)
             paragraph += 1

@@ -43,7 +43,11 @@ def breath_groups(spoken: str) -> list[str]:
     ["It helped;", "mice with the enzyme had milder disease."]  (when both sides are long enough)
     """
     long_sentence = len(spoken.split()) > LONG_SENTENCE_WORDS
-    pieces = re.split(r"(?<=[;:])\s+" + (r"|(?<=,)\s+" if long_sentence else ""), spoken)
+    # A clause mark may sit inside a phoneme block ("[[ipa;]]"): a breath fits after it too.
+    breaks = r"(?<=[;:])\s+|(?<=[;:]\]\])\s+" + (
+        r"|(?<=,)\s+|(?<=,\]\])\s+" if long_sentence else ""
+    )
+    pieces = re.split(breaks, spoken)
     phrases: list[str] = []
     for piece in pieces:
         if phrases and (

@@ -12,6 +12,7 @@ from narrate.config import DEFAULT_DISCLAIMER, EXAMPLE_SHOW, ScriptSettings, loa
 from narrate.errors import ConfigError
 from narrate.models import Episode, Script
 from narrate.normalize import normalize
+from narrate.pronounce import load_lexicon
 from narrate.script import build_script, listening_time, spoken_date
 from narrate.sentences import split_sentences
 from narrate.sources import read_episode
@@ -124,10 +125,24 @@ def test_transcript_has_one_paragraph_per_line(script: Script) -> None:
 
 def test_spoken_differs_from_written_only_through_normalize(script: Script) -> None:
     for segment in script.segments:
-        assert segment.spoken == normalize(segment.text)
+        assert segment.spoken == normalize(segment.text, "en-US")
     changed = [s for s in script.segments if s.spoken != s.text]
-    assert any("reactive oxygen species, ROS, chemicals" in s.spoken for s in changed)
+    assert any("reactive oxygen species, or ROS, chemicals" in s.spoken for s in changed)
     assert all("(" not in s.spoken and "—" not in s.spoken for s in script.segments)
+
+
+def test_lexicon_and_phonemes_reach_the_spoken_text(
+    episode: Episode, settings: ScriptSettings
+) -> None:
+    lexicon = load_lexicon()
+    with_lexicon = build_script(episode, settings, lexicon, phonemes=True)
+    spoken = " ".join(s.spoken for s in with_lexicon.segments)
+    assert "or R.O.S, chemicals" in spoken
+    assert "N.A.D.P.H oxidase" in spoken
+    for segment in with_lexicon.segments:
+        assert segment.spoken == normalize(segment.text, "en-US", lexicon, True)
+    # The transcript keeps the written words.
+    assert with_lexicon.transcript == build_script(episode, settings).transcript
 
 
 def test_intro_names_show_episode_date_and_listening_time(script: Script) -> None:

@@ -34,6 +34,8 @@ class PiperEngine:
     """Speaks with any Piper ``.onnx`` voice (its ``.onnx.json`` config beside it)."""
 
     name = "piper"
+    accepts_phonemes = True
+    """Piper reads ``[[ipa]]`` blocks in the text as phonemes."""
 
     def __init__(self, settings: EngineSettings) -> None:
         self.model = Path(settings.voice) if settings.voice else bundled_voice()

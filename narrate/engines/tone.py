@@ -36,11 +36,12 @@ class ToneEngine:
 
     def synthesize(self, text: str) -> Speech:
         words = text.split() or ["."]
-        word_n = int(_WORD_S * self.length_scale * _RATE)
         gap_n = int(_GAP_S * _RATE)
         samples: list[int] = []
         timings: list[WordTiming] = []
         for index, word in enumerate(words):
+            # Long spoken words ("twenty-fourth") take longer, as they would in speech.
+            word_n = int(max(_WORD_S, 0.03 * len(word)) * self.length_scale * _RATE)
             start = len(samples)
             pitch = 180.0 + 40.0 * (index % 5)
             for n in range(word_n):
