@@ -112,6 +112,24 @@ def cover_bytes(cover: Cover) -> bytes:
         ) from None
 
 
+EMBEDDED_COVER_PX = 1400
+"""The cover inside each MP3 is this size at most: apps show it small, listeners pay per byte."""
+
+
+def embedded_cover(data: bytes) -> bytes:
+    """A copy of the cover for the MP3's APIC frame: at most 1400 px, RGB JPEG.
+
+    "3000 px cover of 270 kB" -> "1400 px JPEG of about 80 kB". Deterministic.
+    """
+    with Image.open(io.BytesIO(data)) as image:
+        picture = image.convert("RGB")
+    if picture.width > EMBEDDED_COVER_PX:
+        picture = picture.resize((EMBEDDED_COVER_PX, EMBEDDED_COVER_PX), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=85, optimize=True)
+    return buffer.getvalue()
+
+
 def render_default_cover(title: str, author: str) -> bytes:
     """A 3000×3000 RGB JPEG: the title, wrapped and as large as fits, the author below.
 

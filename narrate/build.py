@@ -6,23 +6,34 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from narrate.artwork import check_cover, cover_bytes, embedded_cover, render_default_cover
 from narrate.cache import ClipCache
-from narrate.config import EpisodeSource, Settings
+from narrate.config import EpisodeSource, Settings, ShowSettings
 from narrate.engines import SpeechEngine, load_engine
 from narrate.errors import AudioError, NarrateError
-from narrate.feed import episode_guid, render_feed
+from narrate.feed import CHAPTERS_SUFFIX, episode_guid, render_feed, sidecar
 from narrate.mixdown import mix_episode
-from narrate.models import PublishedEpisode, SegmentTiming
+from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import Output
 from narrate.pronounce import Lexicon, load_lexicon
 from narrate.script import build_script
 from narrate.sources import read_episode, slugify
 from narrate.synthesize import synthesize_script
 from narrate.tagging import tag_episode
-from narrate.timing import chapters_json, read_timings, srt, timings_json, webvtt
+from narrate.timing import (
+    chapters_json,
+    read_timings,
+    srt,
+    timings_json,
+    transcript_html,
+    webvtt,
+)
 from narrate.verify import verify_episode
 
 log = logging.getLogger(__name__)
+
+COVER_JPEG = "artwork/cover.jpg"
+"""Where the show's cover is published (``.png`` for a PNG cover)."""
 
 
 @dataclass(frozen=True)
@@ -45,9 +56,16 @@ def build(settings: Settings) -> BuildReport:
     """Build every episode of the show, then publish the feed; one bad summary spoils nothing."""
     engine = load_engine(settings.engine)
     fallback = load_engine(settings.fallback) if settings.fallback else None
-    speech = speech_options(settings, engine, fallback)
-    cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     out = Output(settings.out_dir)
+    run = _Run(
+        settings=settings,
+        speech=speech_options(settings, engine, fallback),
+        engines=(engine, fallback),
+        cache=ClipCache(settings.cache_dir) if settings.cache_dir else None,
+        out=out,
+        artwork=show_artwork(settings.show),
+    )
+    out.write_bytes(run.artwork.file, run.artwork.data)
     published = out.load_published(settings.show.feed_url)
     built: list[PublishedEpisode] = []
     failures: list[str] = []
@@ -60,10 +78,11 @@ def build(settings: Settings) -> BuildReport:
             )
             continue
         seen[slug] = source.path
+        previous = published.get(slug)
+        number = previous.number if previous else max((e.number for e in published.values()),
+                                                      default=0) + 1  # fmt: skip
         try:
-            episode = _build_episode(
-                source, settings, speech, (engine, fallback), cache, out, published.get(slug)
-            )
+            episode = _build_episode(source, run, previous, number)
         except NarrateError as error:
             message = str(error)
             failures.append(message if str(source.path) in message else f"{source.path}: {message}")
@@ -71,10 +90,34 @@ def build(settings: Settings) -> BuildReport:
         built.append(episode)
         published[episode.slug] = episode
     listed = list(published.values())
-    feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show))
+    feed_xml = render_feed(listed, settings.show, run.artwork)
+    feed_path = out.write_text(settings.show.feed_file, feed_xml)
     out.save_published(settings.show.feed_url, listed)
     log.info("feed: %s lists %d episodes", feed_path, len(listed))
     return BuildReport(tuple(built), tuple(failures), tuple(listed), feed_path, settings.out_dir)
+
+
+def show_artwork(show: ShowSettings) -> Artwork:
+    """The show's own cover, checked against Apple's rules, or the default cover drawn."""
+    if show.cover is None:
+        data, mime, file = render_default_cover(show.title, show.author), "image/jpeg", COVER_JPEG
+    else:
+        cover = check_cover(show.cover)
+        data, mime = cover_bytes(cover), cover.mime
+        file = COVER_JPEG.removesuffix(".jpg") + (".png" if mime == "image/png" else ".jpg")
+    return Artwork(data, mime, file, embedded_cover(data))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every episode of one build shares; nothing in it changes during the build."""
+
+    settings: Settings
+    speech: SpeechOptions
+    engines: tuple[SpeechEngine, SpeechEngine | None]
+    cache: ClipCache | None
+    out: Output
+    artwork: Artwork
 
 
 @dataclass(frozen=True)
@@ -143,41 +186,42 @@ def _self_check(mp3: Path, segments: tuple[SegmentTiming, ...], listen: bool) ->
 
 
 def _build_episode(
-    source: EpisodeSource,
-    settings: Settings,
-    speech: SpeechOptions,
-    engines: tuple[SpeechEngine, SpeechEngine | None],
-    cache: ClipCache | None,
-    out: Output,
-    previous: PublishedEpisode | None,
+    source: EpisodeSource, run: _Run, previous: PublishedEpisode | None, number: int
 ) -> PublishedEpisode:
+    settings, out = run.settings, run.out
     episode = read_episode(source)
     log.info("read %s: %r, %d chapters", source.path.name, episode.title, len(episode.sections))
-    script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
+    script = build_script(episode, settings.script, run.speech.lexicon, run.speech.phonemes)
     log.info("script: %d segments", len(script.segments))
-    clips = synthesize_script(script, *engines, cache=cache)
+    clips = synthesize_script(script, *run.engines, cache=run.cache)
     log.info("speech: %d segments, %d new", len(clips), sum(not c.cached for c in clips))
+    guid = previous.guid if previous else episode_guid(settings.show, episode.slug)
     staged = out.staging_path(f"{episode.slug}.mp3")
     try:
         audio = mix_episode(clips, script.chapters, settings.audio, staged)
         log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
-        tag_episode(audio, episode, script, settings.show)
+        tag_episode(audio, episode, script, settings.show, run.artwork, guid)
         log.info("tags: %d chapters", len(audio.chapters))
         if settings.audio.verify:
-            _self_check(staged, audio.segments, _listens(settings, engines))
-        stem = f"audio/{episode.slug}"
-        out.write_text(f"{stem}.vtt", webvtt(audio))
-        out.write_text(f"{stem}.srt", srt(audio))
-        out.write_text(f"{stem}.timing.json", timings_json(audio))
-        out.write_text(f"{stem}.chapters.json", chapters_json(audio))
-        relative = f"{stem}.mp3"
+            _self_check(staged, audio.segments, _listens(settings, run.engines))
+        relative = f"audio/{episode.slug}.mp3"
+        # Everything the feed will point at is complete before the MP3 and then the feed.
+        out.write_text(sidecar(relative, ".vtt"), webvtt(audio))
+        out.write_text(sidecar(relative, ".srt"), srt(audio))
+        out.write_text(
+            sidecar(relative, ".transcript.html"),
+            transcript_html(audio, episode.title, settings.show.language),
+        )
+        out.write_text(sidecar(relative, CHAPTERS_SUFFIX), chapters_json(audio))
+        out.write_text(sidecar(relative, ".timing.json"), timings_json(audio))
         final = out.publish(staged, relative)
     finally:
         staged.unlink(missing_ok=True)
     log.info("published %s", final)
     return PublishedEpisode(
         slug=episode.slug,
-        guid=previous.guid if previous else episode_guid(settings.show, episode.slug),
+        guid=guid,
+        number=number,
         title=episode.title,
         description=episode.summary,
         date=episode.date,

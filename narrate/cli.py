@@ -12,8 +12,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from narrate import __version__
+
+if TYPE_CHECKING:
+    from narrate.config import Settings
 
 EXIT_OK, EXIT_FAILED_EPISODES, EXIT_CONFIG = 0, 1, 2
 
@@ -69,12 +73,26 @@ def _parser() -> argparse.ArgumentParser:
         "--cache-dir", type=Path, help="clip cache folder (default: ~/.cache/narrate)"
     )
     build.add_argument("--no-cache", action="store_true", help="synthesize every segment afresh")
+    build.add_argument(
+        "--no-check", action="store_true", help="skip the podcast-directory check at the end"
+    )
     build.add_argument("--engine", help="speech engine for this build (piper, gtts, tone)")
     build.add_argument("--voice", help="voice for this build (a Piper .onnx path, a gTTS domain)")
     build.add_argument("--rate", help='speaking rate: "normal", "gentle" or a number like 0.9')
     build.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     build.add_argument("-v", "--verbose", action="store_true", help="print debugging detail")
     build.set_defaults(run=_run_build)
+
+    check = commands.add_parser(
+        "check",
+        help="check a built show the way a podcast directory would",
+        description="Check the built feed, enclosures, durations, artwork, transcripts, "
+        "chapters, ID3 tags and loudness against Apple's and the Podcasting 2.0 rules, "
+        "offline. Prints one line per problem; exits 1 when there is any.",
+    )
+    check.add_argument("show", nargs="?", type=Path, metavar="SHOW", help="the show file")
+    check.add_argument("--out", type=Path, help="output root that was built (default: .)")
+    check.set_defaults(run=_run_check)
 
     verify = commands.add_parser(
         "verify",
@@ -125,6 +143,7 @@ def _run_build(args: argparse.Namespace) -> int:
         rate=args.rate,
     )
     report = build(settings)
+    problems = [] if args.no_check else _check(settings)
     print(f"Built {settings.show.title!r} into {report.out_dir}")
     for episode in report.built:
         print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  {episode.title}")
@@ -137,8 +156,30 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"{count} {noun} could not be built:", file=sys.stderr)
         for failure in report.failures:
             print(f"  {failure}", file=sys.stderr)
-        return EXIT_FAILED_EPISODES
-    return EXIT_OK
+    return EXIT_FAILED_EPISODES if report.failures or problems else EXIT_OK
+
+
+def _check(settings: Settings) -> list[str]:
+    """Run the directory check; print its problems (or nothing) and return them."""
+    from narrate.check import check_show
+
+    problems = check_show(settings)
+    if problems:
+        print(f"narrate check found {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+    return problems
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from narrate.config import find_show, load_settings
+
+    show = args.show or find_show(Path.cwd())
+    settings = load_settings(show, summaries=[], out_dir=args.out, use_cache=False)
+    problems = _check(settings)
+    if not problems:
+        print(f"ok: {settings.show.feed_file} and everything it lists pass the checks")
+    return EXIT_FAILED_EPISODES if problems else EXIT_OK
 
 
 def _run_verify(args: argparse.Namespace) -> int:

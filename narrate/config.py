@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import tomllib
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ class ShowSettings:
     owner_name: str
     """Owner shown to podcast directories."""
     owner_email: str
-    """Owner e-mail for podcast directories (may be empty)."""
+    """Owner e-mail for podcast directories; also the owner of ``podcast:locked``."""
     category: str
     """Apple Podcasts category."""
     subcategory: str
@@ -61,6 +62,12 @@ class ShowSettings:
     """Copyright line for the feed."""
     feed_file: str
     """Feed path relative to the output root."""
+    cover: Path | None
+    """The show's cover image, or None to draw the default cover."""
+    podcast_guid: str
+    """Podcasting 2.0 ``podcast:guid``: pinned in the show, else derived from the feed URL."""
+    locked: bool
+    """``podcast:locked``: other platforms may not import the feed without the owner."""
 
     @property
     def feed_url(self) -> str:
@@ -172,12 +179,48 @@ class Settings:
     """Clip cache folder, or None for no cache."""
 
 
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing",
+                 "Non-Profit"),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health",
+                         "Nutrition", "Sexuality"),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
+                "Home & Garden", "Video Games"),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary", "Politics",
+             "Sports News", "Tech News"),
+    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism",
+                                "Religion", "Spirituality"),
+    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
+                "Natural Sciences", "Nature", "Physics", "Social Sciences"),
+    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel",
+                          "Relationships"),
+    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf",
+               "Hockey", "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball",
+               "Wilderness", "Wrestling"),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}  # fmt: skip
+"""Apple Podcasts categories and their subcategories (Apple's list, support article 1691)."""
+
+PODCAST_NAMESPACE_GUID = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+"""The namespace of ``podcast:guid`` UUIDv5s (Podcasting 2.0, tags/guid.md)."""
+
+_EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 RATES = {"normal": (1.0, 1.0, 250), "gentle": (0.85, 1.5, 400)}
 """Named speaking rates: (speed factor, pause factor, breath ms). Gentle is for fatigue."""
 
 _TOP_KEYS = {
-    "lexicon",
+    "lexicon", "cover", "podcast_guid", "locked",
     "title", "author", "description", "language", "base_url", "owner_name", "owner_email",
     "category", "subcategory", "explicit", "copyright", "disclaimer", "intro", "outro",
     "voice", "audio", "episodes", "feed_file",
@@ -191,6 +234,15 @@ _AUDIO_KEYS = {
     "loudness_lufs", "true_peak_dbtp", "channels", "sample_rate", "bitrate_kbps", "verify",
 }  # fmt: skip
 _EPISODE_KEYS = {"file", "date", "title", "source_url"}
+
+
+def feed_guid(feed_url: str) -> str:
+    """The ``podcast:guid`` of a feed URL: UUIDv5 of the URL without scheme and trailing slashes.
+
+    "https://podnews.net/rss" -> "9b024349-ccf0-5f69-a609-6b82873eab3c" (the spec's example).
+    """
+    bare = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url).rstrip("/")
+    return str(uuid.uuid5(PODCAST_NAMESPACE_GUID, bare))
 
 
 def default_cache_dir() -> Path:
@@ -254,6 +306,35 @@ def load_settings(
             )
         base_url = base_url if base_url.endswith("/") else base_url + "/"
     author = reader.text("author", raw, required=True)
+    if base_url and urlsplit(base_url).scheme == "http":
+        problems.append(
+            f'base_url: "{base_url}" must use https (podcast apps and directories require it)'
+        )
+    owner_email = reader.text("owner_email", raw, required=True)
+    if owner_email and not _EMAIL_RE.match(owner_email):
+        problems.append(f'owner_email: "{owner_email}" is not an e-mail address')
+    category = reader.text("category", raw, default="Health & Fitness")
+    subcategory = reader.text("subcategory", raw, default="Medicine" if category ==
+                              "Health & Fitness" else "")  # fmt: skip
+    if category not in APPLE_CATEGORIES:
+        problems.append(
+            f'category: "{category}" is not an Apple Podcasts category '
+            f'(e.g. "Health & Fitness" or "Science"; see README)'
+        )
+    elif subcategory and subcategory not in APPLE_CATEGORIES[category]:
+        known = ", ".join(APPLE_CATEGORIES[category]) or "none"
+        problems.append(f'subcategory: "{subcategory}" is not under "{category}" (there: {known})')
+    feed_file = reader.text("feed_file", raw, default="feeds/feed.xml")
+    cover = reader.text("cover", raw, default="")
+    cover_path = (base / cover).resolve() if cover else None
+    podcast_guid = reader.text("podcast_guid", raw, default="")
+    if podcast_guid:
+        try:
+            podcast_guid = str(uuid.UUID(podcast_guid))
+        except ValueError:
+            problems.append(
+                f'podcast_guid: "{podcast_guid}" is not a UUID; remove it to derive one'
+            )
     show = ShowSettings(
         title=title,
         author=author,
@@ -261,12 +342,15 @@ def load_settings(
         language=language,
         base_url=base_url,
         owner_name=reader.text("owner_name", raw, default=author),
-        owner_email=reader.text("owner_email", raw, default=""),
-        category=reader.text("category", raw, default="Health & Fitness"),
-        subcategory=reader.text("subcategory", raw, default="Medicine"),
+        owner_email=owner_email,
+        category=category,
+        subcategory=subcategory,
         explicit=reader.boolean("explicit", raw, default=False),
-        copyright=reader.text("copyright", raw, default=f"© {author}" if author else ""),
-        feed_file=reader.text("feed_file", raw, default="feeds/feed.xml"),
+        copyright=reader.text("copyright", raw, default=author),
+        feed_file=feed_file,
+        cover=cover_path,
+        podcast_guid=podcast_guid or feed_guid(base_url + feed_file),
+        locked=reader.boolean("locked", raw, default=True),
     )
     speed, pause_factor, breath_ms = _rate(voice.get("rate", "normal"), problems)
     lexicon = reader.text("lexicon", raw, default="")

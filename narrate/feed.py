@@ -1,4 +1,5 @@
-"""Stage: render_feed(episodes, show) -> RSS 2.0 XML with the iTunes namespace."""
+"""Stage: render_feed(episodes, show, artwork) -> RSS 2.0 with the iTunes and Podcasting 2.0
+namespaces, following Apple's requirements and the Podcast Standards Project's PSP-1."""
 
 from __future__ import annotations
 
@@ -6,16 +7,26 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from email.utils import format_datetime
+from typing import Any
 
 from narrate.config import ShowSettings
-from narrate.models import PublishedEpisode
+from narrate.models import Artwork, PublishedEpisode
 from narrate.templating import render_template
+
+SIDECARS = {
+    # suffix: (MIME type, rel) as podcast:transcript declares them
+    ".vtt": ("text/vtt", "captions"),
+    ".srt": ("application/x-subrip", "captions"),
+    ".transcript.html": ("text/html", None),
+}
+"""Transcript files published next to every MP3, WebVTT first (Apple's preference)."""
+CHAPTERS_SUFFIX = ".chapters.json"
+CHAPTERS_TYPE = "application/json+chapters"
 
 
 def episode_guid(show: ShowSettings, slug: str) -> str:
-    """A guid from the episode's identity (feed URL + slug), never from time."""
-    show_id = uuid.uuid5(uuid.NAMESPACE_URL, show.feed_url)
-    return str(uuid.uuid5(show_id, slug))
+    """A guid from the episode's identity (the show's podcast:guid + slug), never from time."""
+    return str(uuid.uuid5(uuid.UUID(show.podcast_guid), slug))
 
 
 def rfc2822(date: dt.date) -> str:
@@ -23,28 +34,53 @@ def rfc2822(date: dt.date) -> str:
     return format_datetime(dt.datetime.combine(date, dt.time(0, 0), tzinfo=dt.UTC))
 
 
-def render_feed(episodes: Sequence[PublishedEpisode], show: ShowSettings) -> str:
+def sidecar(audio_file: str, suffix: str) -> str:
+    """ "audio/x.mp3", ".vtt" -> "audio/x.vtt"."""
+    return audio_file.removesuffix(".mp3") + suffix
+
+
+def render_feed(episodes: Sequence[PublishedEpisode], show: ShowSettings, artwork: Artwork) -> str:
     """The podcast feed, newest episode first; all values computed here, escaped by Jinja."""
-    ordered = sorted(episodes, key=lambda e: (e.date, e.slug), reverse=True)
-    items = [
-        {
-            "title": e.title,
-            "description": e.description,
-            "notes": f"{e.description}\n\n{e.disclaimer}",
-            "link": e.source_url or show.base_url,
-            "guid": e.guid,
-            "pub_date": rfc2822(e.date),
-            "url": show.base_url + e.audio_file,
-            "length": e.length_bytes,
-            "duration": round(e.duration_ms / 1000),
-        }
-        for e in ordered
-    ]
+    ordered = sorted(episodes, key=lambda e: (e.date, e.number), reverse=True)
     return render_template(
         "feed.xml",
         show=show,
         feed_url=show.feed_url,
+        image_url=show.base_url + artwork.file,
         explicit="true" if show.explicit else "false",
         last_build=rfc2822(ordered[0].date) if ordered else None,
-        items=items,
+        items=[_item(e, show) for e in ordered],
     )
+
+
+def _item(episode: PublishedEpisode, show: ShowSettings) -> dict[str, Any]:
+    url = show.base_url
+    return {
+        "title": episode.title,
+        "description": episode.description,
+        "notes": render_template(
+            "show_notes.html",
+            summary=episode.description,
+            chapters=[(_clock(c.start_ms), c.title) for c in episode.chapters],
+            source_url=episode.source_url,
+            disclaimer=episode.disclaimer,
+        ).strip(),
+        "link": episode.source_url or show.base_url,
+        "guid": episode.guid,
+        "number": episode.number,
+        "pub_date": rfc2822(episode.date),
+        "url": url + episode.audio_file,
+        "length": episode.length_bytes,
+        "duration": round(episode.duration_ms / 1000),
+        "transcripts": [
+            {"url": url + sidecar(episode.audio_file, suffix), "type": kind, "rel": rel}
+            for suffix, (kind, rel) in SIDECARS.items()
+        ],
+        "chapters_url": url + sidecar(episode.audio_file, CHAPTERS_SUFFIX),
+    }
+
+
+def _clock(ms: int) -> str:
+    hours, rest = divmod(ms // 1000, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -177,6 +177,8 @@ class PublishedEpisode:
     """Identity of the episode."""
     guid: str
     """Never-changing identifier in the feed."""
+    number: int
+    """``itunes:episode``: given once, in publishing order, never changed."""
     title: str
     """Episode title."""
     description: str
@@ -197,3 +199,17 @@ class PublishedEpisode:
     """Chapters, for show notes."""
     voice: str = ""
     """Engine and voice that actually spoke it."""
+
+
+@dataclass(frozen=True)
+class Artwork:
+    """The show's cover, as published and as embedded in every MP3."""
+
+    data: bytes
+    """The image file's bytes (JPEG or PNG, RGB, square)."""
+    mime: str
+    """``image/jpeg`` or ``image/png``."""
+    file: str
+    """Path of the published cover relative to the output root."""
+    embedded: bytes
+    """A smaller JPEG copy for each MP3's APIC frame."""

@@ -19,6 +19,8 @@ from narrate.errors import NarrateError
 from narrate.models import Chapter, PublishedEpisode
 
 STATE_DIR = ".narrate"
+_PUBLIC = 0o644
+"""Published files are world-readable, as a web server needs them to be."""
 STATE_FILE = "published.json"
 
 
@@ -46,20 +48,35 @@ class Output:
         target = self.path(relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         _fsync(staged)
+        os.chmod(staged, _PUBLIC)
         os.replace(staged, target)
         _fsync_dir(target.parent)
         return target
 
     def write_text(self, relative: str, text: str) -> Path:
-        """Write a text file atomically (temporary file, fsync, rename)."""
+        """Write a UTF-8 text file atomically; see ``write_bytes``."""
+        return self.write_bytes(relative, text.encode("utf-8"))
+
+    def write_bytes(self, relative: str, data: bytes) -> Path:
+        """Write a file atomically (temporary file, fsync, rename).
+
+        A file that already holds exactly ``data`` is left alone, modification time and all,
+        so a rebuild that changes nothing rewrites nothing.
+        """
         target = self.path(relative)
+        try:
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                return target
+        except OSError:
+            pass
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.chmod(tmp, _PUBLIC)  # mkstemp makes 0600; a web server must read what we publish
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

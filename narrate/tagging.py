@@ -6,8 +6,12 @@ tags are converted with ``update_to_v23()`` and saved as v2.3.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from narrate.config import ShowSettings
-from narrate.models import Episode, EpisodeAudio, Script
+from narrate.errors import AudioError
+from narrate.models import Artwork, Chapter, Episode, EpisodeAudio, Script
 
 _ISO_639_2 = {
     "en": "eng", "fr": "fra", "de": "deu", "es": "spa", "it": "ita", "nl": "nld",
@@ -16,22 +20,39 @@ _ISO_639_2 = {
 TOC_ID = "toc"
 
 
-def tag_episode(audio: EpisodeAudio, episode: Episode, script: Script, show: ShowSettings) -> None:
-    """Write the episode's tags into ``audio.path`` (replacing any there)."""
+def tag_episode(
+    audio: EpisodeAudio,
+    episode: Episode,
+    script: Script,
+    show: ShowSettings,
+    artwork: Artwork,
+    guid: str,
+) -> None:
+    """Write the episode's tags into ``audio.path`` (replacing any there).
+
+    Besides the usual frames: the cover (APIC), the transcript (USLT), chapters (CTOC/CHAP)
+    and Apple's podcast frames: PCST (a podcast), WFED (its feed), TGID (the episode's guid)
+    and TDES (its description).
+    """
     from mutagen.id3 import (
+        APIC,
         CHAP,
         COMM,
         CTOC,
         ID3,
+        PCST,
         TALB,
         TCON,
+        TDES,
         TDRC,
+        TGID,
         TIT2,
         TLAN,
         TLEN,
         TPE1,
         TXXX,
         USLT,
+        WFED,
         WXXX,
         CTOCFlags,
         Encoding,
@@ -51,6 +72,11 @@ def tag_episode(audio: EpisodeAudio, episode: Episode, script: Script, show: Sho
     tags.add(USLT(encoding=utf16, lang=lang, desc="transcript", text=script.transcript))
     tags.add(TXXX(encoding=utf16, desc="voice", text=[audio.voice]))
     tags.add(TXXX(encoding=utf16, desc="disclaimer", text=[script.disclaimer]))
+    tags.add(APIC(encoding=utf16, mime="image/jpeg", type=3, desc="Cover", data=artwork.embedded))
+    tags.add(PCST(value=0))
+    tags.add(WFED(url=show.feed_url))
+    tags.add(TGID(encoding=Encoding.LATIN1, text=[guid]))
+    tags.add(TDES(encoding=utf16, text=[episode.summary]))
     if episode.source_url:
         tags.add(WXXX(encoding=Encoding.LATIN1, desc="source", url=episode.source_url))
     ids = [f"chp{index}" for index in range(len(audio.chapters))]
@@ -75,3 +101,56 @@ def tag_episode(audio: EpisodeAudio, episode: Episode, script: Script, show: Sho
         )
     tags.update_to_v23()
     tags.save(str(audio.path), v2_version=3, v1=0, padding=lambda info: 0)
+
+
+V24_ONLY_FRAMES = frozenset((
+    "ASPI", "EQU2", "RVA2", "SEEK", "SIGN", "TDEN", "TDOR", "TDRC", "TDRL", "TDTG", "TIPL",
+    "TMCL", "TMOO", "TPRO", "TSOA", "TSOP", "TSOT", "TSST",
+))  # fmt: skip
+"""Frames ID3v2.4 added; a v2.3 tag must hold none of them."""
+
+
+@dataclass(frozen=True)
+class TagReport:
+    """What an MP3's ID3 tag holds, read back for ``narrate check``."""
+
+    version: tuple[int, int]
+    """ID3v2 major and revision, e.g. (3, 0)."""
+    frames: frozenset[str]
+    """IDs of every frame in the tag (as stored, not upgraded)."""
+    chapters: tuple[Chapter, ...]
+    """Chapters in table-of-contents order."""
+    guid: str
+    """TGID."""
+    feed_url: str
+    """WFED."""
+    cover: bytes
+    """APIC image data (empty when none)."""
+
+
+def read_tags(path: Path) -> TagReport:
+    """Read an MP3's tag as stored; raise ``AudioError`` when there is none."""
+    from mutagen.id3 import ID3, ID3NoHeaderError
+
+    try:
+        raw = ID3(str(path), translate=False)
+    except ID3NoHeaderError:
+        raise AudioError(f"{path} has no ID3 tag; run narrate build again") from None
+    frames = frozenset(key.split(":")[0] for key in raw)
+    by_id = {frame.element_id: frame for frame in raw.getall("CHAP")}
+    tocs = raw.getall("CTOC")
+    order = list(tocs[0].child_element_ids) if tocs else sorted(by_id)
+    chapters = tuple(
+        Chapter(str(by_id[i].sub_frames.get("TIT2", "")), by_id[i].start_time, by_id[i].end_time)
+        for i in order
+        if i in by_id
+    )
+    pictures = raw.getall("APIC")
+    return TagReport(
+        version=(raw.version[1], raw.version[2]),
+        frames=frames,
+        chapters=chapters,
+        guid=str(raw["TGID"]) if "TGID" in raw else "",
+        feed_url=raw["WFED"].url if "WFED" in raw else "",
+        cover=pictures[0].data if pictures else b"",
+    )

@@ -6,6 +6,7 @@ chapters, so captions, chapters and highlighted words always agree.
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -110,6 +111,35 @@ def chapters_json(audio: EpisodeAudio) -> str:
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def transcript_html(audio: EpisodeAudio, title: str, language: str) -> str:
+    """A standalone HTML transcript (``podcast:transcript`` type text/html): one ``<p>`` per
+    paragraph, each led by the ``<time>`` it starts at, as the Podcasting 2.0 examples do."""
+    paragraphs: list[tuple[int, list[str]]] = []
+    last = None
+    for timing in audio.segments:
+        if timing.segment.paragraph != last:
+            paragraphs.append((timing.start_ms, []))
+            last = timing.segment.paragraph
+        paragraphs[-1][1].append(timing.segment.text)
+    body = "\n".join(
+        f'<p><time datetime="PT{start / 1000:.3f}S">{_short_clock(start)}</time> '
+        f"{html.escape(' '.join(texts))}</p>"
+        for start, texts in paragraphs
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}: transcript</title>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def _short_clock(ms: int) -> str:
+    """65000 -> "1:05"; 3723004 -> "1:02:03"."""
+    hours, rest = divmod(ms // 1000, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def _vtt_escape(text: str) -> str:

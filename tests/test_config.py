@@ -16,6 +16,7 @@ title = "Test Show"
 author = "Tester"
 description = "A show for tests."
 base_url = "https://example.org/test"
+owner_email = "owner@example.org"
 """
 
 
@@ -75,7 +76,10 @@ def test_base_url_gains_a_trailing_slash_and_defaults_apply(tmp_path: Path) -> N
 
     assert settings.show.base_url == "https://example.org/test/"
     assert settings.show.owner_name == "Tester"
-    assert settings.show.copyright == "© Tester"
+    assert settings.show.copyright == "Tester"  # PSP-1: no "©", no year
+    assert settings.show.locked is True
+    assert settings.show.cover is None
+    assert settings.show.category == "Health & Fitness"
     assert settings.script.words_per_minute == 160
     assert settings.audio.loudness_lufs == -19.0
     assert settings.audio.bitrate_kbps == 64
@@ -115,8 +119,11 @@ bitrate_kbps = 999
 
     keys = [problem.split(": ", 1)[0] for problem in problems]
     assert sorted(keys) == sorted(
-        ["title", "base_url", "language", "colour", "voice.voice", "audio.bitrate_kbps"]
-    )
+        [
+            "title", "base_url", "language", "colour", "voice.voice", "audio.bitrate_kbps",
+            "owner_email",
+        ]
+    )  # fmt: skip
     by_key = dict(problem.split(": ", 1) for problem in problems)
     assert by_key["title"].startswith("missing")
     assert "example.org/podcast" in by_key["base_url"]
@@ -133,7 +140,7 @@ bitrate_kbps = 999
         ("[voice]\nspeed = 2\n", "voice.speed"),
         ("[audio]\nchannels = 3\n", "audio.channels"),
         ("[audio]\nloudness_lufs = true\n", "audio.loudness_lufs"),
-        ("[voice]\nlength_scale = 9.0\n", "voice.length_scale"),
+        ("[voice]\nrate = 9.0\n", "voice.rate"),
         ('explicit = "no"\n', "explicit"),
         ('voice = "amy"\n', "voice"),
         ('[[episodes]]\ntitle = "No file"\n', "episodes[1].file"),
@@ -224,3 +231,41 @@ def test_find_show_falls_back_to_the_example(tmp_path: Path) -> None:
     assert find_show(tmp_path) == EXAMPLE_SHOW
     (tmp_path / "show.toml").mkdir()  # a folder of that name is not a show file
     assert find_show(tmp_path) == EXAMPLE_SHOW
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "words"),
+    [
+        ('category = "Medicine"\n', "category", "not an Apple Podcasts category"),
+        ('subcategory = "Physics"\n', "subcategory", 'not under "Health & Fitness"'),
+        ('podcast_guid = "not-a-uuid"\n', "podcast_guid", "not a UUID"),
+    ],
+)
+def test_podcast_fields_are_checked(tmp_path: Path, extra: str, key: str, words: str) -> None:
+    problems = _problems(_show(tmp_path, MINIMAL + extra))
+    assert [p.split(": ", 1)[0] for p in problems] == [key]
+    assert words in problems[0]
+
+
+def test_owner_email_and_https_are_required(tmp_path: Path) -> None:
+    text = MINIMAL.replace("https://", "http://").replace("owner@example.org", "owner at home")
+    problems = _problems(_show(tmp_path, text))
+    by_key = dict(p.split(": ", 1) for p in problems)
+    assert "must use https" in by_key["base_url"]
+    assert "not an e-mail address" in by_key["owner_email"]
+    no_email = MINIMAL.replace('owner_email = "owner@example.org"\n', "")
+    assert [p.split(": ", 1)[0] for p in _problems(_show(tmp_path, no_email))] == ["owner_email"]
+
+
+def test_podcast_guid_follows_the_namespace_spec(tmp_path: Path) -> None:
+    from narrate.config import feed_guid
+
+    # The worked examples of the Podcasting 2.0 guid tag.
+    assert feed_guid("https://podnews.net/rss") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+    assert feed_guid("http://podnews.net/rss/") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+    assert feed_guid("mp3s.nashownotes.com/pc20rss.xml") == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    settings = load_settings(_show(tmp_path, MINIMAL), use_cache=False)
+    assert settings.show.podcast_guid == feed_guid("https://example.org/test/feeds/feed.xml")
+    pinned = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    text = MINIMAL + f'podcast_guid = "{pinned.upper()}"\n'
+    assert load_settings(_show(tmp_path, text), use_cache=False).show.podcast_guid == pinned

@@ -11,16 +11,18 @@ from conftest import EXAMPLE_DIR
 
 from narrate.config import load_settings
 from narrate.feed import episode_guid, render_feed, rfc2822
-from narrate.models import Chapter, PublishedEpisode
+from narrate.models import Artwork, Chapter, PublishedEpisode
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 SHOW = load_settings(EXAMPLE_DIR / "show.toml").show
+ART = Artwork(b"jpeg", "image/jpeg", "artwork/cover.jpg", b"small")
 
 
 def _episode(slug: str, date: dt.date, **changes: object) -> PublishedEpisode:
     base = PublishedEpisode(
         slug=slug,
         guid=episode_guid(SHOW, slug),
+        number=1 if slug == "old" else 2,
         title=f"Episode {slug}",
         description="In short: it worked.",
         date=date,
@@ -36,7 +38,7 @@ def _episode(slug: str, date: dt.date, **changes: object) -> PublishedEpisode:
 
 def test_channel_and_items_parse() -> None:
     xml = render_feed(
-        [_episode("old", dt.date(2026, 1, 5)), _episode("new", dt.date(2026, 3, 1))], SHOW
+        [_episode("old", dt.date(2026, 1, 5)), _episode("new", dt.date(2026, 3, 1))], SHOW, ART
     )
     parsed = feedparser.parse(xml)
     assert not parsed.bozo
@@ -65,8 +67,12 @@ def test_channel_and_items_parse() -> None:
 def test_guid_depends_on_identity_only() -> None:
     assert episode_guid(SHOW, "a") == episode_guid(SHOW, "a")
     assert episode_guid(SHOW, "a") != episode_guid(SHOW, "b")
-    elsewhere = replace(SHOW, base_url="https://other.example.org/")
-    assert episode_guid(elsewhere, "a") != episode_guid(SHOW, "a")
+    # Episode guids follow the show's podcast:guid, so a show that moves host and pins its
+    # podcast:guid keeps every episode guid.
+    moved = replace(SHOW, base_url="https://other.example.org/")
+    assert episode_guid(moved, "a") == episode_guid(SHOW, "a")
+    other = replace(SHOW, podcast_guid="917393e3-1b1e-5cef-ace4-edaa54e1f810")
+    assert episode_guid(other, "a") != episode_guid(SHOW, "a")
 
 
 def test_pub_date_is_rfc2822_with_the_right_weekday() -> None:
@@ -76,7 +82,9 @@ def test_pub_date_is_rfc2822_with_the_right_weekday() -> None:
 
 def test_hostile_text_is_escaped() -> None:
     nasty = 'Tom & Jerry <script>alert("x")</script> ]]>'
-    xml = render_feed([_episode("x", dt.date(2026, 1, 1), title=nasty, description=nasty)], SHOW)
+    xml = render_feed(
+        [_episode("x", dt.date(2026, 1, 1), title=nasty, description=nasty)], SHOW, ART
+    )
     root = ET.fromstring(xml)  # well-formed
     assert root.findtext("channel/item/title") == nasty
     assert "<script>" not in xml
@@ -84,5 +92,5 @@ def test_hostile_text_is_escaped() -> None:
 
 
 def test_empty_show_is_still_a_valid_feed() -> None:
-    parsed = feedparser.parse(render_feed([], SHOW))
+    parsed = feedparser.parse(render_feed([], SHOW, ART))
     assert not parsed.bozo and parsed.entries == []

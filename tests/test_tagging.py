@@ -9,14 +9,19 @@ import pytest
 from conftest import EXAMPLE_DIR
 from mutagen.id3 import ID3
 
+from narrate.artwork import embedded_cover, render_default_cover
 from narrate.config import load_settings
 from narrate.engines.tone import ToneEngine
 from narrate.mixdown import mix_episode
-from narrate.models import Episode, EpisodeAudio, Script
+from narrate.models import Artwork, Episode, EpisodeAudio, Script
 from narrate.script import build_script
 from narrate.sources import read_episode
 from narrate.synthesize import synthesize_script
 from narrate.tagging import tag_episode
+
+COVER = render_default_cover("Cover", "Tester")
+ART = Artwork(COVER, "image/jpeg", "artwork/cover.jpg", embedded_cover(COVER))
+GUID = "1605162c-69c4-5e39-b089-fd380f4064f2"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +34,7 @@ def tagged(tmp_path_factory: pytest.TempPathFactory) -> tuple[EpisodeAudio, Epis
     clips = synthesize_script(script, ToneEngine(settings.engine))
     dest = tmp_path_factory.mktemp("tag") / "episode.mp3"
     audio = mix_episode(clips, script.chapters, settings.audio, dest)
-    tag_episode(audio, episode, script, settings.show)
+    tag_episode(audio, episode, script, settings.show, ART, GUID)
     return audio, episode, script
 
 
@@ -55,6 +60,14 @@ def test_metadata_frames(tagged: tuple[EpisodeAudio, Episode, Script]) -> None:
     assert str(tags["TXXX:voice"]) == "tone test voice"
     assert str(tags["TLEN"]) == str(audio.duration_ms)
     assert tags["TDRC"].text[0].get_text() == "2026-11-20"
+    # Apple's podcast frames and the cover.
+    assert "PCST" in tags
+    assert tags["WFED"].url == "https://example.org/ms-research/feeds/feed.xml"
+    assert str(tags["TGID"]) == GUID
+    assert str(tags["TDES"]) == episode.summary
+    (cover,) = tags.getall("APIC")
+    assert (cover.mime, cover.type) == ("image/jpeg", 3)
+    assert cover.data == ART.embedded and len(cover.data) < len(COVER)
     assert episode.date == dt.date(2026, 11, 20)
     (lyrics,) = tags.getall("USLT")
     assert lyrics.lang == "eng"
@@ -85,6 +98,6 @@ def test_retagging_replaces_rather_than_appends(
     copy = tmp_path / "copy.mp3"
     copy.write_bytes(audio.path.read_bytes())
     moved = EpisodeAudio(**{**audio.__dict__, "path": copy})
-    tag_episode(moved, episode, script, load_settings(EXAMPLE_DIR / "show.toml").show)
+    tag_episode(moved, episode, script, load_settings(EXAMPLE_DIR / "show.toml").show, ART, GUID)
     assert len(ID3(copy).getall("CHAP")) == len(audio.chapters)
     assert len(ID3(copy).getall("USLT")) == 1
