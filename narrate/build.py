@@ -11,10 +11,11 @@ from narrate.cache import ClipCache
 from narrate.config import EpisodeSource, Settings, ShowSettings
 from narrate.engines import SpeechEngine, load_engine
 from narrate.errors import AudioError, NarrateError
-from narrate.feed import CHAPTERS_SUFFIX, episode_guid, render_feed, sidecar
+from narrate.feed import CHAPTERS_SUFFIX, episode_guid, render_feed
 from narrate.mixdown import mix_episode
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
-from narrate.output import Output
+from narrate.output import Output, sidecar
+from narrate.pages import EpisodePage, render_pages
 from narrate.pronounce import Lexicon, load_lexicon
 from narrate.script import build_script
 from narrate.sources import read_episode, slugify
@@ -22,6 +23,7 @@ from narrate.synthesize import synthesize_script
 from narrate.tagging import tag_episode
 from narrate.timing import (
     chapters_json,
+    chapters_webvtt,
     read_timings,
     srt,
     timings_json,
@@ -90,11 +92,25 @@ def build(settings: Settings) -> BuildReport:
         built.append(episode)
         published[episode.slug] = episode
     listed = list(published.values())
+    pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
+    for path, html in render_pages(pages, settings.show, run.artwork).items():
+        out.write_text(path, html)
     feed_xml = render_feed(listed, settings.show, run.artwork)
     feed_path = out.write_text(settings.show.feed_file, feed_xml)
     out.save_published(settings.show.feed_url, listed)
     log.info("feed: %s lists %d episodes", feed_path, len(listed))
     return BuildReport(tuple(built), tuple(failures), tuple(listed), feed_path, settings.out_dir)
+
+
+def _timeline(out: Output, episode: PublishedEpisode) -> tuple[SegmentTiming, ...]:
+    """An episode's sentences and times, from the timing file published beside its MP3."""
+    path = out.path(sidecar(episode.audio_file, ".timing.json"))
+    try:
+        return read_timings(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError) as error:
+        # The episode stays published; only its page loses the transcript until a rebuild.
+        log.warning("%s is missing or damaged (%s); its page has no transcript", path, error)
+        return ()
 
 
 def show_artwork(show: ShowSettings) -> Artwork:
@@ -157,11 +173,11 @@ def verify_published(settings: Settings) -> dict[str, list[str]]:
                 f"the MP3 is {mp3.stat().st_size} bytes but the feed says {episode.length_bytes}; "
                 "run narrate build again"
             )
-        sidecar = mp3.with_suffix(".timing.json")
+        timing_file = mp3.with_suffix(".timing.json")
         try:
-            segments = read_timings(sidecar.read_text(encoding="utf-8"))
+            segments = read_timings(timing_file.read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError) as error:
-            found[episode.audio_file] = [f"{sidecar.name} is missing or unreadable ({error})"]
+            found[episode.audio_file] = [f"{timing_file.name} is missing or unreadable ({error})"]
             continue
         found[episode.audio_file] = problems + verify_episode(
             mp3, segments, listen=listen and "tone" not in episode.voice
@@ -213,6 +229,7 @@ def _build_episode(
             transcript_html(audio, episode.title, settings.show.language),
         )
         out.write_text(sidecar(relative, CHAPTERS_SUFFIX), chapters_json(audio))
+        out.write_text(sidecar(relative, ".chapters.vtt"), chapters_webvtt(audio.chapters))
         out.write_text(sidecar(relative, ".timing.json"), timings_json(audio))
         final = out.publish(staged, relative)
     finally:

@@ -94,6 +94,17 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--out", type=Path, help="output root that was built (default: .)")
     check.set_defaults(run=_run_check)
 
+    serve = commands.add_parser(
+        "serve",
+        help="preview the built site on this computer (127.0.0.1)",
+        description="Serve the built output on 127.0.0.1 with byte ranges (so seeking works) "
+        "and print its address. Stop with Ctrl+C.",
+    )
+    serve.add_argument("show", nargs="?", type=Path, metavar="SHOW", help="the show file")
+    serve.add_argument("--out", type=Path, help="output root that was built (default: .)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
+    serve.set_defaults(run=_run_serve)
+
     verify = commands.add_parser(
         "verify",
         help="listen to the built episodes: silent or truncated speech, an unheard disclaimer",
@@ -169,6 +180,34 @@ def _check(settings: Settings) -> list[str]:
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
     return problems
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from narrate.config import find_show, load_settings
+    from narrate.serve import make_server
+
+    show = args.show or find_show(Path.cwd())
+    settings = load_settings(show, summaries=[], out_dir=args.out, use_cache=False)
+    if not (settings.out_dir / "index.html").is_file():
+        print(f"narrate: no site under {settings.out_dir}; run narrate build first",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED_EPISODES
+    try:
+        server = make_server(settings.out_dir, args.port)
+    except OSError as error:
+        print(f"narrate: cannot listen on 127.0.0.1:{args.port} ({error.strerror}); "
+              "try another --port", file=sys.stderr)  # fmt: skip
+        return EXIT_CONFIG
+    port = server.server_address[1]
+    print(f"Serving {settings.out_dir} at http://127.0.0.1:{port}/index.html (Ctrl+C stops)",
+          flush=True)  # fmt: skip
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
 
 
 def _run_check(args: argparse.Namespace) -> int:

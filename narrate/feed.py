@@ -11,6 +11,7 @@ from typing import Any
 
 from narrate.config import ShowSettings
 from narrate.models import Artwork, PublishedEpisode
+from narrate.output import episode_dir, sidecar
 from narrate.templating import render_template
 
 SIDECARS = {
@@ -32,11 +33,6 @@ def episode_guid(show: ShowSettings, slug: str) -> str:
 def rfc2822(date: dt.date) -> str:
     """2026-11-20 -> "Fri, 20 Nov 2026 00:00:00 +0000"."""
     return format_datetime(dt.datetime.combine(date, dt.time(0, 0), tzinfo=dt.UTC))
-
-
-def sidecar(audio_file: str, suffix: str) -> str:
-    """ "audio/x.mp3", ".vtt" -> "audio/x.vtt"."""
-    return audio_file.removesuffix(".mp3") + suffix
 
 
 def render_feed(episodes: Sequence[PublishedEpisode], show: ShowSettings, artwork: Artwork) -> str:
@@ -65,7 +61,7 @@ def _item(episode: PublishedEpisode, show: ShowSettings) -> dict[str, Any]:
             source_url=episode.source_url,
             disclaimer=episode.disclaimer,
         ).strip(),
-        "link": episode.source_url or show.base_url,
+        "link": url + episode_dir(episode.slug),
         "guid": episode.guid,
         "number": episode.number,
         "pub_date": rfc2822(episode.date),

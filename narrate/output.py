@@ -24,6 +24,16 @@ _PUBLIC = 0o644
 STATE_FILE = "published.json"
 
 
+def episode_dir(slug: str) -> str:
+    """Where an episode's web pages live, relative to the output root."""
+    return f"episodes/{slug}/"
+
+
+def sidecar(audio_file: str, suffix: str) -> str:
+    """ "audio/x.mp3", ".vtt" -> "audio/x.vtt": the files published next to an MP3."""
+    return audio_file.removesuffix(".mp3") + suffix
+
+
 class Output:
     """One output root."""
 

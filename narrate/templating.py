@@ -45,3 +45,10 @@ def render_text(source: str, key: str, **values: Any) -> str:
     except jinja2.UndefinedError as error:
         known = ", ".join(sorted(values))
         raise ConfigError([f"{key}: {error.message}; the names you can use are {known}"]) from None
+
+
+def static_asset(name: str) -> str:
+    """A shipped static file (CSS, JavaScript) from ``templates/assets``, as text."""
+    from importlib.resources import files
+
+    return (files("narrate") / "templates" / "assets" / name).read_text(encoding="utf-8")

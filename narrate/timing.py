@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from narrate.models import EpisodeAudio, Segment, SegmentTiming, WordTiming
+from narrate.models import Chapter, EpisodeAudio, Segment, SegmentTiming, WordTiming
 
 TIMING_VERSION = 1
 
@@ -99,6 +100,19 @@ def read_timings(text: str) -> tuple[SegmentTiming, ...]:
         )
         for s in data["segments"]
     )
+
+
+def chapters_webvtt(chapters: Sequence[Chapter]) -> str:
+    """Chapters as a WebVTT file for ``<track kind="chapters">`` in web pages."""
+    lines = ["WEBVTT", ""]
+    for number, chapter in enumerate(chapters, start=1):
+        lines += [
+            f"chapter-{number}",
+            f"{clock(chapter.start_ms)} --> {clock(chapter.end_ms)}",
+            _vtt_escape(chapter.title),
+            "",
+        ]
+    return "\n".join(lines)
 
 
 def chapters_json(audio: EpisodeAudio) -> str:

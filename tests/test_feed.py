@@ -50,7 +50,7 @@ def test_channel_and_items_parse() -> None:
     assert new.enclosures[0].href == "https://example.org/ms-research/audio/new.mp3"
     assert new.enclosures[0].length == "123456"
     assert new.itunes_duration == "152"
-    assert new.link == "https://example.org/summaries/new"
+    assert new.link == "https://example.org/ms-research/episodes/new/"  # its web page
     assert new.published == "Sun, 01 Mar 2026 00:00:00 +0000"
 
     root = ET.fromstring(xml)

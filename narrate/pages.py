@@ -1,0 +1,156 @@
+"""Stage: render_pages(episodes, show, artwork) -> {path: html}: the accessible website.
+
+An index, one page per episode and one compact embed page per episode, all of which work with
+no JavaScript at all: the native audio player, chapters as links (``#t=`` media fragments),
+the whole transcript as text. ``player.js`` only adds comfort on top (see its header).
+Every value is computed here; templates only place it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from narrate.config import ShowSettings
+from narrate.models import Artwork, PublishedEpisode, SegmentTiming
+from narrate.output import episode_dir
+from narrate.templating import render_template, static_asset
+
+ASSETS = ("narrate.css", "player.js")
+"""Static files published under ``assets/``."""
+
+
+@dataclass(frozen=True)
+class EpisodePage:
+    """A published episode and its timeline, as the pages need them."""
+
+    episode: PublishedEpisode
+    """The feed's record of the episode."""
+    segments: tuple[SegmentTiming, ...]
+    """Every sentence with its time (from the episode's timing file)."""
+
+
+def render_pages(
+    pages: Sequence[EpisodePage], show: ShowSettings, artwork: Artwork
+) -> dict[str, str]:
+    """Every page and asset of the site, by path relative to the output root."""
+    ordered = sorted(pages, key=lambda p: (p.episode.date, p.episode.number), reverse=True)
+    site: dict[str, str] = {f"assets/{name}": static_asset(name) for name in ASSETS}
+    site["index.html"] = render_template(
+        "index.html",
+        root="",
+        show=_show(show),
+        feed_url=show.feed_url,
+        cover=artwork.file,
+        episodes=[_summary(p.episode, "") for p in ordered],
+    )
+    for page in ordered:
+        folder = episode_dir(page.episode.slug)
+        values = _episode(page, show, artwork, root="../../")
+        site[folder + "index.html"] = render_template(
+            "episode.html",
+            **values,
+            embed_url=show.base_url + folder + "embed.html",
+        )
+        site[folder + "embed.html"] = render_template("embed.html", **values)
+    return site
+
+
+def _show(show: ShowSettings) -> dict[str, str]:
+    return {"title": show.title, "description": show.description, "language": show.language}
+
+
+def _summary(episode: PublishedEpisode, root: str) -> dict[str, Any]:
+    return {
+        "title": episode.title,
+        "href": root + episode_dir(episode.slug),
+        "date_iso": episode.date.isoformat(),
+        "date": _date(episode.date),
+        "length": _length(episode.duration_ms),
+        "length_iso": f"PT{round(episode.duration_ms / 1000)}S",
+        "summary": episode.description,
+    }
+
+
+def _episode(page: EpisodePage, show: ShowSettings, artwork: Artwork, root: str) -> dict[str, Any]:
+    episode = page.episode
+    audio = root + episode.audio_file
+    stem = root + episode.audio_file.removesuffix(".mp3")
+    return {
+        "root": root,
+        "show": _show(show),
+        "episode": _summary(episode, root),
+        "slug": episode.slug,
+        "audio": audio,
+        "captions": stem + ".vtt",
+        "chapters_track": stem + ".chapters.vtt",
+        "transcript_file": stem + ".transcript.html",
+        "cover": root + artwork.file,
+        "source_url": episode.source_url,
+        "disclaimer": episode.disclaimer,
+        "chapters": [
+            {
+                "title": c.title,
+                "start": f"{c.start_ms / 1000:.3f}",
+                "clock": _clock(c.start_ms),
+                "href": f"{audio}#t={c.start_ms / 1000:.3f}",
+            }
+            for c in episode.chapters
+        ],
+        "paragraphs": _paragraphs(page.segments, audio),
+    }
+
+
+def _paragraphs(segments: Sequence[SegmentTiming], audio: str) -> list[dict[str, Any]]:
+    """Transcript paragraphs: their start, and each sentence with its time (and words, when
+    the spoken words are the written ones, so highlighting a word shows the word heard)."""
+    paragraphs: list[dict[str, Any]] = []
+    last = None
+    for timing in segments:
+        segment = timing.segment
+        if segment.paragraph != last:
+            last = segment.paragraph
+            start = f"{timing.start_ms / 1000:.3f}"
+            paragraphs.append({
+                "start": start,
+                "clock": _clock(timing.start_ms),
+                "href": f"{audio}#t={start}",
+                "kind": segment.kind,
+                "sentences": [],
+            })  # fmt: skip
+        words = None
+        if timing.words and [w.word for w in timing.words] == segment.text.split():
+            words = [
+                {
+                    "text": w.word,
+                    "start": f"{w.start_ms / 1000:.3f}",
+                    "end": f"{w.end_ms / 1000:.3f}",
+                }
+                for w in timing.words
+            ]
+        paragraphs[-1]["sentences"].append({
+            "text": segment.text,
+            "start": f"{timing.start_ms / 1000:.3f}",
+            "end": f"{timing.end_ms / 1000:.3f}",
+            "words": words,
+        })  # fmt: skip
+    return paragraphs
+
+
+def _date(date: dt.date) -> str:
+    return f"{date:%B} {date.day}, {date.year}"
+
+
+def _length(ms: int) -> str:
+    """151600 -> "2 min 32 s"; listeners read minutes more easily than a clock."""
+    seconds = round(ms / 1000)
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def _clock(ms: int) -> str:
+    hours, rest = divmod(ms // 1000, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
