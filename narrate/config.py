@@ -109,6 +109,12 @@ class EngineSettings:
     """Speech duration factor (1 / rate): above 1 is slower."""
     timeout_s: float
     """Network timeout for online engines, in seconds."""
+    noise_scale: float | None = None
+    """Piper's generator noise; pin it (e.g. 0) for byte-identical clean builds. None: voice's."""
+    noise_w_scale: float | None = None
+    """Piper's phoneme-width noise; pin it with noise_scale. None: the voice's own."""
+    threads: int = 0
+    """Threads one engine may use (0: the library's default); worker processes use 1."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +233,7 @@ _TOP_KEYS = {
 }  # fmt: skip
 _VOICE_KEYS = {
     "engine", "voice", "rate", "fallback_engine", "fallback_voice", "timeout_s", "words_per_minute",
+    "noise_scale", "noise_w",
 }  # fmt: skip
 _AUDIO_KEYS = {
     "breath_ms",
@@ -451,12 +458,18 @@ def _engine(
     """Engine settings from [voice] (``prefix`` "fallback_" reads the fallback's keys)."""
     name = reader.text(f"voice.{prefix}engine", voice, default="piper")
     given = reader.text(f"voice.{prefix}voice", voice, default="")
+    noise = {
+        key: reader.number(f"voice.{key}", voice, -1.0, low=0.0, high=2.0) if key in voice else None
+        for key in ("noise_scale", "noise_w")
+    }
     settings = EngineSettings(
         name=name,
         voice=_resolve_voice(given, name, path),
         language=language,
         length_scale=length_scale,
         timeout_s=timeout_s,
+        noise_scale=noise["noise_scale"],
+        noise_w_scale=noise["noise_w"],
     )
     if name == "piper" and settings.voice and not Path(settings.voice).is_file():
         reader.problems.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -41,6 +42,9 @@ class PiperEngine:
         self.model = Path(settings.voice) if settings.voice else bundled_voice()
         self.config = Path(f"{self.model}.json")
         self.length_scale = settings.length_scale
+        self.noise_scale = settings.noise_scale
+        self.noise_w_scale = settings.noise_w_scale
+        self.threads = settings.threads
         self._voice: Any = None
 
     def describe(self) -> str:
@@ -53,6 +57,8 @@ class PiperEngine:
                 "model": _file_digest(self.model),
                 "config": _file_digest(self.config),
                 "length_scale": self.length_scale,
+                "noise_scale": self.noise_scale,
+                "noise_w_scale": self.noise_w_scale,
             },
             sort_keys=True,
         )
@@ -61,7 +67,11 @@ class PiperEngine:
         voice = self._load()
         from piper import SynthesisConfig
 
-        config = SynthesisConfig(length_scale=voice.config.length_scale * self.length_scale)
+        config = SynthesisConfig(
+            length_scale=voice.config.length_scale * self.length_scale,
+            noise_scale=self.noise_scale,
+            noise_w_scale=self.noise_w_scale,
+        )
         chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))
         if not chunks:
             raise EngineError(f'Piper produced no audio for "{text[:60]}"; check the text')
@@ -81,22 +91,44 @@ class PiperEngine:
                     "download the .onnx.json that belongs to the voice"
                 )
             try:
-                from piper import PiperVoice
-            except ImportError:
+                self._voice = _load_voice(self.model, self.config, self.threads)
+            except ImportError as error:
                 raise EngineError(
-                    "piper-tts is not installed; run: pip install piper-tts"
+                    f"{error.name} is not installed; run: pip install piper-tts onnx"
                 ) from None
-            try:
-                self._voice = PiperVoice.load(
-                    self.model, config_path=self.config, include_alignments=True
-                )
-            except Exception as error:  # onnxruntime raises its own untyped errors
+            except Exception as error:  # onnx and onnxruntime raise their own untyped errors
                 raise EngineError(
                     f"Piper could not load the voice {self.model} ({type(error).__name__}); "
                     "the file may be damaged: download the voice again"
                 ) from error
             log.info("loaded Piper voice %s", self.model.name)
         return self._voice
+
+
+def _load_voice(model: Path, config: Path, threads: int) -> Any:
+    """Like ``PiperVoice.load(..., include_alignments=True)``, with the thread count ours.
+
+    Alignments (word timings) need the model patched in memory with the onnx package. The
+    session gets ``threads`` intra-op threads (0: onnxruntime's default, every core): worker
+    processes use one each, so two workers on two cores do not fight over them.
+    """
+    import onnx
+    import onnxruntime
+    from piper import PiperConfig, PiperVoice
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    graph = onnx.load(str(model))
+    with contextlib.suppress(ValueError):  # already patched, or no alignment tensor: as it is
+        add_alignment_output(graph)
+    options = onnxruntime.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        graph.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    settings = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
+    return PiperVoice(session=session, config=settings)
 
 
 _SKIP = {"^", "$", "_"}
