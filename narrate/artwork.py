@@ -14,8 +14,12 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
+from narrate.config import ShowSettings
 from narrate.errors import ConfigError, NarrateError
+from narrate.models import Artwork
 
+COVER_FILE = "artwork/cover.jpg"
+"""Where the show's cover is published (``.png`` for a PNG cover)."""
 MIN_COVER_PX = 1400
 """Smallest side Apple Podcasts accepts."""
 MAX_COVER_PX = 3000
@@ -59,6 +63,17 @@ class Cover:
     """Width in pixels."""
     height: int
     """Height in pixels (equal to the width)."""
+
+
+def show_artwork(show: ShowSettings) -> Artwork:
+    """The show's own cover, checked against Apple's rules, or the default cover drawn."""
+    if show.cover is None:
+        data, mime, file = render_default_cover(show.title, show.author), "image/jpeg", COVER_FILE
+    else:
+        cover = check_cover(show.cover)
+        data, mime = cover_bytes(cover), cover.mime
+        file = COVER_FILE.removesuffix(".jpg") + (".png" if mime == "image/png" else ".jpg")
+    return Artwork(data, mime, file, embedded_cover(data))
 
 
 def check_cover(path: Path) -> Cover:

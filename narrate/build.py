@@ -1,25 +1,38 @@
-"""build(settings): run the stages in order; reads like the data flow in STYLE.md."""
+"""build(settings): run the stages in order; reads like the data flow in STYLE.md.
+
+    summary ─read_episode─▶ Episode ─build_script─▶ Script ─Speaker─▶ [Clip]
+        ─mix_episode─▶ EpisodeAudio ─tag_episode─▶ MP3 (+ captions, timings, chapters)
+    all episodes ─render_pages─▶ site ─render_feed─▶ feed (last, once all it lists exists)
+
+Episodes whose every input is unchanged are not rebuilt (their recipe matches); the rest
+are spoken by worker processes a few episodes ahead while this process mixes, so the cores
+stay busy and memory stays bounded.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from dataclasses import dataclass
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from narrate.artwork import check_cover, cover_bytes, embedded_cover, render_default_cover
+from narrate import __version__
+from narrate.artwork import show_artwork
 from narrate.cache import ClipCache
-from narrate.config import EpisodeSource, Settings, ShowSettings
-from narrate.engines import SpeechEngine, load_engine
+from narrate.config import Settings
+from narrate.engines import SpeechEngine
 from narrate.errors import AudioError, NarrateError
 from narrate.feed import CHAPTERS_SUFFIX, episode_guid, render_feed
 from narrate.mixdown import mix_episode
-from narrate.models import Artwork, PublishedEpisode, SegmentTiming
+from narrate.models import Artwork, Episode, PublishedEpisode, Script, SegmentTiming
 from narrate.output import Output, sidecar
 from narrate.pages import EpisodePage, render_pages
-from narrate.pronounce import Lexicon, load_lexicon
-from narrate.script import build_script
+from narrate.script import SpeechOptions, build_script, speech_options
 from narrate.sources import read_episode, slugify
-from narrate.synthesize import synthesize_script
+from narrate.synthesize import Pending, Speaker
 from narrate.tagging import tag_episode
 from narrate.timing import (
     chapters_json,
@@ -34,8 +47,26 @@ from narrate.verify import verify_episode
 
 log = logging.getLogger(__name__)
 
-COVER_JPEG = "artwork/cover.jpg"
-"""Where the show's cover is published (``.png`` for a PNG cover)."""
+LOOKAHEAD = 2
+"""Episodes handed to the speech workers ahead of the one being mixed."""
+SIDECARS = (".vtt", ".srt", ".transcript.html", CHAPTERS_SUFFIX, ".chapters.vtt", ".timing.json")
+"""Files published next to every MP3."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a build is, for a progress display."""
+
+    episodes_done: int
+    """Episodes finished (built, unchanged or failed)."""
+    episodes_total: int
+    """Episodes in the show."""
+    phrases_done: int
+    """Phrases spoken by an engine so far."""
+    phrases_total: int
+    """Phrases that need an engine in this build (the rest come from the cache)."""
+    current: str
+    """What is happening now, in a few words."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +75,8 @@ class BuildReport:
 
     built: tuple[PublishedEpisode, ...]
     """Episodes built (or rebuilt) by this run, in show order."""
+    unchanged: tuple[PublishedEpisode, ...]
+    """Episodes whose inputs had not changed: nothing of theirs was rewritten."""
     failures: tuple[str, ...]
     """One line per summary that could not be built: file, cause, fix."""
     feed: tuple[PublishedEpisode, ...]
@@ -52,54 +85,219 @@ class BuildReport:
     """The written feed."""
     out_dir: Path
     """The output root."""
+    synthesized: int
+    """Phrases spoken by an engine (not taken from the cache)."""
 
 
-def build(settings: Settings) -> BuildReport:
-    """Build every episode of the show, then publish the feed; one bad summary spoils nothing."""
-    engine = load_engine(settings.engine)
-    fallback = load_engine(settings.fallback) if settings.fallback else None
+@dataclass(frozen=True)
+class _Plan:
+    """An episode that must be (re)built, with everything decided before speaking it."""
+
+    episode: Episode
+    script: Script
+    guid: str
+    number: int
+    recipe: str
+
+
+def build(
+    settings: Settings,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> BuildReport:
+    """Build every episode of the show, then publish the pages and the feed.
+
+    One bad summary spoils nothing: it is reported, and what was published before stays.
+    ``jobs`` worker processes speak (default: one per core; 1: all in this process).
+    """
     out = Output(settings.out_dir)
-    run = _Run(
-        settings=settings,
-        speech=speech_options(settings, engine, fallback),
-        engines=(engine, fallback),
-        cache=ClipCache(settings.cache_dir) if settings.cache_dir else None,
-        out=out,
-        artwork=show_artwork(settings.show),
+    artwork = show_artwork(settings.show)
+    out.write_bytes(artwork.file, artwork.data)
+    # Every episode ever published keeps its guid and number, even one whose files went
+    # missing; only intact ones are listed again unless rebuilt now.
+    published = out.load_published(settings.show.feed_url, intact_only=False)
+    cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
+    jobs = jobs or os.cpu_count() or 1
+    report = _Tally(len(settings.episodes), progress)
+    with Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase) as speaker:
+        speech = speech_options(settings.script, speaker.engine, speaker.fallback)
+        plans = _plan(settings, speech, speaker, artwork, published, report)
+        report.phrases_total = sum(_phrases_to_speak(p.script, speaker, cache) for p in plans)
+        pending: dict[int, Pending] = {}
+        for index, plan in enumerate(plans):
+            for ahead in range(index, min(index + 1 + LOOKAHEAD, len(plans))):
+                if ahead not in pending:
+                    pending[ahead] = speaker.submit(plans[ahead].script)
+            report.tell(f"speaking {plan.episode.title}")
+            try:
+                episode = _produce(plan, pending.pop(index), speaker, settings, out, artwork)
+            except NarrateError as error:
+                report.fail(plan.episode.source_path, error)
+                continue
+            report.built.append(episode)
+            published[episode.slug] = episode
+            report.episode_done(f"published {episode.audio_file}")
+    listed = [e for e in published.values() if _intact(out, e)]
+    report.tell("writing pages and feed")
+    pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
+    for path, html in render_pages(pages, settings.show, artwork).items():
+        out.write_text(path, html)
+    feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show, artwork))
+    out.save_published(settings.show.feed_url, listed)
+    log.info("feed: %s lists %d episodes", feed_path, len(listed))
+    return BuildReport(
+        built=tuple(report.built),
+        unchanged=tuple(report.unchanged),
+        failures=tuple(report.failures),
+        feed=tuple(listed),
+        feed_path=feed_path,
+        out_dir=settings.out_dir,
+        synthesized=speaker.synthesized,
     )
-    out.write_bytes(run.artwork.file, run.artwork.data)
-    published = out.load_published(settings.show.feed_url)
-    built: list[PublishedEpisode] = []
-    failures: list[str] = []
+
+
+def _plan(
+    settings: Settings,
+    speech: SpeechOptions,
+    speaker: Speaker,
+    artwork: Artwork,
+    published: dict[str, PublishedEpisode],
+    report: _Tally,
+) -> list[_Plan]:
+    """Read and script every summary; keep what is unchanged, plan the rest."""
+    plans: list[_Plan] = []
     seen: dict[str, Path] = {}
+    next_number = max((e.number for e in published.values()), default=0) + 1
     for source in settings.episodes:
         slug = slugify(source.path.stem)
         if slug in seen:
-            failures.append(
-                f"{source.path}: has the same name as {seen[slug]} ({slug}); rename one of them"
-            )
+            report.fail(source.path, f"has the same name as {seen[slug]} ({slug}); rename one")
             continue
         seen[slug] = source.path
-        previous = published.get(slug)
-        number = previous.number if previous else max((e.number for e in published.values()),
-                                                      default=0) + 1  # fmt: skip
         try:
-            episode = _build_episode(source, run, previous, number)
+            episode = read_episode(source)
+            script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
         except NarrateError as error:
-            message = str(error)
-            failures.append(message if str(source.path) in message else f"{source.path}: {message}")
+            report.fail(source.path, error)
             continue
-        built.append(episode)
-        published[episode.slug] = episode
-    listed = list(published.values())
-    pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
-    for path, html in render_pages(pages, settings.show, run.artwork).items():
-        out.write_text(path, html)
-    feed_xml = render_feed(listed, settings.show, run.artwork)
-    feed_path = out.write_text(settings.show.feed_file, feed_xml)
-    out.save_published(settings.show.feed_url, listed)
-    log.info("feed: %s lists %d episodes", feed_path, len(listed))
-    return BuildReport(tuple(built), tuple(failures), tuple(listed), feed_path, settings.out_dir)
+        previous = published.get(slug)
+        guid = previous.guid if previous else episode_guid(settings.show, slug)
+        number = previous.number if previous else next_number
+        next_number += previous is None
+        recipe = _recipe(settings, speaker, artwork, episode, script, guid, number)
+        if previous and previous.recipe == recipe and _intact(Output(settings.out_dir), previous):
+            log.info("unchanged: %s", previous.audio_file)
+            report.unchanged.append(previous)
+            report.episode_done(f"unchanged {previous.audio_file}")
+            continue
+        log.info("read %s: %r, %d segments", source.path.name, episode.title,
+                 len(script.segments))  # fmt: skip
+        plans.append(_Plan(episode, script, guid, number, recipe))
+    return plans
+
+
+def _produce(
+    plan: _Plan,
+    pending: Pending,
+    speaker: Speaker,
+    settings: Settings,
+    out: Output,
+    artwork: Artwork,
+) -> PublishedEpisode:
+    episode, script = plan.episode, plan.script
+    clips = speaker.clips(pending)
+    log.info("speech: %d segments, %d spoken afresh", len(clips), sum(not c.cached for c in clips))
+    staged = out.staging_path(f"{episode.slug}.mp3")
+    try:
+        audio = mix_episode(clips, script.chapters, settings.audio, staged)
+        log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
+        tag_episode(audio, episode, script, settings.show, artwork, plan.guid)
+        if settings.audio.verify:
+            _self_check(staged, audio.segments, _listens(settings, speaker))
+        relative = f"audio/{episode.slug}.mp3"
+        # Everything the feed will point at is complete before the MP3, and the MP3 before
+        # the feed: a reader never finds a link to a file that is not all there.
+        out.write_text(sidecar(relative, ".vtt"), webvtt(audio))
+        out.write_text(sidecar(relative, ".srt"), srt(audio))
+        out.write_text(
+            sidecar(relative, ".transcript.html"),
+            transcript_html(audio, episode.title, settings.show.language),
+        )
+        out.write_text(sidecar(relative, CHAPTERS_SUFFIX), chapters_json(audio))
+        out.write_text(sidecar(relative, ".chapters.vtt"), chapters_webvtt(audio.chapters))
+        out.write_text(sidecar(relative, ".timing.json"), timings_json(audio))
+        final = out.publish(staged, relative)
+    finally:
+        staged.unlink(missing_ok=True)
+    return PublishedEpisode(
+        slug=episode.slug,
+        guid=plan.guid,
+        number=plan.number,
+        title=episode.title,
+        description=episode.summary,
+        date=episode.date,
+        audio_file=relative,
+        length_bytes=final.stat().st_size,
+        duration_ms=audio.duration_ms,
+        source_url=episode.source_url,
+        disclaimer=script.disclaimer,
+        chapters=audio.chapters,
+        voice=audio.voice,
+        recipe=plan.recipe,
+    )
+
+
+def _recipe(
+    settings: Settings,
+    speaker: Speaker,
+    artwork: Artwork,
+    episode: Episode,
+    script: Script,
+    guid: str,
+    number: int,
+) -> str:
+    """A digest of everything an episode's published files are made from.
+
+    Same recipe, same files: the episode is not rebuilt. Any change (a word, a pause, the
+    voice, the lexicon, the cover, narrate itself) makes a new recipe.
+    """
+    recipe = {
+        "narrate": __version__,
+        "episode": [episode.slug, episode.title, episode.date, episode.summary,
+                    episode.source_url],
+        "script": [script.chapters, script.disclaimer,
+                   [asdict(s) for s in script.segments]],
+        "voices": [speaker.engine.fingerprint(),
+                   speaker.fallback.fingerprint() if speaker.fallback else None],
+        "audio": asdict(settings.audio),
+        "show": [settings.show.title, settings.show.author, settings.show.language,
+                 settings.show.feed_url],
+        "cover": hashlib.sha256(artwork.embedded).hexdigest(),
+        "identity": [guid, number],
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
+
+
+def _intact(out: Output, episode: PublishedEpisode) -> bool:
+    """The MP3, at the size the feed states, and every file beside it are there."""
+    mp3 = out.path(episode.audio_file)
+    if not mp3.is_file() or mp3.stat().st_size != episode.length_bytes:
+        return False
+    return all(out.path(sidecar(episode.audio_file, s)).is_file() for s in SIDECARS)
+
+
+def _phrases_to_speak(script: Script, speaker: Speaker, cache: ClipCache | None) -> int:
+    from narrate.cache import clip_key
+    from narrate.sentences import breath_groups
+
+    fingerprint = speaker.engine.fingerprint()
+    keys = {
+        clip_key(fingerprint, phrase)
+        for segment in script.segments
+        for phrase in breath_groups(segment.spoken)
+    }
+    return sum(1 for key in keys if not (cache and cache.has(key)))
 
 
 def _timeline(out: Output, episode: PublishedEpisode) -> tuple[SegmentTiming, ...]:
@@ -113,82 +311,11 @@ def _timeline(out: Output, episode: PublishedEpisode) -> tuple[SegmentTiming, ..
         return ()
 
 
-def show_artwork(show: ShowSettings) -> Artwork:
-    """The show's own cover, checked against Apple's rules, or the default cover drawn."""
-    if show.cover is None:
-        data, mime, file = render_default_cover(show.title, show.author), "image/jpeg", COVER_JPEG
-    else:
-        cover = check_cover(show.cover)
-        data, mime = cover_bytes(cover), cover.mime
-        file = COVER_JPEG.removesuffix(".jpg") + (".png" if mime == "image/png" else ".jpg")
-    return Artwork(data, mime, file, embedded_cover(data))
-
-
-@dataclass(frozen=True)
-class _Run:
-    """What every episode of one build shares; nothing in it changes during the build."""
-
-    settings: Settings
-    speech: SpeechOptions
-    engines: tuple[SpeechEngine, SpeechEngine | None]
-    cache: ClipCache | None
-    out: Output
-    artwork: Artwork
-
-
-@dataclass(frozen=True)
-class SpeechOptions:
-    """How written text becomes speakable text for this build's voices."""
-
-    lexicon: Lexicon
-    """Shipped pronunciation lexicon plus the show's own."""
-    phonemes: bool
-    """Every voice that may speak accepts Piper's inline phonemes (else: respellings)."""
-
-
-def speech_options(
-    settings: Settings, engine: SpeechEngine, fallback: SpeechEngine | None = None
-) -> SpeechOptions:
-    """Load the lexicon once; phonemes only when no voice that may speak would read them aloud."""
-    voices = [e for e in (engine, fallback) if e is not None]
-    return SpeechOptions(
-        load_lexicon(settings.script.lexicon),
-        all(getattr(e, "accepts_phonemes", False) for e in voices),
-    )
-
-
-def verify_published(settings: Settings) -> dict[str, list[str]]:
-    """Check every episode the show's feed lists, as published: problems by audio file."""
-    out = Output(settings.out_dir)
-    listen = settings.show.language.lower().startswith("en")
-    found: dict[str, list[str]] = {}
-    for episode in out.load_published(settings.show.feed_url, intact_only=False).values():
-        mp3 = out.path(episode.audio_file)
-        if not mp3.is_file():
-            found[episode.audio_file] = ["the MP3 is missing; run narrate build again"]
-            continue
-        problems = []
-        if mp3.stat().st_size != episode.length_bytes:
-            problems.append(
-                f"the MP3 is {mp3.stat().st_size} bytes but the feed says {episode.length_bytes}; "
-                "run narrate build again"
-            )
-        timing_file = mp3.with_suffix(".timing.json")
-        try:
-            segments = read_timings(timing_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError) as error:
-            found[episode.audio_file] = [f"{timing_file.name} is missing or unreadable ({error})"]
-            continue
-        found[episode.audio_file] = problems + verify_episode(
-            mp3, segments, listen=listen and "tone" not in episode.voice
-        )
-    return found
-
-
-def _listens(settings: Settings, engines: tuple[SpeechEngine, SpeechEngine | None]) -> bool:
+def _listens(settings: Settings, speaker: Speaker) -> bool:
     """The recognizer knows English speech only; test voices that beep have no words to hear."""
     english = settings.show.language.lower().startswith("en")
-    return english and all(getattr(e, "speaks_words", True) for e in engines if e is not None)
+    voices: list[SpeechEngine] = [e for e in (speaker.engine, speaker.fallback) if e is not None]
+    return english and all(getattr(e, "speaks_words", True) for e in voices)
 
 
 def _self_check(mp3: Path, segments: tuple[SegmentTiming, ...], listen: bool) -> None:
@@ -201,52 +328,33 @@ def _self_check(mp3: Path, segments: tuple[SegmentTiming, ...], listen: bool) ->
         )
 
 
-def _build_episode(
-    source: EpisodeSource, run: _Run, previous: PublishedEpisode | None, number: int
-) -> PublishedEpisode:
-    settings, out = run.settings, run.out
-    episode = read_episode(source)
-    log.info("read %s: %r, %d chapters", source.path.name, episode.title, len(episode.sections))
-    script = build_script(episode, settings.script, run.speech.lexicon, run.speech.phonemes)
-    log.info("script: %d segments", len(script.segments))
-    clips = synthesize_script(script, *run.engines, cache=run.cache)
-    log.info("speech: %d segments, %d new", len(clips), sum(not c.cached for c in clips))
-    guid = previous.guid if previous else episode_guid(settings.show, episode.slug)
-    staged = out.staging_path(f"{episode.slug}.mp3")
-    try:
-        audio = mix_episode(clips, script.chapters, settings.audio, staged)
-        log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
-        tag_episode(audio, episode, script, settings.show, run.artwork, guid)
-        log.info("tags: %d chapters", len(audio.chapters))
-        if settings.audio.verify:
-            _self_check(staged, audio.segments, _listens(settings, run.engines))
-        relative = f"audio/{episode.slug}.mp3"
-        # Everything the feed will point at is complete before the MP3 and then the feed.
-        out.write_text(sidecar(relative, ".vtt"), webvtt(audio))
-        out.write_text(sidecar(relative, ".srt"), srt(audio))
-        out.write_text(
-            sidecar(relative, ".transcript.html"),
-            transcript_html(audio, episode.title, settings.show.language),
-        )
-        out.write_text(sidecar(relative, CHAPTERS_SUFFIX), chapters_json(audio))
-        out.write_text(sidecar(relative, ".chapters.vtt"), chapters_webvtt(audio.chapters))
-        out.write_text(sidecar(relative, ".timing.json"), timings_json(audio))
-        final = out.publish(staged, relative)
-    finally:
-        staged.unlink(missing_ok=True)
-    log.info("published %s", final)
-    return PublishedEpisode(
-        slug=episode.slug,
-        guid=guid,
-        number=number,
-        title=episode.title,
-        description=episode.summary,
-        date=episode.date,
-        audio_file=relative,
-        length_bytes=final.stat().st_size,
-        duration_ms=audio.duration_ms,
-        source_url=episode.source_url,
-        disclaimer=script.disclaimer,
-        chapters=audio.chapters,
-        voice=audio.voice,
-    )
+class _Tally:
+    """Counts a build's progress and tells the display about it."""
+
+    def __init__(self, total: int, progress: Callable[[Progress], None] | None) -> None:
+        self.total = total
+        self.done = 0
+        self.phrases_total = 0
+        self.phrases_done = 0
+        self.built: list[PublishedEpisode] = []
+        self.unchanged: list[PublishedEpisode] = []
+        self.failures: list[str] = []
+        self._progress = progress
+
+    def tell(self, current: str) -> None:
+        if self._progress:
+            total = max(self.phrases_total, self.phrases_done)
+            self._progress(Progress(self.done, self.total, self.phrases_done, total, current))
+
+    def phrase(self) -> None:
+        self.phrases_done += 1
+        self.tell("speaking")
+
+    def episode_done(self, what: str) -> None:
+        self.done += 1
+        self.tell(what)
+
+    def fail(self, path: Path, error: object) -> None:
+        message = str(error)
+        self.failures.append(message if str(path) in message else f"{path}: {message}")
+        self.episode_done(f"failed {path.name}")

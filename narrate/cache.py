@@ -6,11 +6,13 @@ text); pauses and loudness are applied later, so changing them re-synthesizes no
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from narrate.models import Speech, WordTiming
@@ -33,6 +35,10 @@ class ClipCache:
         folder = self.root / key[:2]
         return folder / f"{key}.audio", folder / f"{key}.json"
 
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (it may still turn out torn when read)."""
+        return self._paths(key)[1].is_file()
+
     def get(self, key: str) -> Speech | None:
         audio, header = self._paths(key)
         try:
@@ -42,6 +48,8 @@ class ClipCache:
             return None
         if len(data) != meta.get("bytes"):
             return None  # a torn entry: synthesize again
+        with contextlib.suppress(OSError):
+            os.utime(header)  # last used: what --prune goes by
         words = meta.get("words")
         return Speech(
             data,
@@ -64,6 +72,47 @@ class ClipCache:
             _write_atomic(header, json.dumps(meta).encode())
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What the cache holds."""
+
+    entries: int
+    """Cached phrases."""
+    bytes: int
+    """Space used."""
+    oldest_days: float
+    """Days since the least recently used entry was last used (0 when empty)."""
+
+
+def cache_info(root: Path) -> CacheInfo:
+    """Count entries and bytes under ``root``."""
+    entries, size, oldest = 0, 0, time.time()
+    for header in root.glob("??/*.json"):
+        audio = header.with_suffix(".audio")
+        with contextlib.suppress(OSError):
+            size += header.stat().st_size + audio.stat().st_size
+            oldest = min(oldest, header.stat().st_mtime)
+            entries += 1
+    return CacheInfo(entries, size, (time.time() - oldest) / 86400 if entries else 0.0)
+
+
+def prune_cache(root: Path, older_than_days: float) -> CacheInfo:
+    """Delete entries not used for ``older_than_days`` days (0: all); return what was removed."""
+    cutoff = time.time() - older_than_days * 86400
+    entries, size = 0, 0
+    for header in root.glob("??/*.json"):
+        audio = header.with_suffix(".audio")
+        with contextlib.suppress(OSError):
+            if header.stat().st_mtime <= cutoff:
+                size += header.stat().st_size + (audio.stat().st_size if audio.exists() else 0)
+                header.unlink()
+                audio.unlink(missing_ok=True)
+                entries += 1
+    for stray in root.glob("??/.tmp-*"):  # left by a build that was killed mid-write
+        stray.unlink(missing_ok=True)
+    return CacheInfo(entries, size, 0.0)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -7,16 +7,18 @@ others were published), 2 usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from narrate import __version__
 
 if TYPE_CHECKING:
+    from narrate.build import Progress as BuildProgress
     from narrate.config import Settings
 
 EXIT_OK, EXIT_FAILED_EPISODES, EXIT_CONFIG = 0, 1, 2
@@ -76,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--no-check", action="store_true", help="skip the podcast-directory check at the end"
     )
+    build.add_argument(
+        "--jobs", type=int, metavar="N", help="speech worker processes (default: one per core)"
+    )
     build.add_argument("--engine", help="speech engine for this build (piper, gtts, tone)")
     build.add_argument("--voice", help="voice for this build (a Piper .onnx path, a gTTS domain)")
     build.add_argument("--rate", help='speaking rate: "normal", "gentle" or a number like 0.9')
@@ -104,6 +109,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--out", type=Path, help="output root that was built (default: .)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
     serve.set_defaults(run=_run_serve)
+
+    cache = commands.add_parser(
+        "cache",
+        help="report on or trim the cache of spoken phrases",
+        description="The cache holds every phrase spoken, keyed by what makes its sound; it "
+        "makes rebuilds cheap and is always safe to delete.",
+    )
+    cache.add_argument("--cache-dir", type=Path, help="cache folder (default: ~/.cache/narrate)")
+    action = cache.add_mutually_exclusive_group()
+    action.add_argument("--info", action="store_true", help="how many phrases, how much space")
+    action.add_argument(
+        "--prune", type=float, nargs="?", const=30.0, metavar="DAYS",
+        help="delete phrases not used for DAYS days (default 30; 0 deletes all)",
+    )  # fmt: skip
+    cache.set_defaults(run=_run_cache)
 
     verify = commands.add_parser(
         "verify",
@@ -142,6 +162,7 @@ def _show_path(args: argparse.Namespace) -> Path:
 def _run_build(args: argparse.Namespace) -> int:
     from narrate.build import build
     from narrate.config import load_settings
+    from narrate.errors import ConfigError
 
     settings = load_settings(
         _show_path(args),
@@ -153,12 +174,18 @@ def _run_build(args: argparse.Namespace) -> int:
         voice_arg=args.voice,
         rate=args.rate,
     )
-    report = build(settings)
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError(["--jobs: must be 1 or more"])
+    with _progress_display(quiet=args.quiet) as progress:
+        report = build(settings, jobs=args.jobs, progress=progress)
     problems = [] if args.no_check else _check(settings)
     print(f"Built {settings.show.title!r} into {report.out_dir}")
     for episode in report.built:
         print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  {episode.title}")
         print(f"      voice: {episode.voice}")
+    for episode in report.unchanged:
+        print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  unchanged")
+    print(f"  {report.synthesized} phrases spoken, the rest from the cache")
     listed = f"{len(report.feed)} episode" + ("" if len(report.feed) == 1 else "s")
     print(f"  {report.feed_path.relative_to(report.out_dir)}  ({listed})")
     if report.failures:
@@ -168,6 +195,32 @@ def _run_build(args: argparse.Namespace) -> int:
         for failure in report.failures:
             print(f"  {failure}", file=sys.stderr)
     return EXIT_FAILED_EPISODES if report.failures or problems else EXIT_OK
+
+
+@contextlib.contextmanager
+def _progress_display(quiet: bool) -> Iterator[Callable[[BuildProgress], None] | None]:
+    """A live progress bar with time left on a terminal; plain log lines elsewhere."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True) as bar:
+        episodes = bar.add_task("episodes", total=None)
+        phrases = bar.add_task("phrases", total=None)
+
+        def update(state: BuildProgress) -> None:
+            bar.update(episodes, completed=state.episodes_done, total=state.episodes_total,
+                       description=f"episodes ({state.current[:40]})")  # fmt: skip
+            bar.update(phrases, completed=state.phrases_done, total=state.phrases_total or None)
+
+        yield update
 
 
 def _check(settings: Settings) -> list[str]:
@@ -210,6 +263,22 @@ def _run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_cache(args: argparse.Namespace) -> int:
+    from narrate.cache import cache_info, prune_cache
+    from narrate.config import default_cache_dir
+
+    root = args.cache_dir or default_cache_dir()
+    if args.prune is not None:
+        removed = prune_cache(root, args.prune)
+        print(f"removed {removed.entries} phrases ({removed.bytes / 1e6:.1f} MB) from {root}")
+    info = cache_info(root)
+    print(
+        f"{root}: {info.entries} phrases, {info.bytes / 1e6:.1f} MB"
+        + (f", least recently used {info.oldest_days:.0f} days ago" if info.entries else "")
+    )
+    return EXIT_OK
+
+
 def _run_check(args: argparse.Namespace) -> int:
     from narrate.config import find_show, load_settings
 
@@ -222,8 +291,8 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_verify(args: argparse.Namespace) -> int:
-    from narrate.build import verify_published
     from narrate.config import load_settings
+    from narrate.verify import verify_published
 
     settings = load_settings(_show_path(args), summaries=[], out_dir=args.out, use_cache=False)
     results = verify_published(settings)
@@ -242,17 +311,16 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 
 def _run_script(args: argparse.Namespace) -> int:
-    from narrate.build import speech_options
     from narrate.config import EpisodeSource, load_settings
     from narrate.engines import load_engine
-    from narrate.script import build_script
+    from narrate.script import build_script, speech_options
     from narrate.sources import read_episode
 
     settings = load_settings(_show_path(args))
     path = args.file.resolve()
     listed = [source for source in settings.episodes if source.path == path]
     episode = read_episode(listed[0] if listed else EpisodeSource(path, None, None, None))
-    speech = speech_options(settings, load_engine(settings.engine))
+    speech = speech_options(settings.script, load_engine(settings.engine))
     script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
     if args.format == "json":
         segments = [

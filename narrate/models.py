@@ -199,6 +199,8 @@ class PublishedEpisode:
     """Chapters, for show notes."""
     voice: str = ""
     """Engine and voice that actually spoke it."""
+    recipe: str = ""
+    """Digest of everything its files were made from; unchanged recipe, nothing to rebuild."""
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,9 @@ class Output:
     def publish(self, staged: Path, relative: str) -> Path:
         """Move a finished staged file into place atomically."""
         target = self.path(relative)
+        if _same_bytes(staged, target):
+            staged.unlink()  # identical: keep the published file and its modification time
+            return target
         target.parent.mkdir(parents=True, exist_ok=True)
         _fsync(staged)
         os.chmod(staged, _PUBLIC)
@@ -137,6 +140,15 @@ def _episode_from_json(data: dict[str, Any]) -> PublishedEpisode:
     fields["date"] = dt.date.fromisoformat(fields["date"])
     fields["chapters"] = tuple(Chapter(**c) for c in fields["chapters"])
     return PublishedEpisode(**fields)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def _fsync(path: Path) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from narrate.config import ScriptSettings
+from narrate.engines import SpeechEngine
 from narrate.models import Episode, Script, Segment, SegmentKind
 from narrate.normalize import Context, normalize
-from narrate.pronounce import Lexicon
+from narrate.pronounce import Lexicon, load_lexicon
 from narrate.sentences import split_sentences
 from narrate.templating import render_text
 
@@ -49,6 +51,27 @@ def build_script(
         parts.append(("outro", len(chapters) - 1, [outro]))
     speech = Context(settings.language, lexicon, phonemes)
     return Script(tuple(chapters), tuple(_segments(parts, speech)), disclaimer)
+
+
+@dataclass(frozen=True)
+class SpeechOptions:
+    """How written text becomes speakable text for this build's voices."""
+
+    lexicon: Lexicon
+    """Shipped pronunciation lexicon plus the show's own."""
+    phonemes: bool
+    """Every voice that may speak accepts Piper's inline phonemes (else: respellings)."""
+
+
+def speech_options(
+    settings: ScriptSettings, engine: SpeechEngine, fallback: SpeechEngine | None = None
+) -> SpeechOptions:
+    """Load the lexicon once; phonemes only when no voice that may speak would read them aloud."""
+    voices = [e for e in (engine, fallback) if e is not None]
+    return SpeechOptions(
+        load_lexicon(settings.lexicon),
+        all(getattr(e, "accepts_phonemes", False) for e in voices),
+    )
 
 
 def spoken_date(episode: Episode) -> str:

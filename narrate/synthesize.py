@@ -1,11 +1,21 @@
-"""Stage: synthesize_script(script, engine, cache) -> list[Clip]."""
+"""Stage: synthesize_script(script, engine, cache) -> list[Clip], and ``Speaker``, which does
+the same for many episodes at once on every core.
+
+Each segment is spoken phrase by phrase (see ``breath_groups``) so mixdown can give the
+listener a breath between phrases; each phrase is cached by what makes its sound.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
 
 from narrate.cache import ClipCache, clip_key
-from narrate.engines import SpeechEngine
+from narrate.config import EngineSettings
+from narrate.engines import SpeechEngine, load_engine
 from narrate.errors import EngineError
 from narrate.models import Clip, Script, Speech
 from narrate.sentences import breath_groups
@@ -22,25 +32,28 @@ def synthesize_script(
 ) -> list[Clip]:
     """Speak every segment, reusing cached audio for phrases whose sound cannot have changed.
 
-    Long sentences are spoken phrase by phrase (see ``breath_groups``) so mixdown can give the
-    listener a breath between them. If ``engine`` fails and a ``fallback`` is given, the whole
-    episode is spoken by the fallback: one voice per episode, never a switch mid-way.
+    If ``engine`` fails and a ``fallback`` is given, the whole episode is spoken by the
+    fallback: one voice per episode, never a switch mid-way.
     """
     try:
-        return _speak(script, engine, cache)
+        return _collect(script, engine, cache, lambda phrase: engine.synthesize(phrase))
     except EngineError as error:
         if fallback is None:
             raise
         log.warning("%s failed (%s); speaking the episode with %s", engine.name, error,
                     fallback.describe())  # fmt: skip
-        return _speak(script, fallback, cache)
+        return _collect(script, fallback, cache, lambda phrase: fallback.synthesize(phrase))
 
 
-def _speak(script: Script, engine: SpeechEngine, cache: ClipCache | None) -> list[Clip]:
-    fingerprint = engine.fingerprint()
-    voice = engine.describe()
+def _collect(
+    script: Script,
+    engine: SpeechEngine,
+    cache: ClipCache | None,
+    speak: Callable[[str], Speech],
+) -> list[Clip]:
+    """Clips for every segment: cached phrases, else ``speak(phrase)``, stored back."""
+    fingerprint, voice = engine.fingerprint(), engine.describe()
     clips: list[Clip] = []
-    fresh = 0
     for segment in script.segments:
         parts: list[Speech] = []
         all_cached = True
@@ -49,11 +62,112 @@ def _speak(script: Script, engine: SpeechEngine, cache: ClipCache | None) -> lis
             speech = cache.get(key) if cache else None
             if speech is None:
                 all_cached = False
-                speech = engine.synthesize(phrase)
-                fresh += 1
+                speech = speak(phrase)
                 if cache:
                     cache.put(key, speech)
             parts.append(speech)
         clips.append(Clip(segment, tuple(parts), voice, all_cached))
-    log.debug("%s: %d phrases synthesized, the rest from cache", voice, fresh)
     return clips
+
+
+@dataclass
+class Pending:
+    """An episode whose phrases are being spoken."""
+
+    script: Script
+    """What is being spoken."""
+    futures: dict[str, Future[Speech]]
+    """Phrases not in the cache, being spoken by workers."""
+
+
+class Speaker:
+    """Speaks the scripts of a whole build: ``jobs`` worker processes, each loading the voice
+    once (``jobs`` 1: in this process), while this process mixes what is finished.
+
+    Use ``submit`` for the next few episodes, then ``clips`` for each in turn.
+    """
+
+    def __init__(
+        self,
+        engine: EngineSettings,
+        fallback: EngineSettings | None,
+        cache: ClipCache | None,
+        jobs: int,
+        on_phrase: Callable[[], None] | None = None,
+    ) -> None:
+        self.settings = replace(engine, threads=1)
+        self.engine = load_engine(self.settings)
+        self.fallback = load_engine(replace(fallback, threads=1)) if fallback else None
+        self.cache = cache
+        self.jobs = jobs
+        self.synthesized = 0
+        """Phrases spoken by an engine (not from the cache) so far."""
+        self._on_phrase = on_phrase or (lambda: None)
+        self._pool: ProcessPoolExecutor | None = None
+        self._fingerprint = self.engine.fingerprint()
+
+    def __enter__(self) -> Speaker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def submit(self, script: Script) -> Pending:
+        """Start speaking the phrases of ``script`` that are not cached (workers only)."""
+        futures: dict[str, Future[Speech]] = {}
+        if self.jobs > 1:
+            for segment in script.segments:
+                for phrase in breath_groups(segment.spoken):
+                    key = clip_key(self._fingerprint, phrase)
+                    if key not in futures and not (self.cache and self.cache.has(key)):
+                        futures[key] = self._workers().submit(_speak_in_worker, phrase)
+        return Pending(script, futures)
+
+    def clips(self, pending: Pending) -> list[Clip]:
+        """The episode's clips, waiting for its phrases; the fallback speaks it on failure."""
+
+        def speak(phrase: str) -> Speech:
+            future = pending.futures.get(clip_key(self._fingerprint, phrase))
+            speech = future.result() if future else self.engine.synthesize(phrase)
+            self.synthesized += 1
+            self._on_phrase()
+            return speech
+
+        try:
+            return _collect(pending.script, self.engine, self.cache, speak)
+        except EngineError as error:
+            for future in pending.futures.values():
+                future.cancel()
+            fallback = self.fallback
+            if fallback is None:
+                raise
+            log.warning("%s failed (%s); speaking the episode with %s", self.engine.name,
+                        error, fallback.describe())  # fmt: skip
+
+            def speak_fallback(phrase: str) -> Speech:
+                self.synthesized += 1
+                self._on_phrase()
+                return fallback.synthesize(phrase)
+
+            return _collect(pending.script, fallback, self.cache, speak_fallback)
+
+    def _workers(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.jobs, initializer=_start_worker, initargs=(self.settings,)
+            )
+        return self._pool
+
+
+_WORKER_ENGINE: Any = None
+
+
+def _start_worker(settings: EngineSettings) -> None:
+    """Load the voice once per worker process."""
+    global _WORKER_ENGINE
+    _WORKER_ENGINE = load_engine(settings)
+
+
+def _speak_in_worker(phrase: str) -> Speech:
+    return _WORKER_ENGINE.synthesize(phrase)  # type: ignore[no-any-return]

