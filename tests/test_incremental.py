@@ -1,0 +1,120 @@
+"""Rebuilds cost what changed: the cache, unchanged episodes, determinism, --jobs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_narrate, write_show
+
+ONE = "---\ntitle: One\ndate: 2026-01-01\n---\nFirst summary here. It has two sentences.\n"
+TWO = "---\ntitle: Two\ndate: 2026-01-02\n---\nSecond summary. Short and plain.\n"
+
+
+def _files(out: Path) -> dict[str, tuple[bytes, int]]:
+    """Every published file (not narrate's own state) with its bytes and modification time."""
+    return {
+        str(p.relative_to(out)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and ".narrate" not in p.parts
+    }
+
+
+def _spoken(stdout: str) -> int:
+    match = re.search(r"(\d+) phrases spoken", stdout)
+    assert match, stdout
+    return int(match.group(1))
+
+
+def _show(folder: Path, voice: str = '{ engine = "tone" }', extra: str = "") -> Path:
+    (folder / "one.md").write_text(ONE, encoding="utf-8")
+    (folder / "two.md").write_text(TWO, encoding="utf-8")
+    show = write_show(folder, [{"file": '"one.md"'}, {"file": '"two.md"'}], voice=voice)
+    if extra:
+        show.write_text(show.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return show
+
+
+def _build(show: Path, out: Path, cache: Path, *more: str) -> str:
+    run = run_narrate("build", "--show", show, "--out", out, "--cache-dir", cache, *more)
+    assert run.code == 0, run.stderr
+    return run.stdout
+
+
+def test_a_rebuild_with_nothing_changed_speaks_and_rewrites_nothing(tmp_path: Path) -> None:
+    show, out, cache = _show(tmp_path), tmp_path / "out", tmp_path / "cache"
+    assert _spoken(_build(show, out, cache)) > 0
+    before = _files(out)
+    stdout = _build(show, out, cache)
+    assert _spoken(stdout) == 0
+    assert stdout.count("unchanged") == 2
+    assert _files(out) == before  # same bytes and the same modification times
+
+
+def test_a_one_sentence_edit_speaks_one_phrase_and_rewrites_only_what_shows_it(
+    tmp_path: Path,
+) -> None:
+    show, out, cache = _show(tmp_path), tmp_path / "out", tmp_path / "cache"
+    _build(show, out, cache)
+    before = _files(out)
+    (tmp_path / "one.md").write_text(ONE.replace("two sentences", "2 short sentences"))
+    stdout = _build(show, out, cache)
+    assert _spoken(stdout) == 1
+    after = _files(out)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed, "the edited episode must be rebuilt"
+    assert all(
+        name.startswith(("audio/one.", "episodes/one/")) or name == "feeds/feed.xml"
+        for name in changed
+    ), changed
+    assert "audio/one.mp3" in changed and "feeds/feed.xml" in changed
+    assert not any(name.startswith(("audio/two.", "episodes/two/")) for name in changed)
+
+
+def test_a_lexicon_entry_invalidates_only_the_phrases_that_use_it(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.toml"
+    lexicon.write_text('[substitute]\nplain = "simple"\n', encoding="utf-8")
+    show = _show(tmp_path, extra='lexicon = "lexicon.toml"\n')
+    # TOML keys must come before tables: move the line to the top of the show file.
+    text = show.read_text(encoding="utf-8").replace('lexicon = "lexicon.toml"\n', "")
+    show.write_text('lexicon = "lexicon.toml"\n' + text, encoding="utf-8")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    _build(show, out, cache)
+    lexicon.write_text('[substitute]\nplain = "clear"\n', encoding="utf-8")
+    stdout = _build(show, out, cache)
+    assert _spoken(stdout) == 1  # "Short and plain." and nothing else
+    assert "audio/one.mp3" in stdout and "unchanged" in stdout
+
+
+def test_a_changed_voice_speaks_everything_again(tmp_path: Path) -> None:
+    show, out, cache = _show(tmp_path), tmp_path / "out", tmp_path / "cache"
+    first = _spoken(_build(show, out, cache))
+    assert _spoken(_build(show, out, cache, "--rate", "1.2")) == first
+    assert _spoken(_build(show, out, cache, "--rate", "1.2")) == 0
+
+
+def test_outputs_are_byte_identical_when_rebuilt_from_the_same_segments(tmp_path: Path) -> None:
+    show, cache = _show(tmp_path), tmp_path / "cache"
+    _build(show, tmp_path / "a", cache)
+    _build(show, tmp_path / "b", cache)
+    first = {k: v[0] for k, v in _files(tmp_path / "a").items()}
+    second = {k: v[0] for k, v in _files(tmp_path / "b").items()}
+    assert first == second
+
+
+@pytest.mark.e2e
+def test_pinned_noise_gives_identical_clean_builds_and_jobs_do_not_change_bytes(
+    tmp_path: Path,
+) -> None:
+    voice = '{ engine = "piper", noise_scale = 0.0, noise_w = 0.0 }'
+    show = _show(tmp_path, voice=voice)
+    builds = {}
+    for name, jobs in (("one", "1"), ("two", "2")):
+        out, cache = tmp_path / f"out-{name}", tmp_path / f"cache-{name}"
+        stdout = _build(show, out, cache, "--jobs", jobs)
+        assert _spoken(stdout) > 0  # each a clean build: its own empty cache
+        builds[name] = {k: v[0] for k, v in _files(out).items()}
+    assert builds["one"] == builds["two"]
+    shutil.rmtree(tmp_path / "out-one")
