@@ -11,6 +11,7 @@ stay busy and memory stays bounded.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -112,6 +113,18 @@ def build(
     ``jobs`` worker processes speak (default: one per core; 1: all in this process).
     """
     out = Output(settings.out_dir)
+    with out.lock(wait=log.warning):
+        if removed := out.clean_up():
+            log.info("removed %d files an interrupted build left behind", removed)
+        return _build_locked(settings, out, jobs, progress)
+
+
+def _build_locked(
+    settings: Settings,
+    out: Output,
+    jobs: int | None,
+    progress: Callable[[Progress], None] | None,
+) -> BuildReport:
     artwork = show_artwork(settings.show)
     out.write_bytes(artwork.file, artwork.data)
     # Every episode ever published keeps its guid and number, even one whose files went
@@ -138,7 +151,20 @@ def build(
             report.built.append(episode)
             published[episode.slug] = episode
             report.episode_done(f"published {episode.audio_file}")
-    listed = [e for e in published.values() if _intact(out, e)]
+    listed = []
+    for episode in published.values():
+        if _playable(out, episode):
+            listed.append(episode)
+            if not _intact(out, episode):
+                log.warning("%s: files beside it are missing; build its summary again",
+                            episode.audio_file)  # fmt: skip
+        else:
+            report.failures.append(
+                f"{out.path(episode.audio_file)}: the published MP3 is missing or damaged, so "
+                f"{episode.title!r} is left out of the feed; build its summary again"
+            )
+    if settings.drop_removed and settings.own_list:
+        listed = _without_removed(listed, settings, report)
     report.tell("writing pages and feed")
     pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
     for path, html in render_pages(pages, settings.show, artwork).items():
@@ -181,13 +207,21 @@ def _plan(
         except NarrateError as error:
             report.fail(source.path, error)
             continue
-        previous = published.get(slug)
+        previous = published.get(slug) or _renamed(episode, settings, published)
+        if previous and previous.slug != slug:
+            log.info("%s was %s: keeping its guid, number and address", source.path.name,
+                     previous.source)  # fmt: skip
+            episode = dataclasses.replace(episode, slug=previous.slug)
+            script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
         guid = previous.guid if previous else episode_guid(settings.show, slug)
         number = previous.number if previous else next_number
         next_number += previous is None
         recipe = _recipe(settings, speaker, artwork, episode, script, guid, number)
+        recipe += ":" + _content(episode)
         if previous and previous.recipe == recipe and _intact(Output(settings.out_dir), previous):
             log.info("unchanged: %s", previous.audio_file)
+            previous = dataclasses.replace(previous, source=str(source.path))
+            published[previous.slug] = previous
             report.unchanged.append(previous)
             report.episode_done(f"unchanged {previous.audio_file}")
             continue
@@ -245,6 +279,7 @@ def _produce(
         chapters=audio.chapters,
         voice=audio.voice,
         recipe=plan.recipe,
+        source=str(episode.source_path),
     )
 
 
@@ -279,12 +314,53 @@ def _recipe(
     return hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
 
 
+def _content(episode: Episode) -> str:
+    """A digest of what the summary says (not where its file is)."""
+    text = "\n".join(p for section in episode.sections for p in section.paragraphs)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _renamed(
+    episode: Episode, settings: Settings, published: dict[str, PublishedEpisode]
+) -> PublishedEpisode | None:
+    """The published episode this summary was, if its file was renamed or moved.
+
+    A match is an episode whose summary file is no longer in the show, saying the same
+    thing (or, when edited while renamed, bearing the same title); one match only.
+    """
+    listed = {str(source.path) for source in settings.episodes}
+    content = _content(episode)
+    gone = [e for e in published.values() if e.source and e.source not in listed]
+    same = [e for e in gone if e.recipe.endswith(":" + content)] or [
+        e for e in gone if e.title == episode.title
+    ]
+    return same[0] if len(same) == 1 else None
+
+
+def _without_removed(
+    listed: list[PublishedEpisode], settings: Settings, report: _Tally
+) -> list[PublishedEpisode]:
+    """The show asked to drop episodes whose summaries it no longer lists (not failed ones)."""
+    wanted = {str(source.path) for source in settings.episodes}
+    built_now = {e.slug for e in report.built} | {e.slug for e in report.unchanged}
+    kept = [e for e in listed if e.slug in built_now or (e.source and e.source in wanted)]
+    for episode in listed:
+        if episode not in kept:
+            log.info("dropped from the feed: %s (its summary is no longer listed)", episode.title)
+    return kept
+
+
+def _playable(out: Output, episode: PublishedEpisode) -> bool:
+    """The MP3 is there, at the size the feed states."""
+    mp3 = out.path(episode.audio_file)
+    return mp3.is_file() and mp3.stat().st_size == episode.length_bytes
+
+
 def _intact(out: Output, episode: PublishedEpisode) -> bool:
     """The MP3, at the size the feed states, and every file beside it are there."""
-    mp3 = out.path(episode.audio_file)
-    if not mp3.is_file() or mp3.stat().st_size != episode.length_bytes:
-        return False
-    return all(out.path(sidecar(episode.audio_file, s)).is_file() for s in SIDECARS)
+    return _playable(out, episode) and all(
+        out.path(sidecar(episode.audio_file, s)).is_file() for s in SIDECARS
+    )
 
 
 def _phrases_to_speak(script: Script, speaker: Speaker, cache: ClipCache | None) -> int:

@@ -183,6 +183,10 @@ class Settings:
     """Output root: ``audio/`` and ``feeds/`` go under it."""
     cache_dir: Path | None
     """Clip cache folder, or None for no cache."""
+    drop_removed: bool = False
+    """Drop from the feed published episodes whose summaries the show no longer lists."""
+    own_list: bool = True
+    """The summaries are the show's own list (not files named on the command line)."""
 
 
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -226,7 +230,7 @@ RATES = {"normal": (1.0, 1.0, 250), "gentle": (0.85, 1.5, 400)}
 """Named speaking rates: (speed factor, pause factor, breath ms). Gentle is for fatigue."""
 
 _TOP_KEYS = {
-    "lexicon", "cover", "podcast_guid", "locked",
+    "drop_removed", "lexicon", "cover", "podcast_guid", "locked",
     "title", "author", "description", "language", "base_url", "owner_name", "owner_email",
     "category", "subcategory", "explicit", "copyright", "disclaimer", "intro", "outro",
     "voice", "audio", "episodes", "feed_file",
@@ -412,6 +416,7 @@ def load_settings(
         episodes = tuple(_expand_summaries(summaries, problems))
     else:
         episodes = tuple(_show_episodes(raw.get("episodes", []), base, problems))
+    drop_removed = reader.boolean("drop_removed", raw, default=False)
     if problems:
         raise ConfigError(problems, str(path))
     return Settings(
@@ -424,6 +429,8 @@ def load_settings(
         episodes=episodes,
         out_dir=(out_dir or Path.cwd()).resolve(),
         cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
+        drop_removed=drop_removed,
+        own_list=summaries is None,
     )
 
 

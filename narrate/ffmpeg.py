@@ -6,6 +6,7 @@ wheel, so a fresh ``pip install`` is enough. Nothing is ever downloaded at run t
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -38,7 +39,16 @@ class Result:
 
 @lru_cache(maxsize=1)
 def ffmpeg_path() -> str:
-    """A system ffmpeg when present, else the static one in imageio-ffmpeg's wheel."""
+    """``$NARRATE_FFMPEG`` if set, else a system ffmpeg, else the one in imageio-ffmpeg's wheel."""
+    chosen = os.environ.get("NARRATE_FFMPEG")
+    if chosen:
+        found = shutil.which(chosen)
+        if not found:
+            raise AudioError(
+                f"NARRATE_FFMPEG is {chosen!r}, which is not a program that can be run; "
+                "point it at an ffmpeg, or unset it to use the bundled one"
+            )
+        return found
     system = shutil.which("ffmpeg")
     if system:
         return system

@@ -201,6 +201,10 @@ class PublishedEpisode:
     """Engine and voice that actually spoke it."""
     recipe: str = ""
     """Digest of everything its files were made from; unchanged recipe, nothing to rebuild."""
+    source: str = ""
+    """The summary file it was last built from."""
+    content: str = ""
+    """Digest of the summary's text: recognizes the episode when its file is renamed."""
 
 
 @dataclass(frozen=True)

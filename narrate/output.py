@@ -7,13 +7,16 @@ folder and the record of published episodes, which keeps guids and episodes acro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from narrate.errors import NarrateError
 from narrate.models import Chapter, PublishedEpisode
@@ -47,6 +50,55 @@ class Output:
             raise NarrateError(f'refusing to write "{relative}" outside the output folder')
         return self.root.joinpath(*pure.parts)
 
+    @contextlib.contextmanager
+    def lock(self, wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the output folder for one build at a time.
+
+        An advisory ``flock`` on ``.narrate/lock``: the kernel releases it when the holder
+        exits, however it exits, so a crashed build never blocks the next one. A second build
+        waits (``wait`` is told why) until the first is done.
+        """
+        import fcntl
+
+        folder = self.root / STATE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                if wait:
+                    wait(f"another build of {self.root} is running ({holder}); waiting for it")
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                handle.truncate()
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def clean_up(self) -> int:
+        """Remove what an interrupted build left behind: staged files, half-written temporaries.
+
+        Only narrate's own leftovers are touched (its staging folder, and ``.NAME.*.tmp``
+        files beside published files); returns how many were removed.
+        """
+        removed = 0
+        staging = self.root / STATE_DIR / "staging"
+        leftovers = list(staging.glob("*")) if staging.is_dir() else []
+        for folder in [self.root, *(p for p in self.root.rglob("*") if p.is_dir())]:
+            leftovers += [p for p in folder.glob(".*.tmp") if p.is_file()]
+        for path in leftovers:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+        return removed
+
     def staging_path(self, name: str) -> Path:
         """A scratch file on the same file system as the outputs, so publishing is a rename."""
         folder = self.root / STATE_DIR / "staging"
@@ -59,10 +111,13 @@ class Output:
         if _same_bytes(staged, target):
             staged.unlink()  # identical: keep the published file and its modification time
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _fsync(staged)
-        os.chmod(staged, _PUBLIC)
-        os.replace(staged, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _fsync(staged)
+            os.chmod(staged, _PUBLIC)
+            os.replace(staged, target)
+        except OSError as error:
+            raise _write_error(target, error) from None
         _fsync_dir(target.parent)
         return target
 
@@ -82,15 +137,21 @@ class Output:
                 return target
         except OSError:
             pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        except OSError as error:
+            raise _write_error(target, error) from None
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                _write_file(handle, data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, _PUBLIC)  # mkstemp makes 0600; a web server must read what we publish
             os.replace(tmp, target)
+        except OSError as error:
+            Path(tmp).unlink(missing_ok=True)
+            raise _write_error(target, error) from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -140,6 +201,23 @@ def _episode_from_json(data: dict[str, Any]) -> PublishedEpisode:
     fields["date"] = dt.date.fromisoformat(fields["date"])
     fields["chapters"] = tuple(Chapter(**c) for c in fields["chapters"])
     return PublishedEpisode(**fields)
+
+
+def _write_file(handle: BinaryIO, data: bytes) -> None:
+    """The one place bytes reach the disk (tests replace it to simulate a full disk)."""
+    handle.write(data)
+
+
+def _write_error(target: Path, error: OSError) -> NarrateError:
+    reason = error.strerror or type(error).__name__
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free some disk space and build again"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "make the output folder writable (or choose another with --out) and build again"
+    else:
+        fix = "check the output folder and build again"
+    return NarrateError(f"could not write {target} ({reason}); {fix}. What was published "
+                        "before is unchanged.")  # fmt: skip
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
