@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -99,6 +100,8 @@ class _Plan:
     guid: str
     number: int
     recipe: str
+    audio_file: str
+    """Where the new MP3 goes: a new name when it replaces a published one (see _next_file)."""
 
 
 def build(
@@ -170,7 +173,8 @@ def _build_locked(
     for path, html in render_pages(pages, settings.show, artwork).items():
         out.write_text(path, html)
     feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show, artwork))
-    out.save_published(settings.show.feed_url, listed)
+    out.save_published(settings.show.feed_url, list(published.values()))
+    _remove_old_revisions(out, listed)
     log.info("feed: %s lists %d episodes", feed_path, len(listed))
     return BuildReport(
         built=tuple(report.built),
@@ -227,7 +231,8 @@ def _plan(
             continue
         log.info("read %s: %r, %d segments", source.path.name, episode.title,
                  len(script.segments))  # fmt: skip
-        plans.append(_Plan(episode, script, guid, number, recipe))
+        audio_file = _next_file(episode.slug, previous, Output(settings.out_dir))
+        plans.append(_Plan(episode, script, guid, number, recipe, audio_file))
     return plans
 
 
@@ -249,7 +254,7 @@ def _produce(
         tag_episode(audio, episode, script, settings.show, artwork, plan.guid)
         if settings.audio.verify:
             _self_check(staged, audio.segments, _listens(settings, speaker))
-        relative = f"audio/{episode.slug}.mp3"
+        relative = plan.audio_file
         # Everything the feed will point at is complete before the MP3, and the MP3 before
         # the feed: a reader never finds a link to a file that is not all there.
         out.write_text(sidecar(relative, ".vtt"), webvtt(audio))
@@ -312,6 +317,34 @@ def _recipe(
         "identity": [guid, number],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
+
+
+def _next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str:
+    """The MP3's path: ``audio/SLUG.mp3`` at first, ``audio/SLUG.rN.mp3`` for each rebuild.
+
+    A rebuilt episode never overwrites the files the current feed points at: until the new
+    feed replaces the old one, the old feed and everything it lists stay valid. Old
+    revisions are removed once the new feed is out (see ``_remove_old_revisions``).
+    """
+    first = f"audio/{slug}.mp3"
+    if previous is None or not out.path(previous.audio_file).exists():
+        return previous.audio_file if previous else first
+    match = re.fullmatch(rf"audio/{re.escape(slug)}(?:\.r(\d+))?\.mp3", previous.audio_file)
+    revision = int(match.group(1) or 1) if match else 1
+    return f"audio/{slug}.r{revision + 1}.mp3"
+
+
+def _remove_old_revisions(out: Output, listed: list[PublishedEpisode]) -> None:
+    """Delete the files of earlier revisions of listed episodes, now that no feed needs them."""
+    folder = out.path("audio")
+    if not folder.is_dir():
+        return
+    for episode in listed:
+        current = Path(episode.audio_file).name.removesuffix(".mp3") + "."
+        pattern = re.compile(rf"{re.escape(episode.slug)}(\.r\d+)?\.")
+        for path in folder.iterdir():
+            if pattern.match(path.name) and not path.name.startswith(current):
+                path.unlink(missing_ok=True)
 
 
 def _content(episode: Episode) -> str:

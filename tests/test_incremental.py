@@ -69,7 +69,10 @@ def test_a_one_sentence_edit_speaks_one_phrase_and_rewrites_only_what_shows_it(
         name.startswith(("audio/one.", "episodes/one/")) or name == "feeds/feed.xml"
         for name in changed
     ), changed
-    assert "audio/one.mp3" in changed and "feeds/feed.xml" in changed
+    # The new audio gets a new name, so the old feed never pointed at a half-replaced file;
+    # the old revision is gone once the new feed is out.
+    assert "audio/one.r2.mp3" in changed and "feeds/feed.xml" in changed
+    assert "audio/one.mp3" not in after and "audio/one.r2.vtt" in after
     assert not any(name.startswith(("audio/two.", "episodes/two/")) for name in changed)
 
 
