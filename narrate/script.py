@@ -94,6 +94,6 @@ def _segments(
             sentences = [text] if kind == "disclaimer" else split_sentences(text, speech.language)
             for sentence in sentences:
                 spoken = normalize(sentence, speech.language, speech.lexicon, speech.phonemes)
-                if spoken:
+                if any(character.isalnum() for character in spoken):  # "." says nothing
                     yield Segment(kind, chapter, paragraph, sentence, spoken)
             paragraph += 1

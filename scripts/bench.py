@@ -95,9 +95,9 @@ def _body_text() -> str:
 
 def _variant(body: str, index: int) -> str:
     """Episode ``index``: the sample with its sentences rotated, so no two share a cache."""
-    sentences = body.replace("\n", " ").split(". ")
+    sentences = [s.strip().rstrip(".") for s in body.replace("\n", " ").split(". ") if s.strip()]
     turn = index % len(sentences)
-    return f"Episode {index + 1}. " + ". ".join(sentences[turn:] + sentences[:turn])
+    return f"Episode {index + 1}. " + ". ".join(sentences[turn:] + sentences[:turn]) + "."
 
 
 def _raw_piper(texts: list[str]) -> float:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
 from narrate.config import DEFAULT_DISCLAIMER, EXAMPLE_SHOW, ScriptSettings, load_settings
 from narrate.errors import ConfigError
-from narrate.models import Episode, Script
+from narrate.models import Episode, Script, Section
 from narrate.normalize import normalize
 from narrate.pronounce import load_lexicon
 from narrate.script import build_script, listening_time, spoken_date
@@ -229,3 +230,13 @@ def test_listening_time_rounds_up(
 def test_spoken_date_has_no_leading_zero(episode: Episode) -> None:
     assert spoken_date(episode) == "November 20, 2026"
     assert spoken_date(dataclasses.replace(episode, date=dt.date(2027, 3, 5))) == "March 5, 2027"
+
+
+def test_a_sentence_with_nothing_to_say_is_not_spoken(settings: ScriptSettings) -> None:
+    episode = Episode(
+        slug="x", title="X", date=dt.date(2026, 1, 1), summary="One.",
+        sections=(Section("Body", ("One thing.. . Another thing.",)),),
+        disclaimer=None, source_path=Path("x.md"), source_url=None,
+    )  # fmt: skip
+    spoken = [s.spoken for s in build_script(episode, settings).segments if s.kind == "body"]
+    assert spoken and all(any(c.isalnum() for c in text) for text in spoken)
