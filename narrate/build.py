@@ -30,7 +30,7 @@ from narrate.errors import AudioError, NarrateError
 from narrate.feed import CHAPTERS_SUFFIX, episode_guid, render_feed
 from narrate.mixdown import mix_episode
 from narrate.models import Artwork, Episode, PublishedEpisode, Script, SegmentTiming
-from narrate.output import Output, sidecar
+from narrate.output import STATE_DIR, Output, sidecar
 from narrate.pages import EpisodePage, render_pages
 from narrate.script import SpeechOptions, build_script, speech_options
 from narrate.sources import read_episode, slugify
@@ -128,7 +128,7 @@ def _build_locked(
     jobs: int | None,
     progress: Callable[[Progress], None] | None,
 ) -> BuildReport:
-    artwork = show_artwork(settings.show)
+    artwork = _artwork(settings, out)
     out.write_bytes(artwork.file, artwork.data)
     # Every episode ever published keeps its guid and number, even one whose files went
     # missing; only intact ones are listed again unless rebuilt now.
@@ -317,6 +317,28 @@ def _recipe(
         "identity": [guid, number],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
+
+
+def _artwork(settings: Settings, out: Output) -> Artwork:
+    """The show's artwork, drawn (or checked and scaled) once per change, not once per build."""
+    show = settings.show
+    cover = show.cover.read_bytes() if show.cover and show.cover.is_file() else b""
+    key = hashlib.sha256(
+        "|".join([__version__, show.title, show.author, hashlib.sha256(cover).hexdigest()]).encode()
+    ).hexdigest()[:16]
+    saved = f"{STATE_DIR}/artwork/{key}"
+    try:
+        meta = json.loads(out.path(f"{saved}.json").read_text(encoding="utf-8"))
+        data = out.path(f"{saved}.data").read_bytes()
+        embedded = out.path(f"{saved}.embedded").read_bytes()
+        return Artwork(data, meta["mime"], meta["file"], embedded)
+    except (OSError, ValueError, KeyError):
+        pass
+    artwork = show_artwork(show)
+    out.write_bytes(f"{saved}.data", artwork.data)
+    out.write_bytes(f"{saved}.embedded", artwork.embedded)
+    out.write_text(f"{saved}.json", json.dumps({"mime": artwork.mime, "file": artwork.file}))
+    return artwork
 
 
 def _next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str:

@@ -178,7 +178,8 @@ def _run_build(args: argparse.Namespace) -> int:
         raise ConfigError(["--jobs: must be 1 or more"])
     with _progress_display(quiet=args.quiet) as progress:
         report = build(settings, jobs=args.jobs, progress=progress)
-    problems = [] if args.no_check else _check(settings)
+    built = {e.audio_file for e in report.built}
+    problems = [] if args.no_check else _check(settings, measure=built)
     print(f"Built {settings.show.title!r} into {report.out_dir}")
     for episode in report.built:
         print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  {episode.title}")
@@ -223,11 +224,11 @@ def _progress_display(quiet: bool) -> Iterator[Callable[[BuildProgress], None] |
         yield update
 
 
-def _check(settings: Settings) -> list[str]:
+def _check(settings: Settings, measure: set[str] | None = None) -> list[str]:
     """Run the directory check; print its problems (or nothing) and return them."""
     from narrate.check import check_show
 
-    problems = check_show(settings)
+    problems = check_show(settings, measure)
     if problems:
         print(f"narrate check found {len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
