@@ -9,6 +9,7 @@ Every value is computed here; templates only place it.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +19,11 @@ from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
 from narrate.templating import render_template, static_asset
 
-ASSETS = ("narrate.css", "player.js")
+ASSETS = ("narrate.css", "player.js", "icon.svg")
 """Static files published under ``assets/``."""
+
+SPEEDS = ("0.75", "1", "1.25", "1.5")
+"""Playback speed presets offered by the player; ``1`` is pressed until the listener picks."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def render_pages(
         site[folder + "index.html"] = render_template(
             "episode.html",
             **values,
-            embed_url=show.base_url + folder + "embed.html",
+            embed_code=_embed_code(show.base_url + folder + "embed.html", page.episode.title),
         )
         site[folder + "embed.html"] = render_template("embed.html", **values)
     return site
@@ -100,7 +104,21 @@ def _episode(page: EpisodePage, show: ShowSettings, artwork: Artwork, root: str)
             for c in episode.chapters
         ],
         "paragraphs": _paragraphs(page.segments, audio),
+        "speeds": [
+            {"value": speed, "label": f"{speed}×", "pressed": "true" if speed == "1" else "false"}
+            for speed in SPEEDS
+        ],
     }
+
+
+def _embed_code(url: str, title: str) -> str:
+    """The ``<iframe>`` snippet people paste into their own pages, as plain text: escaped here
+    for the snippet's own attributes, then once more by the template for the textarea."""
+    src, label = html.escape(url), html.escape(f"Listen: {title}")
+    return (
+        f'<iframe src="{src}" title="{label}" width="100%" height="480" loading="lazy"'
+        ' style="border:0"></iframe>'
+    )
 
 
 def _paragraphs(segments: Sequence[SegmentTiming], audio: str) -> list[dict[str, Any]]:

@@ -62,10 +62,11 @@
     var status = controls.querySelector(".status");
     var resume = controls.querySelector(".resume");
     var speeds = Array.prototype.slice.call(controls.querySelectorAll(".speed"));
-    var sentences = Array.prototype.slice.call(article.querySelectorAll(".transcript .sentence"));
-    var words = Array.prototype.slice.call(article.querySelectorAll(".transcript .word"));
+    var paragraphs = ".transcript .paragraph ";
+    var sentences = Array.prototype.slice.call(article.querySelectorAll(paragraphs + ".sentence"));
+    var words = Array.prototype.slice.call(article.querySelectorAll(paragraphs + ".word"));
     var reading = article.querySelector(".reading");
-    var nowReading = reading ? reading.querySelector(".now-reading .sentence") : null;
+    var nowReading = reading ? reading.querySelector(".now-reading-text") : null;
     var follow = reading ? reading.querySelector(".follow-toggle") : null;
     var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     var current = null;
@@ -76,9 +77,7 @@
     if (follow) { follow.checked = false; follow.disabled = false; }
 
     function label() {
-      var action = audio.paused ? "Play" : "Pause";
-      play.textContent = action;
-      play.setAttribute("aria-label", action);
+      play.textContent = audio.paused ? "Play" : "Pause";
     }
 
     function setSpeed(value, announce) {
@@ -150,7 +149,7 @@
       link.addEventListener("click", function (event) {
         event.preventDefault();
         seek(parseFloat(link.getAttribute("data-start")));
-        status.textContent = "Moved to " + clock(audio.currentTime);
+        status.textContent = "Moved to " + clock(audio.currentTime) + (audio.paused ? ". Press Play to listen." : ".");
       });
     });
 
