@@ -37,7 +37,8 @@ def test_build_prints_what_it_wrote_and_each_length(example_build: Built) -> Non
     assert "audio/mtros-macrophages.mp3" in out
     assert "feeds/feed.xml" in out
     seconds = round(MP3(example_build.mp3).info.length)
-    assert f"{seconds // 60}:{seconds % 60:02d}" in out
+    # mutagen counts a few ms of encoder padding that the mixdown clock does not.
+    assert any(f"{s // 60}:{s % 60:02d}" in out for s in (seconds - 1, seconds))
 
 
 def test_feed_parses_and_enclosure_matches_file(example_build: Built) -> None:
