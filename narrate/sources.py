@@ -6,11 +6,13 @@ line, then site chrome (dated "Read More" teasers, boilerplate) that must never 
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import logging
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,14 @@ from narrate.sentences import split_sentences
 log = logging.getLogger(__name__)
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+MAX_CHARS = 100_000
+"""Longest summary narrate reads: about 15,000 words, an hour and a half of speech.
+
+A summary is a few hundred words. A file far longer is a whole paper, a log or the wrong file:
+speaking 5 MB of text would take days with Piper and make an episode of a hundred hours that no
+one will hear, and sentence splitting slows down with the square of a paragraph's length. A
+clear error at once serves the user better than a build that seems to hang.
+"""
 
 _DISCLAIMER_RE = re.compile(
     r"(AI[- ]generated|informational purposes|not (?:intended as |a substitute for )?"
@@ -55,8 +65,19 @@ def read_episode(source: EpisodeSource) -> Episode:
             f"{path}: no summary text before the disclaimer or site chrome; "
             "paste the summary paragraphs into the file"
         )
+    if not any(c.isalnum() for s in sections for p in s.paragraphs for c in p):
+        raise SourceError(
+            f"{path}: the summary has no words to read aloud, only symbols; "
+            "paste the summary paragraphs into the file"
+        )
     lead = split_sentences(sections[0].paragraphs[0])[0]
-    title = source.title or _text_meta(meta, "title", path) or derive_title(lead)
+    title = (
+        clean_text(source.title or "").strip()
+        or _text_meta(meta, "title", path)
+        or derive_title(lead)
+        or lead
+    )
+    title = " ".join(title.split())  # one line, whatever the front matter's escapes held
     return Episode(
         slug=slugify(path.stem),
         title=title,
@@ -65,8 +86,28 @@ def read_episode(source: EpisodeSource) -> Episode:
         sections=tuple(sections),
         disclaimer=_text_meta(meta, "disclaimer", path) or disclaimer,
         source_path=path,
-        source_url=source.source_url or _text_meta(meta, "source_url", path),
+        source_url=clean_text(source.source_url or "").strip()
+        or _text_meta(meta, "source_url", path),
     )
+
+
+# Control characters that are white space become a space, so "a\fb" stays two words.
+_SPACE_CONTROLS = {c: " " for c in (*range(0x0B, 0x0D), *range(0x1C, 0x20), 0x85)}
+_NOT_TEXT = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
+)
+
+
+def clean_text(text: str) -> str:
+    r"""Text every later stage can put in XML 1.0 and HTML as it is: "a\r\nb\x00\x0cc" -> "a\nb c".
+
+    Control characters, lone surrogates and noncharacters are not text: no XML parser
+    accepts them and HTML calls them errors. Line ends become "\n"; tab and newline stay.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_CONTROLS)
+    return _NOT_TEXT.sub("", text)
 
 
 def slugify(name: str) -> str:
@@ -117,8 +158,13 @@ def _decode(path: Path) -> str:
         raise SourceError(f"{path}: cannot be read ({error.strerror}); check permissions") from None
     if not data.strip():
         raise SourceError(f"{path}: the file is empty; paste the summary text into it")
+    for encoding, bom in _WIDE_BOMS:
+        if data.startswith(bom) and _wide_text(data, encoding):
+            raise SourceError(f"{path}: saved as {encoding}, not UTF-8; save the file as UTF-8")
     if b"\x00" in data[:8192]:
         raise SourceError(f"{path}: looks like a binary file, not text; give a .txt or .md summary")
+    if len(data) > 4 * MAX_CHARS + 3:  # more characters than allowed, however they are encoded
+        raise SourceError(_too_long(path))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -126,12 +172,39 @@ def _decode(path: Path) -> str:
             f"{path}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
             "save the file as UTF-8"
         ) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = clean_text(text)
     if not text.strip():
         raise SourceError(
             f"{path}: the file holds only white space; paste the summary text into it"
         )
+    if len(text) > MAX_CHARS:
+        raise SourceError(_too_long(path))
     return text
+
+
+_WIDE_BOMS = (
+    ("UTF-32", codecs.BOM_UTF32_LE),
+    ("UTF-32", codecs.BOM_UTF32_BE),
+    ("UTF-16", codecs.BOM_UTF16_LE),
+    ("UTF-16", codecs.BOM_UTF16_BE),
+)
+"""Byte order marks of the encodings Windows calls "Unicode", longest first."""
+
+
+def _wide_text(data: bytes, encoding: str) -> bool:
+    """Whether ``data`` is text in ``encoding``, not a binary file that starts like it."""
+    try:
+        return not _NOT_TEXT.search(data.decode(encoding))
+    except UnicodeDecodeError:
+        return False
+
+
+def _too_long(path: Path) -> str:
+    return (
+        f"{path}: too long for one episode (more than {MAX_CHARS:,} characters, about "
+        f"{round(MAX_CHARS / 6.5, -3):,.0f} words); a summary is a few hundred words: shorten it, "
+        "or split it into several summaries"
+    )
 
 
 def _read_page_dump(text: str) -> tuple[list[Section], str | None]:
@@ -176,10 +249,18 @@ def _read_markdown(path: Path, text: str) -> tuple[dict[str, Any], list[Section]
         import yaml
 
         try:
-            loaded = yaml.safe_load(match.group(1))
-        except ValueError:  # PyYAML builds dates itself and fails on 2026-02-30
+            loaded = yaml.load(match.group(1), Loader=_yaml_loader())
+        except _ImpossibleDate as error:
+            raise SourceError(_not_a_date(path, error.value)) from None
+        except ValueError:  # an integer longer than Python converts (4,300 digits)
             raise SourceError(
-                f"{path}: front matter holds a date that does not exist; write it as 2026-11-20"
+                f"{path}: front matter holds a number too long to read; "
+                'write it as "key: value" lines between two --- lines'
+            ) from None
+        except RecursionError:  # [[[[...]]]] nested thousands deep
+            raise SourceError(
+                f"{path}: front matter is nested too deeply to read; "
+                'write it as "key: value" lines between two --- lines'
             ) from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
@@ -212,6 +293,36 @@ def _read_markdown(path: Path, text: str) -> tuple[dict[str, Any], list[Section]
     if heading_title and "title" not in meta:
         meta["title"] = heading_title
     return meta, sections, disclaimer
+
+
+class _ImpossibleDate(Exception):
+    """A YAML date such as 2026-02-30, which PyYAML reports without saying which."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+@lru_cache(maxsize=1)
+def _yaml_loader() -> type[Any]:
+    """PyYAML's safe loader, except that an impossible date names itself."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+        try:
+            return loader.construct_yaml_timestamp(node)
+        except ValueError:
+            raise _ImpossibleDate(str(node.value)) from None
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp)
+    return Loader
+
+
+def _not_a_date(path: Path, value: object) -> str:
+    return f'{path}: front matter date "{value}" is not a real date; write it as 2026-11-20'
 
 
 def _markdown_blocks(text: str) -> list[str]:
@@ -258,7 +369,7 @@ def _text_meta(meta: dict[str, Any], key: str, path: Path) -> str | None:
         return None
     if not isinstance(value, str | int | float):
         raise SourceError(f'{path}: front matter "{key}" must be text')
-    return str(value).strip() or None
+    return clean_text(str(value)).strip() or None
 
 
 def _date_meta(meta: dict[str, Any], path: Path) -> dt.date | None:
@@ -272,9 +383,7 @@ def _date_meta(meta: dict[str, Any], path: Path) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise SourceError(
-            f'{path}: front matter date "{value}" is not a real date; write it as 2026-11-20'
-        ) from None
+        raise SourceError(_not_a_date(path, value)) from None
 
 
 def _file_date(path: Path) -> dt.date:

@@ -5,10 +5,29 @@ Templates get ready-made values: dates, durations, byte lengths and URLs are com
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
 from narrate.errors import ConfigError
+
+_NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
+)
+"""Characters XML 1.0 forbids and HTML calls errors: control codes, surrogates, noncharacters."""
+
+
+def _printable(value: Any) -> Any:
+    """Every value a template prints loses what no XML or HTML reader accepts."""
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):
+        return Markup(_NOT_TEXT.sub("", str(value)))
+    if isinstance(value, str):
+        return _NOT_TEXT.sub("", value)
+    return value
 
 
 @lru_cache(maxsize=1)
@@ -16,6 +35,7 @@ def _environment() -> Any:
     import jinja2
 
     return jinja2.Environment(
+        finalize=_printable,
         loader=jinja2.PackageLoader("narrate", "templates"),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("xml", "html"), default_for_string=False
