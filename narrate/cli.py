@@ -95,8 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         "chapters, ID3 tags and loudness against Apple's and the Podcasting 2.0 rules, "
         "offline. Prints one line per problem; exits 1 when there is any.",
     )
-    check.add_argument("show", nargs="?", type=Path, metavar="SHOW", help="the show file")
-    check.add_argument("--out", type=Path, help="output root that was built (default: .)")
+    _built_show_arguments(check)
     check.set_defaults(run=_run_check)
 
     serve = commands.add_parser(
@@ -105,8 +104,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve the built output on 127.0.0.1 with byte ranges (so seeking works) "
         "and print its address. Stop with Ctrl+C.",
     )
-    serve.add_argument("show", nargs="?", type=Path, metavar="SHOW", help="the show file")
-    serve.add_argument("--out", type=Path, help="output root that was built (default: .)")
+    _built_show_arguments(serve)
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
     serve.set_defaults(run=_run_serve)
 
@@ -131,8 +129,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Check every episode the show's feed lists, as published under --out: "
         "no silent or truncated segment, and the disclaimer is heard by an offline recognizer.",
     )
-    verify.add_argument("--show", type=Path, help="the show file (TOML)")
-    verify.add_argument("--out", type=Path, help="output root that was built (default: .)")
+    _built_show_arguments(verify)
     verify.set_defaults(run=_run_verify)
 
     script = commands.add_parser(
@@ -146,6 +143,20 @@ def _parser() -> argparse.ArgumentParser:
     script.add_argument("--format", choices=("text", "json"), default="text")
     script.set_defaults(run=_run_script)
     return parser
+
+
+def _built_show_arguments(parser: argparse.ArgumentParser) -> None:
+    """SHOW (positional or --show) and --out: for the commands that look at a built show."""
+    parser.add_argument("show", nargs="?", type=Path, metavar="SHOW", help="the show file")
+    parser.add_argument("--show", type=Path, dest="show_option", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help="output root that was built (default: .)")
+
+
+def _built_settings(args: argparse.Namespace) -> Settings:
+    from narrate.config import find_show, load_settings
+
+    show = args.show or args.show_option or find_show(Path.cwd())
+    return load_settings(show, summaries=[], out_dir=args.out, use_cache=False)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -237,11 +248,9 @@ def _check(settings: Settings, measure: set[str] | None = None) -> list[str]:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from narrate.config import find_show, load_settings
     from narrate.serve import make_server
 
-    show = args.show or find_show(Path.cwd())
-    settings = load_settings(show, summaries=[], out_dir=args.out, use_cache=False)
+    settings = _built_settings(args)
     if not (settings.out_dir / "index.html").is_file():
         print(f"narrate: no site under {settings.out_dir}; run narrate build first",
               file=sys.stderr)  # fmt: skip
@@ -281,10 +290,7 @@ def _run_cache(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from narrate.config import find_show, load_settings
-
-    show = args.show or find_show(Path.cwd())
-    settings = load_settings(show, summaries=[], out_dir=args.out, use_cache=False)
+    settings = _built_settings(args)
     problems = _check(settings)
     if not problems:
         print(f"ok: {settings.show.feed_file} and everything it lists pass the checks")
@@ -292,10 +298,9 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_verify(args: argparse.Namespace) -> int:
-    from narrate.config import load_settings
     from narrate.verify import verify_published
 
-    settings = load_settings(_show_path(args), summaries=[], out_dir=args.out, use_cache=False)
+    settings = _built_settings(args)
     results = verify_published(settings)
     if not results:
         print(f"narrate: nothing published for this show under {settings.out_dir}; "
