@@ -7,7 +7,6 @@ segment's position is kept on one millisecond clock, which chapters and captions
 
 from __future__ import annotations
 
-import json
 import logging
 import warnings
 from collections.abc import Sequence
@@ -21,7 +20,12 @@ from narrate.models import Chapter, Clip, EpisodeAudio, Segment, SegmentTiming, 
 
 log = logging.getLogger(__name__)
 
-_LRA_TARGET = 11.0
+_SILENCE_LUFS = -70.0
+"""Quieter than this is silence: nothing to normalize."""
+_STEREO_DB = 3.01
+"""The same mono signal on two channels measures this much louder (EBU R128 sums channels)."""
+_LOUDNESS_SLACK_LU = 0.5
+"""How far off target an encoded episode may be before it is encoded again."""
 _ENCODER_MARGIN_DB = 0.5
 """MP3 encoding can raise true peaks a little; aim this far under the ceiling."""
 
@@ -130,49 +134,47 @@ def _chapter_titles(clips: Sequence[Clip], chapters: Sequence[str]) -> list[str]
 
 
 def _encode(mix: Any, settings: AudioSettings, dest: Path) -> Loudness:
-    """Two-pass loudnorm into a CBR MP3; one more pass if MP3 encoding overshot the peak."""
+    """Gain to the loudness target, a true-peak-safe limiter, CBR MP3; measured, and encoded
+    again (at most twice) if the encoded file is off target.
+
+    EBU R128 measurement (ffmpeg's ebur128) plus a linear gain and a lookahead limiter with
+    its delay compensated, so every sample stays where the timing model put it. It is several
+    times faster than ffmpeg's two-pass ``loudnorm``, which resamples to 192 kHz.
+    """
     wav = dest.with_suffix(".mix.wav")
     mix.export(str(wav), format="wav")
     try:
-        measured = _loudnorm_measure(wav, settings)
+        source = measure_loudness(wav)
+        silent = source.integrated_lufs < _SILENCE_LUFS
+        layout_db = _STEREO_DB if settings.channels == 2 else 0.0
+        gain = 0.0 if silent else settings.loudness_lufs - source.integrated_lufs - layout_db
         ceiling = settings.true_peak_dbtp - _ENCODER_MARGIN_DB
         for _attempt in range(3):
-            _run_encode(wav, measured, settings, ceiling, dest)
+            _run_encode(wav, gain, ceiling, settings, dest)
             result = measure_loudness(dest)
-            if result.true_peak_dbtp <= settings.true_peak_dbtp:
+            off = settings.loudness_lufs - result.integrated_lufs
+            over = result.true_peak_dbtp - settings.true_peak_dbtp
+            if silent or (abs(off) <= _LOUDNESS_SLACK_LU and over <= 0):
                 break
-            ceiling -= result.true_peak_dbtp - settings.true_peak_dbtp + 0.3
+            if abs(off) > _LOUDNESS_SLACK_LU:
+                gain += off
+            if over > 0:
+                ceiling -= over + 0.3
         return result
     finally:
         wav.unlink(missing_ok=True)
 
 
-def _loudnorm_measure(wav: Path, settings: AudioSettings) -> dict[str, str] | None:
-    target = f"I={settings.loudness_lufs}:TP={settings.true_peak_dbtp}:LRA={_LRA_TARGET}"
-    text = run_ffmpeg("-nostats", "-i", str(wav), "-af", f"loudnorm={target}:print_format=json",
-                      "-f", "null", "-").stderr  # fmt: skip
-    try:
-        measured: dict[str, str] = json.loads(text[text.rindex("{") : text.rindex("}") + 1])
-    except ValueError:
-        raise AudioError("ffmpeg's loudnorm printed no measurement; is ffmpeg too old?") from None
-    if measured["input_i"] in ("-inf", "inf") or float(measured["input_i"]) < -70:
-        return None  # silence: nothing to normalize
-    return measured
-
-
 def _run_encode(
-    wav: Path, measured: dict[str, str] | None, settings: AudioSettings, ceiling: float, dest: Path
+    wav: Path, gain_db: float, ceiling_dbtp: float, settings: AudioSettings, dest: Path
 ) -> None:
-    filters = []
-    if measured is not None:
-        filters.append(
-            f"loudnorm=I={settings.loudness_lufs}:TP={ceiling:.2f}:LRA={_LRA_TARGET}"
-            f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
-            f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
-            f":offset={measured['target_offset']}:linear=true"
-        )
-    filters.append(f"aresample={settings.sample_rate}")
-    run_ffmpeg("-nostats", "-y", "-i", str(wav), "-af", ",".join(filters),
+    limit = min(1.0, max(0.0625, 10 ** (ceiling_dbtp / 20)))
+    filters = (
+        f"volume={gain_db:.2f}dB,"
+        f"alimiter=limit={limit:.4f}:attack=5:release=50:level=false:latency=true,"
+        f"aresample={settings.sample_rate}"
+    )
+    run_ffmpeg("-nostats", "-y", "-i", str(wav), "-af", filters,
                "-ac", str(settings.channels), "-ar", str(settings.sample_rate),
                "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-f", "mp3",
                str(dest))  # fmt: skip
