@@ -1,7 +1,7 @@
 """Stage: mix_episode(clips, chapters, settings, dest) -> EpisodeAudio.
 
 Joins segment audio with pauses (sentence < paragraph < chapter), normalizes loudness to the
-podcast target with ffmpeg's two-pass ``loudnorm``, and encodes a constant-bit-rate MP3. Every
+podcast target (EBU R128 gain and a true-peak limiter), and encodes a constant-bit-rate MP3. Every
 segment's position is kept on one millisecond clock, which chapters and captions share.
 """
 
