@@ -6,22 +6,21 @@ Piper runs for real with the bundled voice.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import io
 import json
 import random
 import shutil
 import subprocess
 import time
 from collections.abc import Callable
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 import requests
+from google_stub import batchexecute_body as _batchexecute_body
+from google_stub import response as _response
 
 from narrate.config import EngineSettings
 from narrate.engines import SpeechEngine, available_engines, load_engine
@@ -37,27 +36,6 @@ Responder = Callable[[requests.PreparedRequest], requests.Response]
 def _settings(name: str, **changes: Any) -> EngineSettings:
     base = EngineSettings(name=name, voice="", language="en-US", length_scale=1.0, timeout_s=5.0)
     return dataclasses.replace(base, **changes)
-
-
-def _response(
-    request: requests.PreparedRequest, status: int, body: bytes = b""
-) -> requests.Response:
-    """A response as requests builds it from the wire, so ``raise_for_status`` behaves."""
-    response = requests.Response()
-    response.status_code = status
-    response.reason = HTTPStatus(status).phrase
-    response.url = request.url or ""
-    response.request = request
-    response.raw = io.BytesIO(body)
-    return response
-
-
-def _batchexecute_body(mp3: bytes) -> bytes:
-    """Google's batchexecute reply: gTTS base64-decodes the payload of the ``jQ1olc`` line."""
-    payload = json.dumps([base64.b64encode(mp3).decode("ascii")])
-    rpc = [["wrb.fr", "jQ1olc", payload, None, None, None, "generic"]]
-    line = json.dumps(rpc, separators=(",", ":"))
-    return f")]}}'\n\n{len(line)}\n{line}\n".encode()
 
 
 @pytest.fixture(scope="module")

@@ -6,20 +6,19 @@ engine's ``sleep`` and ``rand`` are stubbed, so backoff is asserted, not waited 
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import io
 import json
 import subprocess
 from collections import Counter
 from collections.abc import Callable
-from http import HTTPStatus
 from itertools import pairwise
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 import requests
+from google_stub import batchexecute_body as _batchexecute_body
+from google_stub import response as _response
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -124,28 +123,6 @@ def _settings(**changes: Any) -> EngineSettings:
         name="gtts", voice="", language="en-US", length_scale=1.0, timeout_s=TIMEOUT_S
     )
     return dataclasses.replace(base, **changes)
-
-
-def _response(
-    request: requests.PreparedRequest, status: int, body: bytes = b""
-) -> requests.Response:
-    """A response as requests builds it from the wire, so ``raise_for_status`` behaves."""
-    response = requests.Response()
-    response.status_code = status
-    response.reason = HTTPStatus(status).phrase
-    response.url = request.url or ""
-    response.request = request
-    response.raw = io.BytesIO(body)
-    return response
-
-
-def _batchexecute_body(payload: bytes | str) -> bytes:
-    """Google's batchexecute reply: gTTS base64-decodes the payload of the ``jQ1olc`` line."""
-    if isinstance(payload, bytes):
-        payload = base64.b64encode(payload).decode("ascii")
-    rpc = [["wrb.fr", "jQ1olc", json.dumps([payload]), None, None, None, "generic"]]
-    line = json.dumps(rpc, separators=(",", ":"))
-    return f")]}}'\n\n{len(line)}\n{line}\n".encode()
 
 
 def _spoken(call: dict[str, Any]) -> str:
