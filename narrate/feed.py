@@ -13,6 +13,7 @@ from narrate.config import ShowSettings
 from narrate.models import Artwork, PublishedEpisode
 from narrate.output import episode_dir, sidecar
 from narrate.templating import render_template
+from narrate.timing import short_clock
 
 SIDECARS = {
     # suffix: (MIME type, rel) as podcast:transcript declares them
@@ -57,7 +58,7 @@ def _item(episode: PublishedEpisode, show: ShowSettings) -> dict[str, Any]:
         "notes": render_template(
             "show_notes.html",
             summary=episode.description,
-            chapters=[(_clock(c.start_ms), c.title) for c in episode.chapters],
+            chapters=[(short_clock(c.start_ms), c.title) for c in episode.chapters],
             source_url=episode.source_url,
             disclaimer=episode.disclaimer,
         ).strip(),
@@ -74,9 +75,3 @@ def _item(episode: PublishedEpisode, show: ShowSettings) -> dict[str, Any]:
         ],
         "chapters_url": url + sidecar(episode.audio_file, CHAPTERS_SUFFIX),
     }
-
-
-def _clock(ms: int) -> str:
-    hours, rest = divmod(ms // 1000, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -18,6 +18,7 @@ from narrate.config import ShowSettings
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
 from narrate.templating import render_template, static_asset
+from narrate.timing import short_clock
 
 ASSETS = ("narrate.css", "player.js", "icon.svg")
 """Static files published under ``assets/``."""
@@ -98,7 +99,7 @@ def _episode(page: EpisodePage, show: ShowSettings, artwork: Artwork, root: str)
             {
                 "title": c.title,
                 "start": f"{c.start_ms / 1000:.3f}",
-                "clock": _clock(c.start_ms),
+                "clock": short_clock(c.start_ms),
                 "href": f"{audio}#t={c.start_ms / 1000:.3f}",
             }
             for c in episode.chapters
@@ -133,7 +134,7 @@ def _paragraphs(segments: Sequence[SegmentTiming], audio: str) -> list[dict[str,
             start = f"{timing.start_ms / 1000:.3f}"
             paragraphs.append({
                 "start": start,
-                "clock": _clock(timing.start_ms),
+                "clock": short_clock(timing.start_ms),
                 "href": f"{audio}#t={start}",
                 "kind": segment.kind,
                 "sentences": [],
@@ -166,9 +167,3 @@ def _length(ms: int) -> str:
     seconds = round(ms / 1000)
     minutes, rest = divmod(seconds, 60)
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
-
-
-def _clock(ms: int) -> str:
-    hours, rest = divmod(ms // 1000, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

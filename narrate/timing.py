@@ -138,7 +138,7 @@ def transcript_html(audio: EpisodeAudio, title: str, language: str) -> str:
             last = timing.segment.paragraph
         paragraphs[-1][1].append(timing.segment.text)
     body = "\n".join(
-        f'<p><time datetime="PT{start / 1000:.3f}S">{_short_clock(start)}</time> '
+        f'<p><time datetime="PT{start / 1000:.3f}S">{short_clock(start)}</time> '
         f"{html.escape(' '.join(texts))}</p>"
         for start, texts in paragraphs
     )
@@ -149,7 +149,7 @@ def transcript_html(audio: EpisodeAudio, title: str, language: str) -> str:
     )
 
 
-def _short_clock(ms: int) -> str:
+def short_clock(ms: int) -> str:
     """65000 -> "1:05"; 3723004 -> "1:02:03"."""
     hours, rest = divmod(ms // 1000, 3600)
     minutes, seconds = divmod(rest, 60)
