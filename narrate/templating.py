@@ -20,14 +20,27 @@ _NOT_TEXT = re.compile(
 
 
 def _printable(value: Any) -> Any:
-    """Every value a template prints loses what no XML or HTML reader accepts."""
+    """Every value a template prints loses what no XML or HTML reader accepts.
+
+    Runs for every ``{{ }}`` of every page, so the common case skips the (slow) regular
+    expression: each character ``_NOT_TEXT`` matches is one ``str.isprintable`` refuses
+    (tests/test_templating.py), and so are tabs and line breaks, which are allowed.
+    """
+    if not isinstance(value, str) or _plain(value):
+        return value
     from markupsafe import Markup
 
-    if isinstance(value, Markup):
-        return Markup(_NOT_TEXT.sub("", str(value)))
-    if isinstance(value, str):
-        return _NOT_TEXT.sub("", value)
-    return value
+    cleaned = _NOT_TEXT.sub("", value)
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` surely holds nothing ``_NOT_TEXT`` matches (C-speed checks only)."""
+    if text.isprintable():
+        return True
+    for allowed in "\t\n\r":
+        text = str.replace(text, allowed, "")
+    return text.isprintable()
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +57,7 @@ def _environment() -> Any:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # shipped templates do not change while narrate runs
     )
 
 
