@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from email.utils import format_datetime
-from typing import Any
+from typing import NamedTuple
 
 from narrate.config import ShowSettings
 from narrate.models import Artwork, PublishedEpisode
@@ -50,28 +50,52 @@ def render_feed(episodes: Sequence[PublishedEpisode], show: ShowSettings, artwor
     )
 
 
-def _item(episode: PublishedEpisode, show: ShowSettings) -> dict[str, Any]:
+class _Transcript(NamedTuple):
+    url: str
+    type: str
+    rel: str | None
+
+
+class _Item(NamedTuple):
+    """One ``<item>`` as the template prints it (a named tuple: Jinja reads fields directly,
+    where a dict's keys cost it a failed attribute lookup each)."""
+
+    title: str
+    description: str
+    notes: str
+    link: str
+    guid: str
+    number: int
+    pub_date: str
+    url: str
+    length: int
+    duration: int
+    transcripts: list[_Transcript]
+    chapters_url: str
+
+
+def _item(episode: PublishedEpisode, show: ShowSettings) -> _Item:
     url = show.base_url
-    return {
-        "title": episode.title,
-        "description": episode.description,
-        "notes": render_template(
+    return _Item(
+        title=episode.title,
+        description=episode.description,
+        notes=render_template(
             "show_notes.html",
             summary=episode.description,
             chapters=[(short_clock(c.start_ms), c.title) for c in episode.chapters],
             source_url=episode.source_url,
             disclaimer=episode.disclaimer,
         ).strip(),
-        "link": url + episode_dir(episode.slug),
-        "guid": episode.guid,
-        "number": episode.number,
-        "pub_date": rfc2822(episode.date),
-        "url": url + episode.audio_file,
-        "length": episode.length_bytes,
-        "duration": round(episode.duration_ms / 1000),
-        "transcripts": [
-            {"url": url + sidecar(episode.audio_file, suffix), "type": kind, "rel": rel}
+        link=url + episode_dir(episode.slug),
+        guid=episode.guid,
+        number=episode.number,
+        pub_date=rfc2822(episode.date),
+        url=url + episode.audio_file,
+        length=episode.length_bytes,
+        duration=round(episode.duration_ms / 1000),
+        transcripts=[
+            _Transcript(url + sidecar(episode.audio_file, suffix), kind, rel)
             for suffix, (kind, rel) in SIDECARS.items()
         ],
-        "chapters_url": url + sidecar(episode.audio_file, CHAPTERS_SUFFIX),
-    }
+        chapters_url=url + sidecar(episode.audio_file, CHAPTERS_SUFFIX),
+    )
