@@ -12,16 +12,19 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from narrate.config import ShowSettings
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
-from narrate.templating import render_template, static_asset
+from narrate.templating import render_fragment, render_template, static_asset
 from narrate.timing import short_clock
 
 ASSETS = ("narrate.css", "player.js", "icon.svg")
 """Static files published under ``assets/``."""
+
+PARTIALS = ("player", "chapters", "transcript")
+"""Parts the episode page and its embed page share, rendered once for both."""
 
 SPEEDS = ("0.75", "1", "1.25", "1.5")
 """Playback speed presets offered by the player; ``1`` is pressed until the listener picks."""
@@ -43,17 +46,21 @@ def render_pages(
     """Every page and asset of the site, by path relative to the output root."""
     ordered = sorted(pages, key=lambda p: (p.episode.date, p.episode.number), reverse=True)
     site: dict[str, str] = {f"assets/{name}": static_asset(name) for name in ASSETS}
+    shown = _Show(show.title, show.description, show.language)
     site["index.html"] = render_template(
         "index.html",
         root="",
-        show=_show(show),
+        show=shown,
         feed_url=show.feed_url,
         cover=artwork.file,
         episodes=[_summary(p.episode, "") for p in ordered],
     )
     for page in ordered:
         folder = episode_dir(page.episode.slug)
-        values = _episode(page, show, artwork, root="../../")
+        values = _episode(page, shown, artwork, root="../../")
+        values.update(
+            {part: render_fragment(f"partials/{part}.html", **values) for part in PARTIALS}
+        )
         site[folder + "index.html"] = render_template(
             "episode.html",
             **values,
@@ -63,29 +70,82 @@ def render_pages(
     return site
 
 
-def _show(show: ShowSettings) -> dict[str, str]:
-    return {"title": show.title, "description": show.description, "language": show.language}
+# What the templates print, as named tuples: Jinja reads their fields directly, where a dict's
+# keys cost it a failed attribute lookup each (thousands per page of a long transcript).
 
 
-def _summary(episode: PublishedEpisode, root: str) -> dict[str, Any]:
-    return {
-        "title": episode.title,
-        "href": root + episode_dir(episode.slug),
-        "date_iso": episode.date.isoformat(),
-        "date": _date(episode.date),
-        "length": _length(episode.duration_ms),
-        "length_iso": f"PT{round(episode.duration_ms / 1000)}S",
-        "summary": episode.description,
-    }
+class _Show(NamedTuple):
+    title: str
+    description: str
+    language: str
 
 
-def _episode(page: EpisodePage, show: ShowSettings, artwork: Artwork, root: str) -> dict[str, Any]:
+class _Summary(NamedTuple):
+    title: str
+    href: str
+    date_iso: str
+    date: str
+    length: str
+    length_iso: str
+    summary: str
+
+
+class _Chapter(NamedTuple):
+    title: str
+    start: str
+    clock: str
+    href: str
+
+
+class _Word(NamedTuple):
+    text: str
+    start: str
+    end: str
+
+
+class _Sentence(NamedTuple):
+    text: str
+    start: str
+    end: str
+    words: list[_Word] | None
+
+
+class _Paragraph(NamedTuple):
+    start: str
+    clock: str
+    href: str
+    kind: str
+    sentences: list[_Sentence]
+
+
+class _Speed(NamedTuple):
+    value: str
+    label: str
+    pressed: str
+
+
+_SPEEDS = [_Speed(speed, f"{speed}×", "true" if speed == "1" else "false") for speed in SPEEDS]
+
+
+def _summary(episode: PublishedEpisode, root: str) -> _Summary:
+    return _Summary(
+        title=episode.title,
+        href=root + episode_dir(episode.slug),
+        date_iso=episode.date.isoformat(),
+        date=_date(episode.date),
+        length=_length(episode.duration_ms),
+        length_iso=f"PT{round(episode.duration_ms / 1000)}S",
+        summary=episode.description,
+    )
+
+
+def _episode(page: EpisodePage, show: _Show, artwork: Artwork, root: str) -> dict[str, Any]:
     episode = page.episode
     audio = root + episode.audio_file
     stem = root + episode.audio_file.removesuffix(".mp3")
     return {
         "root": root,
-        "show": _show(show),
+        "show": show,
         "episode": _summary(episode, root),
         "slug": episode.slug,
         "audio": audio,
@@ -96,19 +156,16 @@ def _episode(page: EpisodePage, show: ShowSettings, artwork: Artwork, root: str)
         "source_url": episode.source_url,
         "disclaimer": episode.disclaimer,
         "chapters": [
-            {
-                "title": c.title,
-                "start": f"{c.start_ms / 1000:.3f}",
-                "clock": short_clock(c.start_ms),
-                "href": f"{audio}#t={c.start_ms / 1000:.3f}",
-            }
+            _Chapter(
+                title=c.title,
+                start=_seconds(c.start_ms),
+                clock=short_clock(c.start_ms),
+                href=f"{audio}#t={_seconds(c.start_ms)}",
+            )
             for c in episode.chapters
         ],
         "paragraphs": _paragraphs(page.segments, audio),
-        "speeds": [
-            {"value": speed, "label": f"{speed}×", "pressed": "true" if speed == "1" else "false"}
-            for speed in SPEEDS
-        ],
+        "speeds": _SPEEDS,
     }
 
 
@@ -122,40 +179,37 @@ def _embed_code(url: str, title: str) -> str:
     )
 
 
-def _paragraphs(segments: Sequence[SegmentTiming], audio: str) -> list[dict[str, Any]]:
+def _paragraphs(segments: Sequence[SegmentTiming], audio: str) -> list[_Paragraph]:
     """Transcript paragraphs: their start, and each sentence with its time (and words, when
     the spoken words are the written ones, so highlighting a word shows the word heard)."""
-    paragraphs: list[dict[str, Any]] = []
+    paragraphs: list[_Paragraph] = []
     last = None
     for timing in segments:
         segment = timing.segment
+        start = _seconds(timing.start_ms)
         if segment.paragraph != last:
             last = segment.paragraph
-            start = f"{timing.start_ms / 1000:.3f}"
-            paragraphs.append({
-                "start": start,
-                "clock": short_clock(timing.start_ms),
-                "href": f"{audio}#t={start}",
-                "kind": segment.kind,
-                "sentences": [],
-            })  # fmt: skip
+            paragraphs.append(
+                _Paragraph(
+                    start=start,
+                    clock=short_clock(timing.start_ms),
+                    href=f"{audio}#t={start}",
+                    kind=segment.kind,
+                    sentences=[],
+                )
+            )
         words = None
         if timing.words and [w.word for w in timing.words] == segment.text.split():
-            words = [
-                {
-                    "text": w.word,
-                    "start": f"{w.start_ms / 1000:.3f}",
-                    "end": f"{w.end_ms / 1000:.3f}",
-                }
-                for w in timing.words
-            ]
-        paragraphs[-1]["sentences"].append({
-            "text": segment.text,
-            "start": f"{timing.start_ms / 1000:.3f}",
-            "end": f"{timing.end_ms / 1000:.3f}",
-            "words": words,
-        })  # fmt: skip
+            words = [_Word(w.word, _seconds(w.start_ms), _seconds(w.end_ms)) for w in timing.words]
+        paragraphs[-1].sentences.append(
+            _Sentence(segment.text, start, _seconds(timing.end_ms), words)
+        )
     return paragraphs
+
+
+def _seconds(ms: int) -> str:
+    """1500 -> "1.500": a time as media fragments and ``data-start`` attributes give it."""
+    return f"{ms / 1000:.3f}"
 
 
 def _date(date: dt.date) -> str:

@@ -66,6 +66,14 @@ def render_template(name: str, **values: Any) -> str:
     return str(_environment().get_template(name).render(**values))
 
 
+def render_fragment(name: str, **values: Any) -> str:
+    """Render a shipped partial once, for other templates to print as it is (no escaping
+    again), each time on a line of its own: hence without its final line break."""
+    from markupsafe import Markup
+
+    return Markup(render_template(name, **values).removesuffix("\n"))
+
+
 def render_text(source: str, key: str, **values: Any) -> str:
     """Render a show-supplied plain-text template (spoken intro/outro); errors name ``key``."""
     import jinja2
