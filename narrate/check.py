@@ -50,7 +50,7 @@ def check_show(settings: Settings, measure: Collection[str] | None = None) -> li
 
     ``measure`` names the MP3s (``audio/...``) to decode and measure (duration, loudness);
     None measures all. The others are checked against their own ID3 chapters instead, which
-    is what a build does for episodes it did not touch.
+    is what a build does: mixdown has just decoded and measured the MP3s it encoded.
     """
     out = Output(settings.out_dir)
     feed_path = out.path(settings.show.feed_file)

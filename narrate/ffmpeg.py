@@ -15,16 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from narrate.errors import AudioError
-
-
-@dataclass(frozen=True)
-class Loudness:
-    """An EBU R128 measurement."""
-
-    integrated_lufs: float
-    """Integrated loudness (-inf for silence)."""
-    true_peak_dbtp: float
-    """Maximum true peak."""
+from narrate.models import Loudness
 
 
 @dataclass(frozen=True)

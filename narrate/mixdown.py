@@ -1,8 +1,9 @@
 """Stage: mix_episode(clips, chapters, settings, dest) -> EpisodeAudio.
 
 Joins segment audio with pauses (sentence < paragraph < chapter), normalizes loudness to the
-podcast target (EBU R128 gain and a true-peak limiter), and encodes a constant-bit-rate MP3. Every
-segment's position is kept on one millisecond clock, which chapters and captions share.
+podcast target (EBU R128 gain and a true-peak limiter, worked out on the samples in memory),
+and encodes a constant-bit-rate MP3. Every segment's position is kept on one millisecond
+clock, which chapters and captions share.
 """
 
 from __future__ import annotations
@@ -13,10 +14,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from narrate import dsp
 from narrate.config import AudioSettings
 from narrate.errors import AudioError
-from narrate.ffmpeg import Loudness, convert_pcm, ffmpeg_path, measure_loudness, run_ffmpeg
-from narrate.models import Chapter, Clip, EpisodeAudio, Segment, SegmentTiming, Speech, WordTiming
+from narrate.ffmpeg import convert_pcm, decode_pcm, ffmpeg_path, run_ffmpeg
+from narrate.models import (
+    Chapter,
+    Clip,
+    EpisodeAudio,
+    Loudness,
+    Segment,
+    SegmentTiming,
+    Speech,
+    WordTiming,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +37,14 @@ _STEREO_DB = 3.01
 """The same mono signal on two channels measures this much louder (EBU R128 sums channels)."""
 _LOUDNESS_SLACK_LU = 0.5
 """How far off target an encoded episode may be before it is encoded again."""
+_SETTLED_LU = 0.05
+"""Close enough to the loudness target before encoding."""
 _ENCODER_MARGIN_DB = 0.5
 """MP3 encoding can raise true peaks a little; aim this far under the ceiling."""
+_PROBE_S = 10
+"""Seconds of the episode encoded to learn how the encoder shifts loudness."""
+_MAX_SHIFT_DB = 3.0
+"""A larger shift than this is not the encoder's doing (a probe of near silence): ignored."""
 
 
 def _audio_segment() -> Any:
@@ -70,8 +87,7 @@ def mix_episode(
             strict=True,
         )
     )
-    mix = _audio_segment()(data=bytes(tape.pcm), sample_width=2, frame_rate=tape.rate, channels=1)
-    loudness = _encode(mix, settings, dest)
+    loudness = _encode(bytes(tape.pcm), tape.rate, settings, dest)
     return EpisodeAudio(
         path=dest,
         duration_ms=duration_ms,
@@ -133,48 +149,90 @@ def _chapter_titles(clips: Sequence[Clip], chapters: Sequence[str]) -> list[str]
     return [chapters[i] for i in seen]
 
 
-def _encode(mix: Any, settings: AudioSettings, dest: Path) -> Loudness:
-    """Gain to the loudness target, a true-peak-safe limiter, CBR MP3; measured, and encoded
-    again (at most twice) if the encoded file is off target.
+def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> Loudness:
+    """Gain to the loudness target and a true-peak limiter, settled on the samples in memory
+    (see ``dsp``), then one CBR MP3 encode; the MP3 is decoded and measured, and encoded
+    again (at most twice) only if it came out off target.
 
-    EBU R128 measurement (ffmpeg's ebur128) plus a linear gain and a lookahead limiter with
-    its delay compensated, so every sample stays where the timing model put it. It is several
-    times faster than ffmpeg's two-pass ``loudnorm``, which resamples to 192 kHz.
+    Nothing moves in time (the limiter looks ahead offline), so every word stays where the
+    timing model put it.
     """
+    samples = dsp.from_pcm16(pcm)
+    meter = dsp.Meter(samples, rate)
+    # EBU R128 sums channels: the same mono signal on two channels measures 3 dB louder.
+    layout_db = _STEREO_DB if settings.channels == 2 else 0.0
+    target = settings.loudness_lufs - layout_db
+    silent = meter.lufs() < _SILENCE_LUFS
+    ceiling_db = settings.true_peak_dbtp - _ENCODER_MARGIN_DB
     wav = dest.with_suffix(".mix.wav")
-    mix.export(str(wav), format="wav")
     try:
-        source = measure_loudness(wav)
-        silent = source.integrated_lufs < _SILENCE_LUFS
-        layout_db = _STEREO_DB if settings.channels == 2 else 0.0
-        gain = 0.0 if silent else settings.loudness_lufs - source.integrated_lufs - layout_db
-        ceiling = settings.true_peak_dbtp - _ENCODER_MARGIN_DB
+        aim = target if silent else target - _encoder_shift(samples, rate, settings, wav)
         for _attempt in range(3):
-            _run_encode(wav, gain, ceiling, settings, dest)
-            result = measure_loudness(dest)
-            off = settings.loudness_lufs - result.integrated_lufs
+            gain, gains = (1.0, None) if silent else _settle(meter, aim, ceiling_db)
+            ready = samples if gains is None else meter.apply(samples, gain, gains)
+            _write_wav(ready, rate, wav)
+            _run_encode(wav, settings, dest)
+            # Measured at the mix's rate: all the sound there is lies below its Nyquist.
+            result = dsp.loudness(dsp.from_pcm16(decode_pcm(dest, rate)), rate)
+            off = target - result.integrated_lufs
             over = result.true_peak_dbtp - settings.true_peak_dbtp
             if silent or (abs(off) <= _LOUDNESS_SLACK_LU and over <= 0):
                 break
-            if abs(off) > _LOUDNESS_SLACK_LU:
-                gain += off
-            if over > 0:
-                ceiling -= over + 0.3
-        return result
+            aim += off if abs(off) > _LOUDNESS_SLACK_LU else 0.0
+            ceiling_db -= over + 0.3 if over > 0 else 0.0
+        return Loudness(result.integrated_lufs + layout_db, result.true_peak_dbtp)
     finally:
         wav.unlink(missing_ok=True)
 
 
-def _run_encode(
-    wav: Path, gain_db: float, ceiling_dbtp: float, settings: AudioSettings, dest: Path
-) -> None:
-    limit = min(1.0, max(0.0625, 10 ** (ceiling_dbtp / 20)))
-    filters = (
-        f"volume={gain_db:.2f}dB,"
-        f"alimiter=limit={limit:.4f}:attack=5:release=50:level=false:latency=true,"
-        f"aresample={settings.sample_rate}"
-    )
-    run_ffmpeg("-nostats", "-y", "-i", str(wav), "-af", filters,
+def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, wav: Path) -> float:
+    """How much the encoder changes the loudness (LAME: about -0.45 dB), measured by encoding
+    and decoding a few seconds from the middle of the episode; mixdown aims past it."""
+    middle, reach = len(samples) // 2, _PROBE_S * rate // 2
+    probe = samples[max(0, middle - reach) : middle + reach]
+    before = dsp.Meter(probe, rate).lufs()
+    if before < _SILENCE_LUFS:
+        return 0.0
+    mp3 = wav.with_suffix(".probe.mp3")
+    try:
+        _write_wav(probe, rate, wav)
+        _run_encode(wav, settings, mp3)
+        after = dsp.Meter(dsp.from_pcm16(decode_pcm(mp3, rate)), rate).lufs()
+    finally:
+        mp3.unlink(missing_ok=True)
+    shift = after - before
+    return shift if abs(shift) < _MAX_SHIFT_DB else 0.0
+
+
+def _write_wav(samples: dsp.Samples, rate: int, wav: Path) -> None:
+    mix = _audio_segment()(data=dsp.to_pcm16(samples), sample_width=2, frame_rate=rate, channels=1)
+    mix.export(str(wav), format="wav")
+
+
+def _settle(meter: dsp.Meter, aim: float, ceiling_db: float) -> tuple[float, Any]:
+    """A gain (linear) and limiter block gains that put the signal at ``aim`` LUFS with its
+    true peaks under ``ceiling_db``. Limiting takes a little loudness away and the gain makes
+    up for it; a few secant steps on the block meter settle both."""
+    ceiling = 10 ** (ceiling_db / 20)
+    db = aim - meter.lufs()
+    slope = 1.0
+    gains = meter.limiter(10 ** (db / 20), ceiling)
+    for _step in range(8):
+        off = aim - meter.lufs(gains * 10 ** (db / 20))
+        if abs(off) <= _SETTLED_LU:
+            break
+        step = off / slope
+        gains_next = meter.limiter(10 ** ((db + step) / 20), ceiling)
+        moved = meter.lufs(gains_next * 10 ** ((db + step) / 20)) - (aim - off)
+        slope = min(1.0, max(0.2, moved / step)) if step else slope
+        db, gains = db + step, gains_next
+    return 10 ** (db / 20), gains
+
+
+def _run_encode(wav: Path, settings: AudioSettings, dest: Path) -> None:
+    # Stereo carries the mono signal whole on both sides (ffmpeg's own upmix is 3 dB down).
+    layout = ["-af", "pan=stereo|c0=c0|c1=c0"] if settings.channels == 2 else []
+    run_ffmpeg("-nostats", "-y", "-i", str(wav), *layout,
                "-ac", str(settings.channels), "-ar", str(settings.sample_rate),
                "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-f", "mp3",
                str(dest))  # fmt: skip

@@ -150,6 +150,16 @@ class SegmentTiming:
 
 
 @dataclass(frozen=True)
+class Loudness:
+    """An EBU R128 measurement."""
+
+    integrated_lufs: float
+    """Integrated loudness (-inf for silence)."""
+    true_peak_dbtp: float
+    """Maximum true peak."""
+
+
+@dataclass(frozen=True)
 class EpisodeAudio:
     """A mixed, normalized, encoded episode waiting to be tagged and published."""
 

@@ -90,10 +90,9 @@ def test_encoded_file_matches_the_clock_and_targets(mixed: EpisodeAudio) -> None
     measured = measure_loudness(mixed.path)
     assert abs(measured.integrated_lufs - -19.0) <= 1.0
     assert measured.true_peak_dbtp <= -1.0
-    assert (mixed.loudness_lufs, mixed.true_peak_dbtp) == (
-        measured.integrated_lufs,
-        measured.true_peak_dbtp,
-    )
+    # What mixdown records is its own measurement of the encoded file; ffmpeg agrees.
+    assert abs(mixed.loudness_lufs - measured.integrated_lufs) <= 0.2
+    assert abs(mixed.true_peak_dbtp - measured.true_peak_dbtp) <= 0.3
     assert not list(mixed.path.parent.glob("*.wav")), "the intermediate WAV was left behind"
 
 
