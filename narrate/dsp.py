@@ -1,12 +1,13 @@
 """Sound arithmetic on PCM in memory: EBU R128 loudness, true peak and a peak limiter.
 
-numpy and scipy live here. Working on the samples narrate already holds is several times
+numpy lives here. Working on the samples narrate already holds is several times
 cheaper than asking ffmpeg to decode, resample to 192 kHz and measure (``ebur128=peak=true``);
 tests keep ffmpeg's own measurement as the independent judge of these numbers.
 
 Loudness follows ITU-R BS.1770-4: K-weighting, 400 ms blocks every 100 ms, an absolute gate at
 -70 LUFS and a relative gate 10 LU under the ungated mean. The K-weighting filters are designed
-for any sample rate the way libebur128 does it (at 48 kHz they are the standard's own). True
+for any sample rate the way libebur128 does it (at 48 kHz they are the standard's own) and
+applied as their impulse response, by FFT convolution, to the point where it has died away. True
 peak is the peak of the signal interpolated 4x, as the standard's Annex 2 does it.
 
 A ``Meter`` keeps a signal's K-weighted energy and its true-peak envelope in short blocks
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy import ndimage, signal
 
 from narrate.models import Loudness
 
@@ -127,10 +128,9 @@ class Meter:
         if float(need.min(initial=1.0)) >= 1.0:
             return np.ones_like(need)
         half = max(1, round(hold_ms * self.rate / 1000 / self.block))
-        held = ndimage.minimum_filter1d(need, size=2 * (half + 1) + 1, mode="nearest")
-        smooth = half + 1 - half % 2  # odd, so each pass reaches half / 2 either side
-        for _ in range(2):
-            held = ndimage.uniform_filter1d(held, size=smooth, mode="nearest")
+        held = _sliding(need, half + 1, np.min)
+        for _ in range(2):  # each pass reaches half / 2 either side
+            held = _sliding(held, half // 2, np.mean)
         return np.minimum(held, need)
 
     def apply(self, samples: Samples, gain: float, gains: Samples) -> Samples:
@@ -141,6 +141,14 @@ class Meter:
         # point between.
         curve = np.interp(np.arange(self.length), centres, gains).astype(np.float32)
         return samples * (curve * np.float32(gain))
+
+
+def _sliding(values: Samples, reach: int, reduce: Any) -> Samples:
+    """``reduce`` over ``reach`` values either side of each (the ends repeated outwards)."""
+    if reach < 1:
+        return values
+    padded = np.pad(values, reach, mode="edge")
+    return reduce(np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1), axis=1)
 
 
 def _per_block(values: Samples, block: int, blocks: int, reduce: Any) -> Samples:
@@ -167,22 +175,46 @@ def _interpolator(phase: float) -> Samples:
 
 
 def _k_weighted(samples: Samples, rate: int) -> Samples:
-    """The K-weighting of BS.1770: a high shelf (head effects), then a high pass (RLB)."""
+    """``samples`` through the K-weighting of BS.1770 (FFT convolution, see ``_k_response``)."""
+    response = _k_response(rate)
+    size = 1 << max(15, (4 * len(response)).bit_length())
+    step = size - len(response) + 1
+    spectrum = np.fft.rfft(response, size)
+    out = np.zeros(len(samples) + len(response) - 1)
+    for start in range(0, len(samples), step):
+        piece = samples[start : start + step]
+        done = np.fft.irfft(np.fft.rfft(piece, size) * spectrum, size)
+        out[start : start + len(piece) + len(response) - 1] += done[
+            : len(piece) + len(response) - 1
+        ]
+    return out[: len(samples)]
+
+
+@lru_cache(maxsize=4)
+def _k_response(rate: int) -> Samples:
+    """The K-weighting filters' impulse response at ``rate``, cut where less than a
+    millionth of a millionth of its energy is left (a few hundred milliseconds at most)."""
     # libebur128's design: the analogue prototypes, bilinear-transformed at ``rate``.
     f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
     k = math.tan(math.pi * f0 / rate)
     vh = 10 ** (gain_db / 20)
     vb = vh**0.4996667741545416
     a0 = 1 + k / q + k * k
-    shelf_b = [
-        (vh + vb * k / q + k * k) / a0,
-        2 * (k * k - vh) / a0,
-        (vh - vb * k / q + k * k) / a0,
-    ]
-    shelf_a = [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    shelf = (
+        ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0),
+        (2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0),
+    )
     f0, q = 38.13547087602444, 0.5003270373238773
     k = math.tan(math.pi * f0 / rate)
     a0 = 1 + k / q + k * k
-    pass_b = [1.0, -2.0, 1.0]
-    pass_a = [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
-    return signal.sosfilt(np.array([shelf_b + shelf_a, pass_b + pass_a]), samples)
+    high_pass = ((1.0, -2.0, 1.0), (2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0))
+    response = [1.0] + [0.0] * (rate // 2)
+    for (b0, b1, b2), (a1, a2) in (shelf, high_pass):
+        x1 = x2 = y1 = y2 = 0.0
+        for n, x in enumerate(response):
+            y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            x2, x1, y2, y1 = x1, x, y1, y
+            response[n] = y
+    energy = np.cumsum(np.square(response[::-1]))[::-1]
+    keep = int(np.count_nonzero(energy > energy[0] * 1e-12))
+    return np.array(response[: max(keep, 1)])
