@@ -26,7 +26,7 @@ def _printable(value: Any) -> Any:
     expression: each character ``_NOT_TEXT`` matches is one ``str.isprintable`` refuses
     (tests/test_templating.py), and so are tabs and line breaks, which are allowed.
     """
-    if not isinstance(value, str) or _plain(value):
+    if not isinstance(value, str) or value.isprintable() or _plain(value):
         return value
     from markupsafe import Markup
 
@@ -35,9 +35,8 @@ def _printable(value: Any) -> Any:
 
 
 def _plain(text: str) -> bool:
-    """Whether ``text`` surely holds nothing ``_NOT_TEXT`` matches (C-speed checks only)."""
-    if text.isprintable():
-        return True
+    """Whether ``text`` is printable but for tabs and line breaks: then it holds nothing
+    ``_NOT_TEXT`` matches (found at C speed, where the expression takes ~35 ns a character)."""
     for allowed in "\t\n\r":
         text = str.replace(text, allowed, "")
     return text.isprintable()
@@ -63,7 +62,20 @@ def _environment() -> Any:
 
 def render_template(name: str, **values: Any) -> str:
     """Render a shipped template (``feed.xml``...) with autoescaping."""
-    return str(_environment().get_template(name).render(**values))
+    template = _environment().get_template(name)
+    # What Template.render does, but handing Jinja one dict: its own way copies the globals
+    # (range, dict...) out of a ChainMap for every render: half the time of the show notes.
+    context = template.new_context({**_globals(), **values}, shared=True)
+    try:
+        return str(template.environment.concat(template.root_render_func(context)))
+    except Exception:
+        template.environment.handle_exception()
+        raise  # not reached: handle_exception raises, with the template's lines in the traceback
+
+
+@lru_cache(maxsize=1)
+def _globals() -> dict[str, Any]:
+    return dict(_environment().globals)
 
 
 def render_fragment(name: str, **values: Any) -> str:
