@@ -18,6 +18,7 @@ import logging
 import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,7 +30,15 @@ from narrate.engines import SpeechEngine
 from narrate.errors import AudioError, NarrateError
 from narrate.feed import CHAPTERS_SUFFIX, episode_guid, render_feed
 from narrate.mixdown import mix_episode
-from narrate.models import Artwork, Episode, PublishedEpisode, Script, SegmentTiming
+from narrate.models import (
+    Artwork,
+    Clip,
+    Episode,
+    EpisodeAudio,
+    PublishedEpisode,
+    Script,
+    SegmentTiming,
+)
 from narrate.output import STATE_DIR, Output, sidecar
 from narrate.pages import EpisodePage, render_pages
 from narrate.script import SpeechOptions, build_script, speech_options
@@ -45,7 +54,7 @@ from narrate.timing import (
     transcript_html,
     webvtt,
 )
-from narrate.verify import verify_episode
+from narrate.verify import hear_disclaimer, verify_episode
 
 log = logging.getLogger(__name__)
 
@@ -249,11 +258,7 @@ def _produce(
     log.info("speech: %d segments, %d spoken afresh", len(clips), sum(not c.cached for c in clips))
     staged = out.staging_path(f"{episode.slug}.mp3")
     try:
-        audio = mix_episode(clips, script.chapters, settings.audio, staged)
-        log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
-        tag_episode(audio, episode, script, settings.show, artwork, plan.guid)
-        if settings.audio.verify:
-            _self_check(staged, audio.segments, _listens(settings, speaker))
+        audio = _mix_and_check(plan, clips, speaker, settings, artwork, staged)
         relative = plan.audio_file
         # Everything the feed will point at is complete before the MP3, and the MP3 before
         # the feed: a reader never finds a link to a file that is not all there.
@@ -286,6 +291,38 @@ def _produce(
         recipe=plan.recipe,
         source=str(episode.source_path),
     )
+
+
+def _mix_and_check(
+    plan: _Plan,
+    clips: list[Clip],
+    speaker: Speaker,
+    settings: Settings,
+    artwork: Artwork,
+    staged: Path,
+) -> EpisodeAudio:
+    """Mix, encode and tag the episode into ``staged``, then give it the self-check.
+
+    The recognizer listens to the disclaimer as the voice spoke it while the encoder works
+    (they run side by side); the decoded MP3 is then checked for silence and truncation.
+    """
+    disclaimer = [c for c in clips if c.segment.kind == "disclaimer"]
+    listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
+    with ThreadPoolExecutor(1) as ears:
+        heard = ears.submit(
+            hear_disclaimer,
+            [part for clip in disclaimer for part in clip.parts],
+            " ".join(clip.segment.spoken for clip in disclaimer),
+        ) if listen else None  # fmt: skip
+        audio = mix_episode(clips, plan.script.chapters, settings.audio, staged)
+        log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
+        tag_episode(audio, plan.episode, plan.script, settings.show, artwork, plan.guid)
+        if settings.audio.verify:
+            problems = verify_episode(staged, audio.segments, listen=False)
+            if heard and (unheard := heard.result()):
+                problems.append(unheard)
+            _self_check(problems)
+    return audio
 
 
 def _recipe(
@@ -449,8 +486,7 @@ def _listens(settings: Settings, speaker: Speaker) -> bool:
     return english and all(getattr(e, "speaks_words", True) for e in voices)
 
 
-def _self_check(mp3: Path, segments: tuple[SegmentTiming, ...], listen: bool) -> None:
-    problems = verify_episode(mp3, segments, listen=listen)
+def _self_check(problems: list[str]) -> None:
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise AudioError(

@@ -15,9 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from narrate import dsp
 from narrate.config import Settings
-from narrate.ffmpeg import decode_pcm
-from narrate.models import SegmentTiming
+from narrate.ffmpeg import convert_pcm, decode_pcm
+from narrate.models import SegmentTiming, Speech
 from narrate.output import Output
 from narrate.timing import read_timings
 
@@ -41,9 +42,8 @@ def verify_episode(
 
     ``listen=False`` skips the recognizer (test voices that beep, languages it does not know).
     """
-    import numpy as np
-
-    samples = np.frombuffer(decode_pcm(mp3, RATE), dtype=np.int16).astype(np.float32) / 32768
+    raw = decode_pcm(mp3, RATE)
+    samples = dsp.from_pcm16(raw)
     problems: list[str] = []
     for number, timing in enumerate(segments, start=1):
         piece = samples[timing.start_ms * RATE // 1000 : timing.end_ms * RATE // 1000]
@@ -61,13 +61,23 @@ def verify_episode(
     if not disclaimer:
         problems.append("the episode has no disclaimer segment")
     elif listen and not any("disclaimer" in p for p in problems):
-        heard, words = _hear(samples, disclaimer)
-        if len(words & heard) < HEARD_FRACTION * len(words):
-            problems.append(
-                f"the disclaimer is not heard clearly: the recognizer caught "
-                f"{len(words & heard)} of its {len(words)} words ({' '.join(sorted(heard)) or '-'})"
-            )
+        start = max(0, disclaimer[0].start_ms - 200) * RATE // 1000
+        end = (disclaimer[-1].end_ms + 200) * RATE // 1000
+        if problem := _judge(
+            raw[2 * start : 2 * end], " ".join(t.segment.spoken for t in disclaimer)
+        ):
+            problems.append(problem)
     return problems
+
+
+def hear_disclaimer(speeches: Sequence[Speech], spoken: str) -> str | None:
+    """The problem, if the recognizer cannot hear ``spoken`` in the voice's own clips of it.
+
+    A build listens to the disclaimer as the voice spoke it, while the encoder works, and
+    checks the decoded MP3 for silence and truncation with ``verify_episode(listen=False)``.
+    """
+    pcm = b"".join(_at_rate(speech) for speech in speeches)
+    return _judge(pcm, spoken)
 
 
 def verify_published(settings: Settings) -> dict[str, list[str]]:
@@ -98,33 +108,35 @@ def verify_published(settings: Settings) -> dict[str, list[str]]:
     return found
 
 
-def _active_ms(piece: Any) -> int:
-    import numpy as np
-
-    frames = len(piece) // _FRAME
-    if frames == 0:
-        return 0
-    power = np.mean(piece[: frames * _FRAME].reshape(frames, _FRAME) ** 2, axis=1)
-    loud = power > 10 ** (SILENCE_DBFS / 10)
-    return int(np.count_nonzero(loud)) * 1000 * _FRAME // RATE
+def _active_ms(piece: dsp.Samples) -> int:
+    loud = dsp.frame_power(piece, _FRAME) > 10 ** (SILENCE_DBFS / 10)
+    return int(loud.sum()) * 1000 * _FRAME // RATE
 
 
-def _hear(samples: Any, timings: Sequence[SegmentTiming]) -> tuple[set[str], set[str]]:
-    """Words the recognizer hears in the disclaimer, and the words it should hear."""
-    import numpy as np
-
-    start = max(0, timings[0].start_ms - 200) * RATE // 1000
-    end = (timings[-1].end_ms + 200) * RATE // 1000
-    pcm = (np.clip(samples[start:end], -1, 1) * 32767).astype(np.int16).tobytes()
+def _judge(pcm: bytes, spoken: str) -> str | None:
+    """A problem unless the recognizer hears enough of ``spoken``'s words in ``pcm``."""
     decoder = _decoder()
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
     hypothesis = decoder.hyp()
-    heard = _words(hypothesis.hypstr if hypothesis else "")
-    expected = _words(" ".join(t.segment.spoken for t in timings))
     log.debug("disclaimer heard as %r", hypothesis.hypstr if hypothesis else "")
-    return heard, expected
+    heard = _words(hypothesis.hypstr if hypothesis else "")
+    words = _words(spoken)
+    if len(words & heard) >= HEARD_FRACTION * len(words):
+        return None
+    return (
+        f"the disclaimer is not heard clearly: the recognizer caught "
+        f"{len(words & heard)} of its {len(words)} words ({' '.join(sorted(heard)) or '-'})"
+    )
+
+
+def _at_rate(speech: Speech) -> bytes:
+    """A clip as 16-bit mono PCM at the recognizer's rate."""
+    if speech.format == "pcm_s16le" and speech.sample_rate == RATE:
+        return speech.data
+    source = ["-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1"]
+    return convert_pcm(speech.data, source if speech.format == "pcm_s16le" else [], RATE)
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from conftest import Built, run_narrate, write_show
 import narrate.build
 import narrate.synthesize
 from narrate.config import load_settings
+from narrate.engines.piper import PiperEngine
 from narrate.engines.tone import ToneEngine
 from narrate.ffmpeg import decode_pcm, run_ffmpeg
 from narrate.models import Speech
@@ -136,3 +137,26 @@ def test_tone_episodes_pass_without_the_recognizer(tmp_path: Path) -> None:
 def test_verify_with_nothing_built_says_what_to_do(tmp_path: Path) -> None:
     run = run_narrate("verify", "--out", tmp_path)
     assert run.code == 1 and "run narrate build first" in run.stderr
+
+
+class _GarbledDisclaimer(PiperEngine):
+    """The real voice, misfiring on the disclaimer: it says something else instead."""
+
+    def synthesize(self, text: str) -> Speech:
+        if "medical advice" in text:
+            text = "The weather was mild and the garden grew tall beside the river."
+        return super().synthesize(text)
+
+
+@pytest.mark.e2e
+def test_a_build_whose_disclaimer_cannot_be_heard_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "s.md").write_text("---\ntitle: S\ndate: 2026-01-01\n---\nA short summary.\n")
+    show = write_show(tmp_path, [{"file": '"s.md"'}])
+    settings = load_settings(show, out_dir=tmp_path / "out", use_cache=False)
+    monkeypatch.setattr(narrate.synthesize, "load_engine", lambda s: _GarbledDisclaimer(s))
+    report = narrate.build.build(settings, jobs=1)
+    assert len(report.failures) == 1, report.failures
+    assert "self-check failed: the disclaimer is not heard clearly" in report.failures[0]
+    assert list((tmp_path / "out").rglob("*.mp3")) == []
