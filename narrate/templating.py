@@ -26,7 +26,9 @@ def _printable(value: Any) -> Any:
     expression: each character ``_NOT_TEXT`` matches is one ``str.isprintable`` refuses
     (tests/test_templating.py), and so are tabs and line breaks, which are allowed.
     """
-    if not isinstance(value, str) or value.isprintable() or _plain(value):
+    if not isinstance(value, str) or value.isprintable():
+        return value
+    if type(value) is _fragment_type() or _plain(value):  # a fragment: cleaned as rendered
         return value
     from markupsafe import Markup
 
@@ -81,9 +83,20 @@ def _globals() -> dict[str, Any]:
 def render_fragment(name: str, **values: Any) -> str:
     """Render a shipped partial once, for other templates to print as it is (no escaping
     again), each time on a line of its own: hence without its final line break."""
+    fragment: str = _fragment_type()(render_template(name, **values).removesuffix("\n"))
+    return fragment
+
+
+@lru_cache(maxsize=1)
+def _fragment_type() -> Any:
     from markupsafe import Markup
 
-    return Markup(render_template(name, **values).removesuffix("\n"))
+    class Fragment(Markup):
+        """Markup rendered by this environment: every value in it is printable already."""
+
+        __slots__ = ()
+
+    return Fragment
 
 
 def render_text(source: str, key: str, **values: Any) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from narrate.templating import _NOT_TEXT, _plain, _printable
+from narrate.templating import _NOT_TEXT, _plain, _printable, render_fragment
 
 
 def test_every_character_removed_is_one_isprintable_refuses() -> None:
@@ -40,3 +40,12 @@ def test_markup_stays_markup_and_other_values_pass_through() -> None:
     kept = Markup("<p>ok</p>\n")
     assert _printable(kept) is kept
     assert _printable(42) == 42 and _printable(None) is None
+
+
+def test_a_fragment_is_rendered_once_and_placed_as_it_is() -> None:
+    fragment = render_fragment(
+        "show_notes.html", summary="a < b\x07", chapters=[], source_url=None, disclaimer="d"
+    )
+    assert fragment == "<p>a &lt; b</p>\n<p>d</p>"  # escaped, cleaned, no final line break
+    assert _printable(fragment) is fragment
+    assert escape(fragment) == fragment
