@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
 from typing import Any, NamedTuple
 
 from narrate.config import ShowSettings
@@ -25,6 +29,13 @@ ASSETS = ("narrate.css", "player.js", "icon.svg")
 
 PARTIALS = ("player", "chapters", "transcript")
 """Parts the episode page and its embed page share, rendered once for both."""
+
+WORKER_SHARE = 200
+"""Episodes worth a process of their own: from twice as many on, several processes render
+the episode pages (at most one per ``WORKER_SHARE``); below, starting them costs more."""
+
+CHUNKS = 8
+"""Chunks per worker process: results stream back while the worker renders the next."""
 
 SPEEDS = ("0.75", "1", "1.25", "1.5")
 """Playback speed presets offered by the player; ``1`` is pressed until the listener picks."""
@@ -41,33 +52,92 @@ class EpisodePage:
 
 
 def render_pages(
-    pages: Sequence[EpisodePage], show: ShowSettings, artwork: Artwork
+    pages: Sequence[EpisodePage], show: ShowSettings, artwork: Artwork, jobs: int | None = None
 ) -> dict[str, str]:
-    """Every page and asset of the site, by path relative to the output root."""
+    """Every page and asset of the site, by path relative to the output root.
+
+    ``jobs`` processes render the episode pages (default: one per core; 1: all in this one);
+    the site is the same, byte for byte and path for path in the same order, however many.
+    """
     ordered = sorted(pages, key=lambda p: (p.episode.date, p.episode.number), reverse=True)
-    site: dict[str, str] = {f"assets/{name}": static_asset(name) for name in ASSETS}
-    shown = _Show(show.title, show.description, show.language)
-    site["index.html"] = render_template(
-        "index.html",
-        root="",
-        show=shown,
-        feed_url=show.feed_url,
-        cover=artwork.file,
-        episodes=[_summary(p.episode, "") for p in ordered],
-    )
-    for page in ordered:
-        folder = episode_dir(page.episode.slug)
+    with _episode_pages(ordered, show, artwork, jobs) as rendered:
+        site: dict[str, str] = {f"assets/{name}": static_asset(name) for name in ASSETS}
+        site["index.html"] = render_template(
+            "index.html",
+            root="",
+            show=_show(show),
+            feed_url=show.feed_url,
+            cover=artwork.file,
+            episodes=[_summary(p.episode, "") for p in ordered],
+        )
+        for page, (index, embed) in zip(ordered, rendered, strict=True):
+            folder = episode_dir(page.episode.slug)
+            site[folder + "index.html"] = index
+            site[folder + "embed.html"] = embed
+    return site
+
+
+@contextmanager
+def _episode_pages(
+    ordered: Sequence[EpisodePage], show: ShowSettings, artwork: Artwork, jobs: int | None
+) -> Iterator[Iterator[tuple[str, str]]]:
+    """Each episode's page and embed page, in order. With ``jobs`` > 1 and enough episodes,
+    forked workers render them in chunks, starting at once (this process renders the index
+    meanwhile); each chunk travels back while the next is rendered."""
+    jobs = min(jobs or os.cpu_count() or 1, len(ordered) // WORKER_SHARE)
+    if jobs < 2 or "fork" not in get_all_start_methods():
+        yield iter(_render_episodes(ordered, show, artwork))
+        return
+    step = -(-len(ordered) // (CHUNKS * jobs))
+    with ProcessPoolExecutor(
+        jobs,
+        mp_context=get_context("fork"),  # the workers inherit the episodes: nothing to pickle
+        initializer=_adopt,
+        initargs=(ordered, show, artwork),
+    ) as workers:
+        chunks = [
+            workers.submit(_render_adopted, start, start + step)
+            for start in range(0, len(ordered), step)
+        ]
+        try:
+            yield (pair for chunk in chunks for pair in chunk.result())
+        finally:
+            for chunk in chunks:
+                chunk.cancel()  # those not started yet, when the site failed to render
+
+
+_adopted: tuple[Sequence[EpisodePage], ShowSettings, Artwork] | None = None
+"""In a worker process: the episodes, show and artwork it inherited from ``_episode_pages``."""
+
+
+def _adopt(ordered: Sequence[EpisodePage], show: ShowSettings, artwork: Artwork) -> None:
+    global _adopted
+    _adopted = (ordered, show, artwork)
+
+
+def _render_adopted(start: int, stop: int) -> list[tuple[str, str]]:
+    assert _adopted is not None, "runs in a worker started by _episode_pages"
+    ordered, show, artwork = _adopted
+    return _render_episodes(ordered[start:stop], show, artwork)
+
+
+def _render_episodes(
+    pages: Sequence[EpisodePage], show: ShowSettings, artwork: Artwork
+) -> list[tuple[str, str]]:
+    """The page and embed page of each episode: the three parts they share rendered once."""
+    shown = _show(show)
+    rendered = []
+    for page in pages:
         values = _episode(page, shown, artwork, root="../../")
         values.update(
             {part: render_fragment(f"partials/{part}.html", **values) for part in PARTIALS}
         )
-        site[folder + "index.html"] = render_template(
-            "episode.html",
-            **values,
-            embed_code=_embed_code(show.base_url + folder + "embed.html", page.episode.title),
+        embed_url = show.base_url + episode_dir(page.episode.slug) + "embed.html"
+        index = render_template(
+            "episode.html", **values, embed_code=_embed_code(embed_url, page.episode.title)
         )
-        site[folder + "embed.html"] = render_template("embed.html", **values)
-    return site
+        rendered.append((index, render_template("embed.html", **values)))
+    return rendered
 
 
 # What the templates print, as named tuples: Jinja reads their fields directly, where a dict's
@@ -125,6 +195,10 @@ class _Speed(NamedTuple):
 
 
 _SPEEDS = [_Speed(speed, f"{speed}×", "true" if speed == "1" else "false") for speed in SPEEDS]
+
+
+def _show(show: ShowSettings) -> _Show:
+    return _Show(show.title, show.description, show.language)
 
 
 def _summary(episode: PublishedEpisode, root: str) -> _Summary:

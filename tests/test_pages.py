@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
+from multiprocessing import get_all_start_methods
+from typing import Any
 
 import pytest
 from conftest import EXAMPLE_DIR
 
+from narrate import pages
 from narrate.config import load_settings
 from narrate.models import (
     Artwork,
@@ -298,3 +302,28 @@ def test_csp_meta_forbids_inline_code_and_no_page_has_any() -> None:
             assert not (element.attrs.get("href") or "").lower().startswith("javascript:")
         ids = [e.attrs["id"] for e in page.find_all() if "id" in e.attrs]
         assert len(ids) == len(set(ids)), f"duplicate ids in {path}"
+
+
+@pytest.mark.skipif("fork" not in get_all_start_methods(), reason="workers are forked")
+def test_several_processes_render_the_same_site_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+
+    class Workers(ProcessPoolExecutor):
+        def __init__(self, jobs: int, **options: Any) -> None:
+            started.append(jobs)
+            super().__init__(jobs, **options)
+
+    monkeypatch.setattr(pages, "ProcessPoolExecutor", Workers)
+    monkeypatch.setattr(pages, "WORKER_SHARE", 1)
+    episodes = [
+        EpisodePage(
+            _episode(f"e{n}", dt.date(2026, 1, 1) + dt.timedelta(n % 9), n, title=f"{HOSTILE}{n}"),
+            SEGMENTS[: 1 + n % len(SEGMENTS)],
+        )
+        for n in range(41)
+    ]
+    alone = render_pages(episodes, SHOW, ART, jobs=1)
+    assert started == []
+    shared = render_pages(episodes, SHOW, ART, jobs=3)
+    assert started == [3]
+    assert list(shared.items()) == list(alone.items())  # same bytes, same order
