@@ -18,7 +18,7 @@ import logging
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,7 +37,9 @@ from narrate.models import (
     EpisodeAudio,
     PublishedEpisode,
     Script,
+    Segment,
     SegmentTiming,
+    Speech,
 )
 from narrate.output import STATE_DIR, Output, sidecar
 from narrate.pages import EpisodePage, render_pages
@@ -145,7 +147,10 @@ def _build_locked(
     cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     jobs = jobs or os.cpu_count() or 1
     report = _Tally(len(settings.episodes), progress)
-    with Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase) as speaker:
+    with (
+        Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase) as speaker,
+        ThreadPoolExecutor(1, thread_name_prefix="ears") as ears,
+    ):
         speech = speech_options(settings.script, speaker.engine, speaker.fallback)
         plans = _plan(settings, speech, speaker, artwork, published, report)
         report.phrases_total = sum(_phrases_to_speak(p.script, speaker, cache) for p in plans)
@@ -153,10 +158,10 @@ def _build_locked(
         for index, plan in enumerate(plans):
             for ahead in range(index, min(index + 1 + LOOKAHEAD, len(plans))):
                 if ahead not in pending:
-                    pending[ahead] = speaker.submit(plans[ahead].script)
+                    pending[ahead] = speaker.submit(plans[ahead].script, first=_is_disclaimer)
             report.tell(f"speaking {plan.episode.title}")
             try:
-                episode = _produce(plan, pending.pop(index), speaker, settings, out, artwork)
+                episode = _produce(plan, pending.pop(index), speaker, settings, out, artwork, ears)
             except NarrateError as error:
                 report.fail(plan.episode.source_path, error)
                 continue
@@ -252,13 +257,18 @@ def _produce(
     settings: Settings,
     out: Output,
     artwork: Artwork,
+    ears: ThreadPoolExecutor,
 ) -> PublishedEpisode:
     episode, script = plan.episode, plan.script
+    disclaimer = [s for s in script.segments if _is_disclaimer(s)]
+    listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
+    # The workers speak the disclaimer first; the recognizer listens to it while they go on.
+    early = ears.submit(_listen_early, speaker, pending, disclaimer) if listen else None
     clips = speaker.clips(pending)
     log.info("speech: %d segments, %d spoken afresh", len(clips), sum(not c.cached for c in clips))
     staged = out.staging_path(f"{episode.slug}.mp3")
     try:
-        audio = _mix_and_check(plan, clips, speaker, settings, artwork, staged)
+        audio = _mix_and_check(plan, clips, speaker, settings, artwork, staged, ears, early)
         relative = plan.audio_file
         # Everything the feed will point at is complete before the MP3, and the MP3 before
         # the feed: a reader never finds a link to a file that is not all there.
@@ -300,29 +310,61 @@ def _mix_and_check(
     settings: Settings,
     artwork: Artwork,
     staged: Path,
+    ears: ThreadPoolExecutor,
+    early: Future[tuple[str, str | None] | None] | None,
 ) -> EpisodeAudio:
     """Mix, encode and tag the episode into ``staged``, then give it the self-check.
 
-    The recognizer listens to the disclaimer as the voice spoke it while the encoder works
-    (they run side by side); the decoded MP3 is then checked for silence and truncation.
+    The recognizer has heard the disclaimer as the voice spoke it (``early``, while the
+    workers spoke the rest), or hears it now while the encoder works; the decoded MP3 is
+    checked for silence and truncation.
     """
-    disclaimer = [c for c in clips if c.segment.kind == "disclaimer"]
+    disclaimer = [c for c in clips if _is_disclaimer(c.segment)]
+    parts = [part for clip in disclaimer for part in clip.parts]
+    spoken = " ".join(clip.segment.spoken for clip in disclaimer)
+    voices = {clip.voice for clip in disclaimer}
     listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
-    with ThreadPoolExecutor(1) as ears:
-        heard = ears.submit(
-            hear_disclaimer,
-            [part for clip in disclaimer for part in clip.parts],
-            " ".join(clip.segment.spoken for clip in disclaimer),
-        ) if listen else None  # fmt: skip
-        audio = mix_episode(clips, plan.script.chapters, settings.audio, staged)
-        log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
-        tag_episode(audio, plan.episode, plan.script, settings.show, artwork, plan.guid)
-        if settings.audio.verify:
-            problems = verify_episode(staged, audio.segments, listen=False)
-            if heard and (unheard := heard.result()):
-                problems.append(unheard)
-            _self_check(problems)
+    if early is not None and voices != {speaker.engine.describe()}:
+        early = None  # the fallback voice spoke the episode: listen to what it said
+    late = ears.submit(hear_disclaimer, parts, spoken) if listen and early is None else None
+    audio = mix_episode(clips, plan.script.chapters, settings.audio, staged)
+    log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
+    tag_episode(audio, plan.episode, plan.script, settings.show, artwork, plan.guid)
+    if settings.audio.verify:
+        problems = verify_episode(staged, audio.segments, listen=False)
+        if listen and (unheard := _heard(early, late, parts, spoken)):
+            problems.append(unheard)
+        _self_check(problems)
     return audio
+
+
+def _heard(
+    early: Future[tuple[str, str | None] | None] | None,
+    late: Future[str | None] | None,
+    parts: list[Speech],
+    spoken: str,
+) -> str | None:
+    """What the recognizer found wrong with the disclaimer, from whichever listened."""
+    if early is not None and (got := early.result()) is not None:
+        return got[1]
+    return late.result() if late is not None else hear_disclaimer(parts, spoken)
+
+
+def _listen_early(
+    speaker: Speaker, pending: Pending, disclaimer: list[Segment]
+) -> tuple[str, str | None] | None:
+    """The voice and what the recognizer found in its disclaimer, as soon as the workers
+    have spoken it; None if they cannot give it (then the clips are heard instead)."""
+    speeches = speaker.peek(pending, disclaimer)
+    if speeches is None:
+        return None
+    return speaker.engine.describe(), hear_disclaimer(
+        speeches, " ".join(segment.spoken for segment in disclaimer)
+    )
+
+
+def _is_disclaimer(segment: Segment) -> bool:
+    return segment.kind == "disclaimer"
 
 
 def _recipe(

@@ -8,7 +8,7 @@ listener a breath between phrases; each phrase is cached by what makes its sound
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,7 +17,7 @@ from narrate.cache import ClipCache, clip_key
 from narrate.config import EngineSettings
 from narrate.engines import SpeechEngine, load_engine
 from narrate.errors import EngineError
-from narrate.models import Clip, Script, Speech
+from narrate.models import Clip, Script, Segment, Speech
 from narrate.sentences import breath_groups
 
 log = logging.getLogger(__name__)
@@ -113,16 +113,38 @@ class Speaker:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
-    def submit(self, script: Script) -> Pending:
-        """Start speaking the phrases of ``script`` that are not cached (workers only)."""
+    def submit(self, script: Script, first: Callable[[Segment], bool] | None = None) -> Pending:
+        """Start speaking the phrases of ``script`` that are not cached (workers only), the
+        segments ``first`` picks before the others."""
         futures: dict[str, Future[Speech]] = {}
         if self.jobs > 1:
-            for segment in script.segments:
+            ahead = [s for s in script.segments if first and first(s)]
+            for segment in ahead + [s for s in script.segments if s not in ahead]:
                 for phrase in breath_groups(segment.spoken):
                     key = clip_key(self._fingerprint, phrase)
                     if key not in futures and not (self.cache and self.cache.has(key)):
                         futures[key] = self._workers().submit(_speak_in_worker, phrase)
         return Pending(script, futures)
+
+    def peek(self, pending: Pending, segments: Sequence[Segment]) -> list[Speech] | None:
+        """The speech of ``segments`` (phrase by phrase) as the main voice speaks it, as soon as
+        the workers have it; None when it is not theirs to give (no workers, or the voice
+        failed: then ``clips`` decides who speaks). Counts nothing: ``clips`` does."""
+        speeches: list[Speech] = []
+        for segment in segments:
+            for phrase in breath_groups(segment.spoken):
+                key = clip_key(self._fingerprint, phrase)
+                future = pending.futures.get(key)
+                speech = self.cache.get(key) if self.cache and future is None else None
+                if future is not None:
+                    try:
+                        speech = future.result()
+                    except Exception:  # the voice failed: clips() falls back and says so
+                        return None
+                if speech is None:
+                    return None
+                speeches.append(speech)
+        return speeches
 
     def clips(self, pending: Pending) -> list[Clip]:
         """The episode's clips, waiting for its phrases; the fallback speaks it on failure."""

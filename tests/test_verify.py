@@ -149,14 +149,15 @@ class _GarbledDisclaimer(PiperEngine):
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("jobs", [1, 2])  # heard during mixdown; heard early, from the workers
 def test_a_build_whose_disclaimer_cannot_be_heard_publishes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    jobs: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "s.md").write_text("---\ntitle: S\ndate: 2026-01-01\n---\nA short summary.\n")
     show = write_show(tmp_path, [{"file": '"s.md"'}])
     settings = load_settings(show, out_dir=tmp_path / "out", use_cache=False)
     monkeypatch.setattr(narrate.synthesize, "load_engine", lambda s: _GarbledDisclaimer(s))
-    report = narrate.build.build(settings, jobs=1)
+    report = narrate.build.build(settings, jobs=jobs)
     assert len(report.failures) == 1, report.failures
     assert "self-check failed: the disclaimer is not heard clearly" in report.failures[0]
     assert list((tmp_path / "out").rglob("*.mp3")) == []
