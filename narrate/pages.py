@@ -171,6 +171,7 @@ class _Word(NamedTuple):
     text: str
     start: str
     end: str
+    last: bool  # the sentence's last word, with no space after it
 
 
 class _Sentence(NamedTuple):
@@ -274,7 +275,11 @@ def _paragraphs(segments: Sequence[SegmentTiming], audio: str) -> list[_Paragrap
             )
         words = None
         if timing.words and [w.word for w in timing.words] == segment.text.split():
-            words = [_Word(w.word, _seconds(w.start_ms), _seconds(w.end_ms)) for w in timing.words]
+            final = len(timing.words) - 1
+            words = [
+                _Word(w.word, _seconds(w.start_ms), _seconds(w.end_ms), last=number == final)
+                for number, w in enumerate(timing.words)
+            ]
         paragraphs[-1].sentences.append(
             _Sentence(segment.text, start, _seconds(timing.end_ms), words)
         )
