@@ -1,7 +1,7 @@
 """build(settings): run the stages in order; reads like the data flow in STYLE.md.
 
-    summary ─read_episode─▶ Episode ─build_script─▶ Script ─Speaker─▶ [Clip]
-        ─mix_episode─▶ EpisodeAudio ─tag_episode─▶ MP3 (+ captions, timings, chapters)
+    summary ─read_episode─▶ Episode ─build_script─▶ Script ─produce_episode─▶ MP3
+        (spoken, mixed, tagged, self-checked; captions, timings, chapters beside it)
     all episodes ─render_pages─▶ site ─render_feed─▶ feed (last, once all it lists exists)
 
 Episodes whose every input is unchanged are not rebuilt (their recipe matches); the rest
@@ -18,7 +18,7 @@ import logging
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -26,44 +26,21 @@ from narrate import __version__
 from narrate.artwork import show_artwork
 from narrate.cache import ClipCache
 from narrate.config import Settings
-from narrate.engines import SpeechEngine
-from narrate.errors import AudioError, NarrateError
-from narrate.feed import CHAPTERS_SUFFIX, episode_guid, render_feed
-from narrate.mixdown import mix_episode
-from narrate.models import (
-    Artwork,
-    Clip,
-    Episode,
-    EpisodeAudio,
-    PublishedEpisode,
-    Script,
-    Segment,
-    SegmentTiming,
-    Speech,
-)
+from narrate.errors import NarrateError
+from narrate.feed import episode_guid, render_feed
+from narrate.models import Artwork, Episode, PublishedEpisode, Script, SegmentTiming
 from narrate.output import STATE_DIR, Output, sidecar
 from narrate.pages import EpisodePage, render_pages
+from narrate.produce import SIDECARS, Plan, is_disclaimer, produce_episode
 from narrate.script import SpeechOptions, build_script, speech_options
 from narrate.sources import read_episode, slugify
 from narrate.synthesize import Pending, Speaker
-from narrate.tagging import tag_episode
-from narrate.timing import (
-    chapters_json,
-    chapters_webvtt,
-    read_timings,
-    srt,
-    timings_json,
-    transcript_html,
-    webvtt,
-)
-from narrate.verify import hear_disclaimer, verify_episode
+from narrate.timing import read_timings
 
 log = logging.getLogger(__name__)
 
 LOOKAHEAD = 2
 """Episodes handed to the speech workers ahead of the one being mixed."""
-SIDECARS = (".vtt", ".srt", ".transcript.html", CHAPTERS_SUFFIX, ".chapters.vtt", ".timing.json")
-"""Files published next to every MP3."""
 
 
 @dataclass(frozen=True)
@@ -100,19 +77,6 @@ class BuildReport:
     """The output root."""
     synthesized: int
     """Phrases spoken by an engine (not taken from the cache)."""
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """An episode that must be (re)built, with everything decided before speaking it."""
-
-    episode: Episode
-    script: Script
-    guid: str
-    number: int
-    recipe: str
-    audio_file: str
-    """Where the new MP3 goes: a new name when it replaces a published one (see _next_file)."""
 
 
 def build(
@@ -158,10 +122,12 @@ def _build_locked(
         for index, plan in enumerate(plans):
             for ahead in range(index, min(index + 1 + LOOKAHEAD, len(plans))):
                 if ahead not in pending:
-                    pending[ahead] = speaker.submit(plans[ahead].script, first=_is_disclaimer)
+                    pending[ahead] = speaker.submit(plans[ahead].script, first=is_disclaimer)
             report.tell(f"speaking {plan.episode.title}")
             try:
-                episode = _produce(plan, pending.pop(index), speaker, settings, out, artwork, ears)
+                episode = produce_episode(
+                    plan, pending.pop(index), speaker, settings, out, artwork, ears
+                )
             except NarrateError as error:
                 report.fail(plan.episode.source_path, error)
                 continue
@@ -208,9 +174,9 @@ def _plan(
     artwork: Artwork,
     published: dict[str, PublishedEpisode],
     report: _Tally,
-) -> list[_Plan]:
+) -> list[Plan]:
     """Read and script every summary; keep what is unchanged, plan the rest."""
-    plans: list[_Plan] = []
+    plans: list[Plan] = []
     seen: dict[str, Path] = {}
     next_number = max((e.number for e in published.values()), default=0) + 1
     for source in settings.episodes:
@@ -246,125 +212,8 @@ def _plan(
         log.info("read %s: %r, %d segments", source.path.name, episode.title,
                  len(script.segments))  # fmt: skip
         audio_file = _next_file(episode.slug, previous, Output(settings.out_dir))
-        plans.append(_Plan(episode, script, guid, number, recipe, audio_file))
+        plans.append(Plan(episode, script, guid, number, recipe, audio_file))
     return plans
-
-
-def _produce(
-    plan: _Plan,
-    pending: Pending,
-    speaker: Speaker,
-    settings: Settings,
-    out: Output,
-    artwork: Artwork,
-    ears: ThreadPoolExecutor,
-) -> PublishedEpisode:
-    episode, script = plan.episode, plan.script
-    disclaimer = [s for s in script.segments if _is_disclaimer(s)]
-    listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
-    # The workers speak the disclaimer first; the recognizer listens to it while they go on.
-    early = ears.submit(_listen_early, speaker, pending, disclaimer) if listen else None
-    clips = speaker.clips(pending)
-    log.info("speech: %d segments, %d spoken afresh", len(clips), sum(not c.cached for c in clips))
-    staged = out.staging_path(f"{episode.slug}.mp3")
-    try:
-        audio = _mix_and_check(plan, clips, speaker, settings, artwork, staged, ears, early)
-        relative = plan.audio_file
-        # Everything the feed will point at is complete before the MP3, and the MP3 before
-        # the feed: a reader never finds a link to a file that is not all there.
-        out.write_text(sidecar(relative, ".vtt"), webvtt(audio))
-        out.write_text(sidecar(relative, ".srt"), srt(audio))
-        out.write_text(
-            sidecar(relative, ".transcript.html"),
-            transcript_html(audio, episode.title, settings.show.language),
-        )
-        out.write_text(sidecar(relative, CHAPTERS_SUFFIX), chapters_json(audio))
-        out.write_text(sidecar(relative, ".chapters.vtt"), chapters_webvtt(audio.chapters))
-        out.write_text(sidecar(relative, ".timing.json"), timings_json(audio))
-        final = out.publish(staged, relative)
-    finally:
-        staged.unlink(missing_ok=True)
-    return PublishedEpisode(
-        slug=episode.slug,
-        guid=plan.guid,
-        number=plan.number,
-        title=episode.title,
-        description=episode.summary,
-        date=episode.date,
-        audio_file=relative,
-        length_bytes=final.stat().st_size,
-        duration_ms=audio.duration_ms,
-        source_url=episode.source_url,
-        disclaimer=script.disclaimer,
-        chapters=audio.chapters,
-        voice=audio.voice,
-        recipe=plan.recipe,
-        source=str(episode.source_path),
-    )
-
-
-def _mix_and_check(
-    plan: _Plan,
-    clips: list[Clip],
-    speaker: Speaker,
-    settings: Settings,
-    artwork: Artwork,
-    staged: Path,
-    ears: ThreadPoolExecutor,
-    early: Future[tuple[str, str | None] | None] | None,
-) -> EpisodeAudio:
-    """Mix, encode and tag the episode into ``staged``, then give it the self-check.
-
-    The recognizer has heard the disclaimer as the voice spoke it (``early``, while the
-    workers spoke the rest), or hears it now while the encoder works; the decoded MP3 is
-    checked for silence and truncation.
-    """
-    disclaimer = [c for c in clips if _is_disclaimer(c.segment)]
-    parts = [part for clip in disclaimer for part in clip.parts]
-    spoken = " ".join(clip.segment.spoken for clip in disclaimer)
-    voices = {clip.voice for clip in disclaimer}
-    listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
-    if early is not None and voices != {speaker.engine.describe()}:
-        early = None  # the fallback voice spoke the episode: listen to what it said
-    late = ears.submit(hear_disclaimer, parts, spoken) if listen and early is None else None
-    audio = mix_episode(clips, plan.script.chapters, settings.audio, staged)
-    log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
-    tag_episode(audio, plan.episode, plan.script, settings.show, artwork, plan.guid)
-    if settings.audio.verify:
-        problems = verify_episode(staged, audio.segments, listen=False)
-        if listen and (unheard := _heard(early, late, parts, spoken)):
-            problems.append(unheard)
-        _self_check(problems)
-    return audio
-
-
-def _heard(
-    early: Future[tuple[str, str | None] | None] | None,
-    late: Future[str | None] | None,
-    parts: list[Speech],
-    spoken: str,
-) -> str | None:
-    """What the recognizer found wrong with the disclaimer, from whichever listened."""
-    if early is not None and (got := early.result()) is not None:
-        return got[1]
-    return late.result() if late is not None else hear_disclaimer(parts, spoken)
-
-
-def _listen_early(
-    speaker: Speaker, pending: Pending, disclaimer: list[Segment]
-) -> tuple[str, str | None] | None:
-    """The voice and what the recognizer found in its disclaimer, as soon as the workers
-    have spoken it; None if they cannot give it (then the clips are heard instead)."""
-    speeches = speaker.peek(pending, disclaimer)
-    if speeches is None:
-        return None
-    return speaker.engine.describe(), hear_disclaimer(
-        speeches, " ".join(segment.spoken for segment in disclaimer)
-    )
-
-
-def _is_disclaimer(segment: Segment) -> bool:
-    return segment.kind == "disclaimer"
 
 
 def _recipe(
@@ -519,22 +368,6 @@ def _timeline(out: Output, episode: PublishedEpisode) -> tuple[SegmentTiming, ..
         # The episode stays published; only its page loses the transcript until a rebuild.
         log.warning("%s is missing or damaged (%s); its page has no transcript", path, error)
         return ()
-
-
-def _listens(settings: Settings, speaker: Speaker) -> bool:
-    """The recognizer knows English speech only; test voices that beep have no words to hear."""
-    english = settings.show.language.lower().startswith("en")
-    voices: list[SpeechEngine] = [e for e in (speaker.engine, speaker.fallback) if e is not None]
-    return english and all(getattr(e, "speaks_words", True) for e in voices)
-
-
-def _self_check(problems: list[str]) -> None:
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise AudioError(
-            f"self-check failed: {problems[0]}{more}; the voice may have misfired: "
-            "rebuild with --no-cache, or try another voice"
-        )
 
 
 class _Tally:

@@ -1,0 +1,198 @@
+"""produce_episode(plan, ...) -> PublishedEpisode: one episode from its script to its
+published MP3 and the files beside it.
+
+    Script ─Speaker─▶ [Clip] ─mix_episode─▶ EpisodeAudio ─tag_episode─▶ MP3
+        ─verify (silence, truncation; the recognizer hears the disclaimer)─▶ published
+        with captions, timings, chapters and an HTML transcript beside it
+
+``build`` plans which episodes need this and publishes the pages and the feed around them.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate.config import Settings
+from narrate.engines import SpeechEngine
+from narrate.errors import AudioError
+from narrate.feed import CHAPTERS_SUFFIX
+from narrate.mixdown import mix_episode
+from narrate.models import (
+    Artwork,
+    Clip,
+    Episode,
+    EpisodeAudio,
+    PublishedEpisode,
+    Script,
+    Segment,
+    Speech,
+)
+from narrate.output import Output, sidecar
+from narrate.synthesize import Pending, Speaker
+from narrate.tagging import tag_episode
+from narrate.timing import (
+    chapters_json,
+    chapters_webvtt,
+    srt,
+    timings_json,
+    transcript_html,
+    webvtt,
+)
+from narrate.verify import hear_disclaimer, verify_episode
+
+log = logging.getLogger(__name__)
+
+SIDECARS = (".vtt", ".srt", ".transcript.html", CHAPTERS_SUFFIX, ".chapters.vtt", ".timing.json")
+"""Files published next to every MP3."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An episode that must be (re)built, with everything decided before speaking it."""
+
+    episode: Episode
+    script: Script
+    guid: str
+    number: int
+    recipe: str
+    audio_file: str
+    """Where the new MP3 goes: a new name when it replaces a published one (see _next_file)."""
+
+
+def produce_episode(
+    plan: Plan,
+    pending: Pending,
+    speaker: Speaker,
+    settings: Settings,
+    out: Output,
+    artwork: Artwork,
+    ears: ThreadPoolExecutor,
+) -> PublishedEpisode:
+    """Speak, mix, encode, tag and self-check one planned episode; publish its MP3 and the
+    files beside it. Nothing is published unless all of it is right."""
+    episode, script = plan.episode, plan.script
+    disclaimer = [s for s in script.segments if is_disclaimer(s)]
+    listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
+    # The workers speak the disclaimer first; the recognizer listens to it while they go on.
+    early = ears.submit(_listen_early, speaker, pending, disclaimer) if listen else None
+    clips = speaker.clips(pending)
+    log.info("speech: %d segments, %d spoken afresh", len(clips), sum(not c.cached for c in clips))
+    staged = out.staging_path(f"{episode.slug}.mp3")
+    try:
+        audio = _mix_and_check(plan, clips, speaker, settings, artwork, staged, ears, early)
+        relative = plan.audio_file
+        # Everything the feed will point at is complete before the MP3, and the MP3 before
+        # the feed: a reader never finds a link to a file that is not all there.
+        out.write_text(sidecar(relative, ".vtt"), webvtt(audio))
+        out.write_text(sidecar(relative, ".srt"), srt(audio))
+        out.write_text(
+            sidecar(relative, ".transcript.html"),
+            transcript_html(audio, episode.title, settings.show.language),
+        )
+        out.write_text(sidecar(relative, CHAPTERS_SUFFIX), chapters_json(audio))
+        out.write_text(sidecar(relative, ".chapters.vtt"), chapters_webvtt(audio.chapters))
+        out.write_text(sidecar(relative, ".timing.json"), timings_json(audio))
+        final = out.publish(staged, relative)
+    finally:
+        staged.unlink(missing_ok=True)
+    return PublishedEpisode(
+        slug=episode.slug,
+        guid=plan.guid,
+        number=plan.number,
+        title=episode.title,
+        description=episode.summary,
+        date=episode.date,
+        audio_file=relative,
+        length_bytes=final.stat().st_size,
+        duration_ms=audio.duration_ms,
+        source_url=episode.source_url,
+        disclaimer=script.disclaimer,
+        chapters=audio.chapters,
+        voice=audio.voice,
+        recipe=plan.recipe,
+        source=str(episode.source_path),
+    )
+
+
+def _mix_and_check(
+    plan: Plan,
+    clips: list[Clip],
+    speaker: Speaker,
+    settings: Settings,
+    artwork: Artwork,
+    staged: Path,
+    ears: ThreadPoolExecutor,
+    early: Future[tuple[str, str | None] | None] | None,
+) -> EpisodeAudio:
+    """Mix, encode and tag the episode into ``staged``, then give it the self-check.
+
+    The recognizer has heard the disclaimer as the voice spoke it (``early``, while the
+    workers spoke the rest), or hears it now while the encoder works; the decoded MP3 is
+    checked for silence and truncation.
+    """
+    disclaimer = [c for c in clips if is_disclaimer(c.segment)]
+    parts = [part for clip in disclaimer for part in clip.parts]
+    spoken = " ".join(clip.segment.spoken for clip in disclaimer)
+    voices = {clip.voice for clip in disclaimer}
+    listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
+    if early is not None and voices != {speaker.engine.describe()}:
+        early = None  # the fallback voice spoke the episode: listen to what it said
+    late = ears.submit(hear_disclaimer, parts, spoken) if listen and early is None else None
+    audio = mix_episode(clips, plan.script.chapters, settings.audio, staged)
+    log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
+    tag_episode(audio, plan.episode, plan.script, settings.show, artwork, plan.guid)
+    if settings.audio.verify:
+        problems = verify_episode(staged, audio.segments, listen=False)
+        if listen and (unheard := _heard(early, late, parts, spoken)):
+            problems.append(unheard)
+        _self_check(problems)
+    return audio
+
+
+def _heard(
+    early: Future[tuple[str, str | None] | None] | None,
+    late: Future[str | None] | None,
+    parts: list[Speech],
+    spoken: str,
+) -> str | None:
+    """What the recognizer found wrong with the disclaimer, from whichever listened."""
+    if early is not None and (got := early.result()) is not None:
+        return got[1]
+    return late.result() if late is not None else hear_disclaimer(parts, spoken)
+
+
+def _listen_early(
+    speaker: Speaker, pending: Pending, disclaimer: list[Segment]
+) -> tuple[str, str | None] | None:
+    """The voice and what the recognizer found in its disclaimer, as soon as the workers
+    have spoken it; None if they cannot give it (then the clips are heard instead)."""
+    speeches = speaker.peek(pending, disclaimer)
+    if speeches is None:
+        return None
+    return speaker.engine.describe(), hear_disclaimer(
+        speeches, " ".join(segment.spoken for segment in disclaimer)
+    )
+
+
+def is_disclaimer(segment: Segment) -> bool:
+    """The segments the self-check listens to (and the workers speak first)."""
+    return segment.kind == "disclaimer"
+
+
+def _listens(settings: Settings, speaker: Speaker) -> bool:
+    """The recognizer knows English speech only; test voices that beep have no words to hear."""
+    english = settings.show.language.lower().startswith("en")
+    voices: list[SpeechEngine] = [e for e in (speaker.engine, speaker.fallback) if e is not None]
+    return english and all(getattr(e, "speaks_words", True) for e in voices)
+
+
+def _self_check(problems: list[str]) -> None:
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise AudioError(
+            f"self-check failed: {problems[0]}{more}; the voice may have misfired: "
+            "rebuild with --no-cache, or try another voice"
+        )
