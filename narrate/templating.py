@@ -77,6 +77,7 @@ def render_template(name: str, **values: Any) -> str:
 
 @lru_cache(maxsize=1)
 def _globals() -> dict[str, Any]:
+    """Jinja's default globals (range, dict...), copied once: narrate adds none."""
     return dict(_environment().globals)
 
 
