@@ -150,7 +150,7 @@ def _build_locked(
         listed = _without_removed(listed, settings, report)
     report.tell("writing pages and feed")
     pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
-    for path, html in render_pages(pages, settings.show, artwork).items():
+    for path, html in render_pages(pages, settings.show, artwork, jobs).items():
         out.write_text(path, html)
     feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show, artwork))
     out.save_published(settings.show.feed_url, list(published.values()))
