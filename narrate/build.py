@@ -17,8 +17,9 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -88,13 +89,29 @@ def build(
     """Build every episode of the show, then publish the pages and the feed.
 
     One bad summary spoils nothing: it is reported, and what was published before stays.
-    ``jobs`` worker processes speak (default: one per core; 1: all in this process).
+    ``jobs`` worker processes speak (default: one per core; 1: all in this process, on one
+    core).
     """
     out = Output(settings.out_dir)
-    with out.lock(wait=log.warning):
+    with out.lock(wait=log.warning), _one_core(jobs == 1):
         if removed := out.clean_up():
             log.info("removed %d files an interrupted build left behind", removed)
         return _build_locked(settings, out, jobs, progress)
+
+
+@contextmanager
+def _one_core(pin: bool) -> Iterator[None]:
+    """``--jobs 1`` means one core: this thread, the threads it starts and the programs it
+    runs (ffmpeg) all share the first core it may use, until the build ends."""
+    if not pin or not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, cores)
 
 
 def _build_locked(
@@ -103,8 +120,7 @@ def _build_locked(
     jobs: int | None,
     progress: Callable[[Progress], None] | None,
 ) -> BuildReport:
-    artwork = _artwork(settings, out)
-    out.write_bytes(artwork.file, artwork.data)
+    cover = _cover_key(settings)
     # Every episode ever published keeps its guid and number, even one whose files went
     # missing; only intact ones are listed again unless rebuilt now.
     published = out.load_published(settings.show.feed_url, intact_only=False)
@@ -116,8 +132,12 @@ def _build_locked(
         ThreadPoolExecutor(1, thread_name_prefix="ears") as ears,
     ):
         speech = speech_options(settings.script, speaker.engine, speaker.fallback)
-        plans = _plan(settings, speech, speaker, artwork, published, report)
+        plans = _plan(settings, speech, speaker, cover, published, report)
         report.phrases_total = sum(_phrases_to_speak(p.script, speaker, cache) for p in plans)
+        if report.phrases_total:
+            speaker.warm_up()  # the workers load the voice while the cover is drawn
+        artwork = _artwork(settings, out, cover)
+        out.write_bytes(artwork.file, artwork.data)
         pending: dict[int, Pending] = {}
         for index, plan in enumerate(plans):
             for ahead in range(index, min(index + 1 + LOOKAHEAD, len(plans))):
@@ -171,7 +191,7 @@ def _plan(
     settings: Settings,
     speech: SpeechOptions,
     speaker: Speaker,
-    artwork: Artwork,
+    cover: str,
     published: dict[str, PublishedEpisode],
     report: _Tally,
 ) -> list[Plan]:
@@ -200,7 +220,7 @@ def _plan(
         guid = previous.guid if previous else episode_guid(settings.show, slug)
         number = previous.number if previous else next_number
         next_number += previous is None
-        recipe = _recipe(settings, speaker, artwork, episode, script, guid, number)
+        recipe = _recipe(settings, speaker, cover, episode, script, guid, number)
         recipe += ":" + _content(episode)
         if previous and previous.recipe == recipe and _intact(Output(settings.out_dir), previous):
             log.info("unchanged: %s", previous.audio_file)
@@ -219,7 +239,7 @@ def _plan(
 def _recipe(
     settings: Settings,
     speaker: Speaker,
-    artwork: Artwork,
+    cover: str,
     episode: Episode,
     script: Script,
     guid: str,
@@ -241,19 +261,24 @@ def _recipe(
         "audio": asdict(settings.audio),
         "show": [settings.show.title, settings.show.author, settings.show.language,
                  settings.show.feed_url],
-        "cover": hashlib.sha256(artwork.embedded).hexdigest(),
+        "cover": cover,
         "identity": [guid, number],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
 
 
-def _artwork(settings: Settings, out: Output) -> Artwork:
-    """The show's artwork, drawn (or checked and scaled) once per change, not once per build."""
+def _cover_key(settings: Settings) -> str:
+    """A digest of everything the show's artwork is made from (same key, same artwork)."""
     show = settings.show
     cover = show.cover.read_bytes() if show.cover and show.cover.is_file() else b""
-    key = hashlib.sha256(
+    return hashlib.sha256(
         "|".join([__version__, show.title, show.author, hashlib.sha256(cover).hexdigest()]).encode()
     ).hexdigest()[:16]
+
+
+def _artwork(settings: Settings, out: Output, key: str) -> Artwork:
+    """The show's artwork, drawn (or checked and scaled) once per change, not once per build."""
+    show = settings.show
     saved = f"{STATE_DIR}/artwork/{key}"
     try:
         meta = json.loads(out.path(f"{saved}.json").read_text(encoding="utf-8"))

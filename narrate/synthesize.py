@@ -113,6 +113,12 @@ class Speaker:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
+    def warm_up(self) -> None:
+        """Start the workers now, so they load the voice while this process does other work."""
+        if self.jobs > 1:
+            for _ in range(self.jobs):
+                self._workers().submit(_ready)
+
     def submit(self, script: Script, first: Callable[[Segment], bool] | None = None) -> Pending:
         """Start speaking the phrases of ``script`` that are not cached (workers only), the
         segments ``first`` picks before the others."""
@@ -189,6 +195,10 @@ def _start_worker(settings: EngineSettings) -> None:
     """Load the voice once per worker process."""
     global _WORKER_ENGINE
     _WORKER_ENGINE = load_engine(settings)
+
+
+def _ready() -> None:
+    """Nothing: a worker is ready once its initializer has loaded the voice."""
 
 
 def _speak_in_worker(phrase: str) -> Speech:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from conftest import run_narrate, write_show
+
+import narrate.build
+import narrate.synthesize
+from narrate.config import load_settings
+from narrate.engines.tone import ToneEngine
+from narrate.models import Speech
 
 ONE = "---\ntitle: One\ndate: 2026-01-01\n---\nFirst summary here. It has two sentences.\n"
 TWO = "---\ntitle: Two\ndate: 2026-01-02\n---\nSecond summary. Short and plain.\n"
@@ -121,3 +129,27 @@ def test_pinned_noise_gives_identical_clean_builds_and_jobs_do_not_change_bytes(
         builds[name] = {k: v[0] for k, v in _files(out).items()}
     assert builds["one"] == builds["two"]
     shutil.rmtree(tmp_path / "out-one")
+
+
+class _Watching(ToneEngine):
+    """The tone voice, noting how many cores the process may use while it speaks."""
+
+    cores: ClassVar[list[int]] = []
+
+    def synthesize(self, text: str) -> Speech:
+        _Watching.cores.append(len(os.sched_getaffinity(0)))
+        return super().synthesize(text)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs a machine with 2 cores")
+def test_jobs_1_speaks_on_one_core_and_gives_the_cores_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = os.sched_getaffinity(0)
+    settings = load_settings(_show(tmp_path), out_dir=tmp_path / "out", use_cache=False)
+    monkeypatch.setattr(narrate.synthesize, "load_engine", lambda s: _Watching(s))
+    _Watching.cores.clear()
+    report = narrate.build.build(settings, jobs=1)
+    assert report.failures == () and len(report.built) == 2
+    assert _Watching.cores and set(_Watching.cores) == {1}
+    assert os.sched_getaffinity(0) == before
