@@ -16,6 +16,8 @@ import argparse
 import datetime as dt
 import os
 import platform
+import random
+import re
 import resource
 import shutil
 import subprocess
@@ -39,14 +41,16 @@ def main() -> None:
         root = Path(tmp)
         body = _body_text()
 
-        raw_one = _raw_piper([body])
+        _write_show(root / "one", [body])
+        raw_one = _raw_piper(_spoken(root / "one"))
         cold_one, rss_one, _audio_one = _build(root / "one", [body], jobs=None)
         rows.append(("raw Piper, example text (1 process, its defaults)", f"{raw_one:.1f} s", ""))
         rows.append(("narrate build, example, cold", f"{cold_one:.1f} s",
                      f"{cold_one / raw_one:.2f}x raw (target <= 1.10x)"))  # fmt: skip
 
         several = [_variant(body, i) for i in range(4)]
-        raw_several = _raw_piper(several)
+        _write_show(root / "several", several)
+        raw_several = _raw_piper(_spoken(root / "several"))
         cold_several, rss_several, audio_several = _build(root / "several", several, jobs=None)
         rows.append(("raw Piper, 4 episodes", f"{raw_several:.1f} s", ""))
         rows.append(("narrate build, 4 episodes, cold", f"{cold_several:.1f} s",
@@ -94,10 +98,44 @@ def _body_text() -> str:
 
 
 def _variant(body: str, index: int) -> str:
-    """Episode ``index``: the sample with its sentences rotated, so no two share a cache."""
-    sentences = [s.strip().rstrip(".") for s in body.replace("\n", " ").split(". ") if s.strip()]
-    turn = index % len(sentences)
-    return f"Episode {index + 1}. " + ". ".join(sentences[turn:] + sentences[:turn]) + "."
+    """Episode ``index``: the sample with the words of every clause shuffled (seeded by
+    ``index``; punctuation kept at the end), so its phrases are not another episode's and its
+    cache is its own. Only what every episode says (intro, disclaimer) is shared."""
+    if index == 0:
+        return body
+    clauses: list[list[str]] = [[]]
+    for word in body.split():
+        clauses[-1].append(word)
+        if word[-1] in ",.;:!?":
+            clauses.append([])
+    shuffled = []
+    for number, words in enumerate(filter(None, clauses)):
+        end = words[-1][-1] if words[-1][-1] in ",.;:!?" else ""
+        words = [*words[:-1], words[-1].rstrip(",.;:!?")]
+        random.Random(index * 1000 + number).shuffle(words)
+        shuffled.append(" ".join(words) + end)
+    return f"Episode {index + 1}. " + " ".join(shuffled)
+
+
+def _spoken(folder: Path) -> list[str]:
+    """The words narrate speaks for each episode of the show in ``folder`` (intro, summary
+    after normalization, disclaimer): what raw Piper is given, so both speak the same text."""
+    sys.path.insert(0, str(REPO))
+    from narrate.config import load_settings
+    from narrate.engines import load_engine
+    from narrate.script import build_script, speech_options
+    from narrate.sources import read_episode
+
+    settings = load_settings(folder / "show.toml", summaries=[folder / "summaries"],
+                             use_cache=False)  # fmt: skip
+    engine = load_engine(settings.engine)
+    speech = speech_options(settings.script, engine)
+    texts = []
+    for source in settings.episodes:
+        script = build_script(read_episode(source), settings.script, speech.lexicon,
+                              speech.phonemes)  # fmt: skip
+        texts.append("\n".join(segment.spoken for segment in script.segments))
+    return texts
 
 
 def _raw_piper(texts: list[str]) -> float:
@@ -122,19 +160,12 @@ def _build(
     folder: Path, texts: list[str], jobs: int | None, fresh: bool = True
 ) -> tuple[float, int, int]:
     """Wall time, peak RSS (kB) and audio length (ms) of one ``narrate build``."""
-    if fresh and folder.exists():
-        shutil.rmtree(folder)
-    summaries = folder / "summaries"
-    summaries.mkdir(parents=True, exist_ok=True)
-    for index, text in enumerate(texts):
-        (summaries / f"episode-{index + 1:02d}.md").write_text(
-            f"---\ntitle: Episode {index + 1}\ndate: 2026-01-{index + 1:02d}\n---\n{text}\n",
-            encoding="utf-8",
-        )
-    show = folder / "show.toml"
-    show.write_text((REPO / "narrate" / "example" / "show.toml").read_text(encoding="utf-8")
-                    .split("[[episodes]]")[0], encoding="utf-8")  # fmt: skip
-    command = [PYTHON, "-m", "narrate", "build", "--show", str(show), str(summaries),
+    if fresh:
+        for built in ("out", "cache"):
+            shutil.rmtree(folder / built, ignore_errors=True)
+    _write_show(folder, texts)
+    command = [PYTHON, "-m", "narrate", "build", "--show", str(folder / "show.toml"),
+               str(folder / "summaries"),
                "--out", str(folder / "out"), "--cache-dir", str(folder / "cache")]  # fmt: skip
     if jobs:
         command += ["--jobs", str(jobs)]
@@ -150,13 +181,25 @@ def _build(
     return seconds, rss, audio_ms
 
 
+def _write_show(folder: Path, texts: list[str]) -> None:
+    """A show in ``folder``: the example's show.toml and one summary per text."""
+    summaries = folder / "summaries"
+    summaries.mkdir(parents=True, exist_ok=True)
+    for index, text in enumerate(texts):
+        (summaries / f"episode-{index + 1:02d}.md").write_text(
+            f"---\ntitle: Episode {index + 1}\ndate: 2026-01-{index + 1:02d}\n---\n{text}\n",
+            encoding="utf-8",
+        )
+    (folder / "show.toml").write_text((REPO / "narrate" / "example" / "show.toml")
+                                      .read_text(encoding="utf-8").split("[[episodes]]")[0],
+                                      encoding="utf-8")  # fmt: skip
+
+
 def _ms(line: str) -> int:
     return int(line.split("mixdown:")[1].split("ms")[0])
 
 
 def _phrases_spoken(log: Path) -> int:
-    import re
-
     text = log.read_text(encoding="utf-8")
     return sum(int(m) for m in re.findall(r"(\d+) spoken afresh", text))
 
