@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,9 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> Loudn
     timing model put it.
     """
     samples = dsp.from_pcm16(pcm)
-    meter = dsp.Meter(samples, rate)
+    with ThreadPoolExecutor(1) as probe:  # the probe's encoder runs while the meter reads
+        shift = probe.submit(_encoder_shift, samples, rate, settings, dest)
+        meter = dsp.Meter(samples, rate)
     # EBU R128 sums channels: the same mono signal on two channels measures 3 dB louder.
     layout_db = _STEREO_DB if settings.channels == 2 else 0.0
     target = settings.loudness_lufs - layout_db
@@ -166,7 +169,7 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> Loudn
     ceiling_db = settings.true_peak_dbtp - _ENCODER_MARGIN_DB
     wav = dest.with_suffix(".mix.wav")
     try:
-        aim = target if silent else target - _encoder_shift(samples, rate, settings, wav)
+        aim = target if silent else target - shift.result()
         for _attempt in range(3):
             gain, gains = (1.0, None) if silent else _settle(meter, aim, ceiling_db)
             ready = samples if gains is None else meter.apply(samples, gain, gains)
@@ -185,7 +188,7 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> Loudn
         wav.unlink(missing_ok=True)
 
 
-def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, wav: Path) -> float:
+def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, dest: Path) -> float:
     """How much the encoder changes the loudness (LAME: about -0.45 dB), measured by encoding
     and decoding a few seconds from the middle of the episode; mixdown aims past it."""
     middle, reach = len(samples) // 2, _PROBE_S * rate // 2
@@ -193,12 +196,13 @@ def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, wav
     before = dsp.Meter(probe, rate).lufs()
     if before < _SILENCE_LUFS:
         return 0.0
-    mp3 = wav.with_suffix(".probe.mp3")
+    wav, mp3 = dest.with_suffix(".probe.wav"), dest.with_suffix(".probe.mp3")
     try:
         _write_wav(probe, rate, wav)
         _run_encode(wav, settings, mp3)
         after = dsp.Meter(dsp.from_pcm16(decode_pcm(mp3, rate)), rate).lufs()
     finally:
+        wav.unlink(missing_ok=True)
         mp3.unlink(missing_ok=True)
     shift = after - before
     return shift if abs(shift) < _MAX_SHIFT_DB else 0.0

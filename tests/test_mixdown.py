@@ -93,7 +93,8 @@ def test_encoded_file_matches_the_clock_and_targets(mixed: EpisodeAudio) -> None
     # What mixdown records is its own measurement of the encoded file; ffmpeg agrees.
     assert abs(mixed.loudness_lufs - measured.integrated_lufs) <= 0.2
     assert abs(mixed.true_peak_dbtp - measured.true_peak_dbtp) <= 0.3
-    assert not list(mixed.path.parent.glob("*.wav")), "the intermediate WAV was left behind"
+    leftovers = [p.name for p in mixed.path.parent.iterdir() if p != mixed.path]
+    assert leftovers == [], "intermediate files (mix WAV, encoder probe) were left behind"
 
 
 def test_stereo_targets_minus_16_lufs(tmp_path: Path) -> None:
