@@ -2,6 +2,9 @@
 
 A show is one TOML file. Every problem is reported with its key, e.g.
 ``voice.voice: no Piper voice at "voices/amy.onnx" (looked relative to shows/ms.toml)``.
+The settings' dataclasses live in ``narrate.settings`` and the typed table access in
+``narrate.toml_reader``; this module re-exports the dataclasses, so callers import every
+setting from ``narrate.config``.
 """
 
 from __future__ import annotations
@@ -11,12 +14,42 @@ import os
 import re
 import tomllib
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from narrate.errors import ConfigError
+from narrate.settings import (
+    APPLE_CATEGORIES,
+    AudioSettings,
+    EngineSettings,
+    EpisodeSource,
+    ScriptSettings,
+    Settings,
+    ShowSettings,
+)
+from narrate.toml_reader import TomlReader
+
+__all__ = [
+    "APPLE_CATEGORIES",
+    "DEFAULT_DISCLAIMER",
+    "DEFAULT_INTRO",
+    "DEFAULT_OUTRO",
+    "EXAMPLE_SHOW",
+    "PODCAST_NAMESPACE_GUID",
+    "RATES",
+    "SUMMARY_SUFFIXES",
+    "AudioSettings",
+    "EngineSettings",
+    "EpisodeSource",
+    "ScriptSettings",
+    "Settings",
+    "ShowSettings",
+    "default_cache_dir",
+    "feed_guid",
+    "find_show",
+    "load_settings",
+]
 
 EXAMPLE_SHOW = Path(__file__).parent / "example" / "show.toml"
 """The example show that ships with narrate; built by a bare ``narrate build``."""
@@ -32,194 +65,6 @@ DEFAULT_OUTRO = (
 )
 SUMMARY_SUFFIXES = (".txt", ".md", ".markdown")
 """File endings read as summaries when a folder is given."""
-
-
-@dataclass(frozen=True)
-class ShowSettings:
-    """Who publishes the podcast and where it lives."""
-
-    title: str
-    """Podcast title."""
-    author: str
-    """Publisher or author, as shown in podcast apps."""
-    description: str
-    """One-paragraph description of the show."""
-    language: str
-    """BCP 47 language tag, e.g. ``en-US``."""
-    base_url: str
-    """Absolute URL where the output folder is hosted; always ends with ``/``."""
-    owner_name: str
-    """Owner shown to podcast directories."""
-    owner_email: str
-    """Owner e-mail for podcast directories; also the owner of ``podcast:locked``."""
-    category: str
-    """Apple Podcasts category."""
-    subcategory: str
-    """Apple Podcasts subcategory, or empty."""
-    explicit: bool
-    """Whether episodes carry explicit content."""
-    copyright: str
-    """Copyright line for the feed."""
-    feed_file: str
-    """Feed path relative to the output root."""
-    cover: Path | None
-    """The show's cover image, or None to draw the default cover."""
-    podcast_guid: str
-    """Podcasting 2.0 ``podcast:guid``: pinned in the show, else derived from the feed URL."""
-    locked: bool
-    """``podcast:locked``: other platforms may not import the feed without the owner."""
-
-    @property
-    def feed_url(self) -> str:
-        """Absolute URL of the published feed."""
-        return self.base_url + self.feed_file
-
-
-@dataclass(frozen=True)
-class ScriptSettings:
-    """How a summary becomes a spoken script."""
-
-    show_title: str
-    """Show title, spoken in the intro."""
-    disclaimer: str
-    """Default disclaimer, used when a summary has none."""
-    intro: str
-    """Jinja template of the spoken intro."""
-    outro: str
-    """Jinja template of the spoken outro."""
-    words_per_minute: int
-    """Speaking speed assumed for the intro's listening-time estimate (rate included)."""
-    language: str
-    """Show language: sentence splitting, date order, numbers."""
-    lexicon: Path | None
-    """The show's own pronunciation lexicon (wins over the shipped one), if any."""
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """Which voice speaks."""
-
-    name: str
-    """Registered engine name: ``piper`` (default), ``gtts`` or ``tone``."""
-    voice: str
-    """Engine-specific voice: a Piper ``.onnx`` path (resolved), or a gTTS ``tld``; may be empty."""
-    language: str
-    """Show language, for engines that need one."""
-    length_scale: float
-    """Speech duration factor (1 / rate): above 1 is slower."""
-    timeout_s: float
-    """Network timeout for online engines, in seconds."""
-    noise_scale: float | None = None
-    """Piper's generator noise; pin it (e.g. 0) for byte-identical clean builds. None: voice's."""
-    noise_w_scale: float | None = None
-    """Piper's phoneme-width noise; pin it with noise_scale. None: the voice's own."""
-    threads: int = 0
-    """Threads one engine may use (0: the library's default); worker processes use 1."""
-
-
-@dataclass(frozen=True)
-class AudioSettings:
-    """How segments become an episode MP3."""
-
-    sentence_pause_ms: int
-    """Silence between sentences of a paragraph."""
-    paragraph_pause_ms: int
-    """Silence between paragraphs of a chapter."""
-    chapter_pause_ms: int
-    """Silence between chapters."""
-    lead_in_ms: int
-    """Silence before the first word."""
-    tail_ms: int
-    """Silence after the last word."""
-    breath_ms: int
-    """Short breath between the phrases of a long sentence."""
-    loudness_lufs: float
-    """Integrated loudness target (−19 mono, −16 stereo)."""
-    true_peak_dbtp: float
-    """True-peak ceiling of the encoded file."""
-    channels: int
-    """1 (mono, default) or 2."""
-    sample_rate: int
-    """Sample rate of the MP3."""
-    bitrate_kbps: int
-    """Constant MP3 bit rate."""
-    verify: bool
-    """Self-check every episode after mixdown (silent or truncated speech, unheard disclaimer)."""
-
-
-@dataclass(frozen=True)
-class EpisodeSource:
-    """A summary file and what the show says about it."""
-
-    path: Path
-    """Absolute path of the summary."""
-    date: dt.date | None
-    """Publication date from the show file, if given."""
-    title: str | None
-    """Title from the show file, if given."""
-    source_url: str | None
-    """Source URL from the show file, if given."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a build needs, loaded and checked once."""
-
-    show_path: Path
-    """The show file."""
-    show: ShowSettings
-    """Podcast identity."""
-    script: ScriptSettings
-    """Script wording."""
-    engine: EngineSettings
-    """Voice."""
-    fallback: EngineSettings | None
-    """Voice used for an episode when ``engine`` fails (e.g. gTTS offline), if any."""
-    audio: AudioSettings
-    """Mixdown."""
-    episodes: tuple[EpisodeSource, ...]
-    """Summaries to build, in show order."""
-    out_dir: Path
-    """Output root: ``audio/`` and ``feeds/`` go under it."""
-    cache_dir: Path | None
-    """Clip cache folder, or None for no cache."""
-    drop_removed: bool = False
-    """Drop from the feed published episodes whose summaries the show no longer lists."""
-    own_list: bool = True
-    """The summaries are the show's own list (not files named on the command line)."""
-
-
-APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
-    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing",
-                 "Non-Profit"),
-    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
-    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
-    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
-    "Government": (),
-    "History": (),
-    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health",
-                         "Nutrition", "Sexuality"),
-    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
-    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
-                "Home & Garden", "Video Games"),
-    "Music": ("Music Commentary", "Music History", "Music Interviews"),
-    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary", "Politics",
-             "Sports News", "Tech News"),
-    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism",
-                                "Religion", "Spirituality"),
-    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
-                "Natural Sciences", "Nature", "Physics", "Social Sciences"),
-    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel",
-                          "Relationships"),
-    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf",
-               "Hockey", "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball",
-               "Wilderness", "Wrestling"),
-    "Technology": (),
-    "True Crime": (),
-    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
-}  # fmt: skip
-"""Apple Podcasts categories and their subcategories (Apple's list, support article 1691)."""
 
 PODCAST_NAMESPACE_GUID = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 """The namespace of ``podcast:guid`` UUIDv5s (Podcasting 2.0, tags/guid.md)."""
@@ -294,7 +139,7 @@ def load_settings(
         raise ConfigError([f"not valid TOML ({error}); fix the syntax"], str(path)) from None
 
     problems: list[str] = []
-    reader = _Reader(raw, problems)
+    reader = TomlReader(raw, problems)
     reader.unknown_keys("", raw, _TOP_KEYS)
     voice = dict(reader.table("voice", _VOICE_KEYS))
     for key, value in (("engine", engine), ("voice", voice_arg), ("rate", rate)):
@@ -454,7 +299,7 @@ def _rate(value: object, problems: list[str]) -> tuple[float, float, int]:
 
 
 def _engine(
-    reader: _Reader,
+    reader: TomlReader,
     voice: dict[str, Any],
     prefix: str,
     language: str,
@@ -544,74 +389,3 @@ def _show_episodes(entries: Any, base: Path, problems: list[str]) -> list[Episod
         # A missing file is not a configuration error: that one episode fails, the rest build.
         found.append(EpisodeSource(path, date, title, url))
     return found
-
-
-class _Reader:
-    """Typed access to a TOML table that records problems instead of raising."""
-
-    def __init__(self, raw: dict[str, Any], problems: list[str]) -> None:
-        self.raw = raw
-        self.problems = problems
-
-    def unknown_keys(self, prefix: str, table: dict[str, Any], known: set[str]) -> None:
-        for key in sorted(set(table) - known):
-            self.problems.append(f"{prefix}{key}: unknown key (check the spelling; see README)")
-
-    def table(self, name: str, known: set[str]) -> dict[str, Any]:
-        value = self.raw.get(name, {})
-        if not isinstance(value, dict):
-            self.problems.append(f"{name}: must be a table ([{name}])")
-            return {}
-        self.unknown_keys(f"{name}.", value, known)
-        return value
-
-    def _get(self, key: str, table: dict[str, Any]) -> Any:
-        return table.get(key.rsplit(".", 1)[-1])
-
-    def text(
-        self, key: str, table: dict[str, Any], *, default: str = "", required: bool = False
-    ) -> str:
-        value = self._get(key, table)
-        if value is None:
-            if required:
-                self.problems.append(f'{key}: missing; add {key} = "..." to the show file')
-            return default
-        if not isinstance(value, str):
-            self.problems.append(f"{key}: must be text in quotes")
-            return default
-        if required and not value.strip():
-            self.problems.append(f"{key}: is empty; give it a value")
-        return value.strip()
-
-    def boolean(self, key: str, table: dict[str, Any], *, default: bool) -> bool:
-        value = self._get(key, table)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.problems.append(f"{key}: must be true or false")
-            return default
-        return value
-
-    def integer(self, key: str, table: dict[str, Any], default: int, *, low: int, high: int) -> int:
-        value = self._get(key, table)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.problems.append(f"{key}: must be a whole number from {low} to {high}")
-            return default
-        return value
-
-    def number(
-        self, key: str, table: dict[str, Any], default: float, *, low: float, high: float
-    ) -> float:
-        value = self._get(key, table)
-        if value is None:
-            return default
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not low <= value <= high
-        ):
-            self.problems.append(f"{key}: must be a number from {low} to {high}")
-            return default
-        return float(value)

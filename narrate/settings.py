@@ -1,0 +1,201 @@
+"""The shape of a show's settings: frozen dataclasses, one per part of the show file.
+
+``narrate.config.load_settings`` fills them from a show file and checks every value, so
+these hold only what was checked; each stage receives the part it needs (``ScriptSettings``,
+``EngineSettings``, ...). Machine-dependent defaults (the working folder, the cache folder)
+are computed when settings load, never here. ``narrate.config`` re-exports every name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ShowSettings:
+    """Who publishes the podcast and where it lives."""
+
+    title: str
+    """Podcast title."""
+    author: str
+    """Publisher or author, as shown in podcast apps."""
+    description: str
+    """One-paragraph description of the show."""
+    language: str
+    """BCP 47 language tag, e.g. ``en-US``."""
+    base_url: str
+    """Absolute URL where the output folder is hosted; always ends with ``/``."""
+    owner_name: str
+    """Owner shown to podcast directories."""
+    owner_email: str
+    """Owner e-mail for podcast directories; also the owner of ``podcast:locked``."""
+    category: str
+    """Apple Podcasts category."""
+    subcategory: str
+    """Apple Podcasts subcategory, or empty."""
+    explicit: bool
+    """Whether episodes carry explicit content."""
+    copyright: str
+    """Copyright line for the feed."""
+    feed_file: str
+    """Feed path relative to the output root."""
+    cover: Path | None
+    """The show's cover image, or None to draw the default cover."""
+    podcast_guid: str
+    """Podcasting 2.0 ``podcast:guid``: pinned in the show, else derived from the feed URL."""
+    locked: bool
+    """``podcast:locked``: other platforms may not import the feed without the owner."""
+
+    @property
+    def feed_url(self) -> str:
+        """Absolute URL of the published feed."""
+        return self.base_url + self.feed_file
+
+
+@dataclass(frozen=True)
+class ScriptSettings:
+    """How a summary becomes a spoken script."""
+
+    show_title: str
+    """Show title, spoken in the intro."""
+    disclaimer: str
+    """Default disclaimer, used when a summary has none."""
+    intro: str
+    """Jinja template of the spoken intro."""
+    outro: str
+    """Jinja template of the spoken outro."""
+    words_per_minute: int
+    """Speaking speed assumed for the intro's listening-time estimate (rate included)."""
+    language: str
+    """Show language: sentence splitting, date order, numbers."""
+    lexicon: Path | None
+    """The show's own pronunciation lexicon (wins over the shipped one), if any."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Which voice speaks."""
+
+    name: str
+    """Registered engine name: ``piper`` (default), ``gtts`` or ``tone``."""
+    voice: str
+    """Engine-specific voice: a Piper ``.onnx`` path (resolved), or a gTTS ``tld``; may be empty."""
+    language: str
+    """Show language, for engines that need one."""
+    length_scale: float
+    """Speech duration factor (1 / rate): above 1 is slower."""
+    timeout_s: float
+    """Network timeout for online engines, in seconds."""
+    noise_scale: float | None = None
+    """Piper's generator noise; pin it (e.g. 0) for byte-identical clean builds. None: voice's."""
+    noise_w_scale: float | None = None
+    """Piper's phoneme-width noise; pin it with noise_scale. None: the voice's own."""
+    threads: int = 0
+    """Threads one engine may use (0: the library's default); worker processes use 1."""
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """How segments become an episode MP3."""
+
+    sentence_pause_ms: int
+    """Silence between sentences of a paragraph."""
+    paragraph_pause_ms: int
+    """Silence between paragraphs of a chapter."""
+    chapter_pause_ms: int
+    """Silence between chapters."""
+    lead_in_ms: int
+    """Silence before the first word."""
+    tail_ms: int
+    """Silence after the last word."""
+    breath_ms: int
+    """Short breath between the phrases of a long sentence."""
+    loudness_lufs: float
+    """Integrated loudness target (−19 mono, −16 stereo)."""
+    true_peak_dbtp: float
+    """True-peak ceiling of the encoded file."""
+    channels: int
+    """1 (mono, default) or 2."""
+    sample_rate: int
+    """Sample rate of the MP3."""
+    bitrate_kbps: int
+    """Constant MP3 bit rate."""
+    verify: bool
+    """Self-check every episode after mixdown (silent or truncated speech, unheard disclaimer)."""
+
+
+@dataclass(frozen=True)
+class EpisodeSource:
+    """A summary file and what the show says about it."""
+
+    path: Path
+    """Absolute path of the summary."""
+    date: dt.date | None
+    """Publication date from the show file, if given."""
+    title: str | None
+    """Title from the show file, if given."""
+    source_url: str | None
+    """Source URL from the show file, if given."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a build needs, loaded and checked once."""
+
+    show_path: Path
+    """The show file."""
+    show: ShowSettings
+    """Podcast identity."""
+    script: ScriptSettings
+    """Script wording."""
+    engine: EngineSettings
+    """Voice."""
+    fallback: EngineSettings | None
+    """Voice used for an episode when ``engine`` fails (e.g. gTTS offline), if any."""
+    audio: AudioSettings
+    """Mixdown."""
+    episodes: tuple[EpisodeSource, ...]
+    """Summaries to build, in show order."""
+    out_dir: Path
+    """Output root: ``audio/`` and ``feeds/`` go under it."""
+    cache_dir: Path | None
+    """Clip cache folder, or None for no cache."""
+    drop_removed: bool = False
+    """Drop from the feed published episodes whose summaries the show no longer lists."""
+    own_list: bool = True
+    """The summaries are the show's own list (not files named on the command line)."""
+
+
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing",
+                 "Non-Profit"),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health",
+                         "Nutrition", "Sexuality"),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
+                "Home & Garden", "Video Games"),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary", "Politics",
+             "Sports News", "Tech News"),
+    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism",
+                                "Religion", "Spirituality"),
+    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
+                "Natural Sciences", "Nature", "Physics", "Social Sciences"),
+    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel",
+                          "Relationships"),
+    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf",
+               "Hockey", "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball",
+               "Wilderness", "Wrestling"),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}  # fmt: skip
+"""Apple Podcasts categories and their subcategories (Apple's list, support article 1691)."""
