@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -127,10 +127,13 @@ def _build_locked(
     cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     jobs = jobs or os.cpu_count() or 1
     report = _Tally(len(settings.episodes), progress)
-    with (
-        Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase) as speaker,
-        ThreadPoolExecutor(1, thread_name_prefix="ears") as ears,
-    ):
+    with ExitStack() as stack:
+        # On the way out the speakers stop first, then whatever the ears still had queued.
+        ears = ThreadPoolExecutor(1, thread_name_prefix="ears")
+        stack.callback(ears.shutdown, cancel_futures=True)
+        speaker = stack.enter_context(
+            Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase)
+        )
         speech = speech_options(settings.script, speaker.engine, speaker.fallback)
         plans = _plan(settings, speech, speaker, cover, published, report)
         report.phrases_total = sum(_phrases_to_speak(p.script, speaker, cache) for p in plans)
