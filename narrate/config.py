@@ -255,7 +255,7 @@ def load_settings(
         channels=channels,
         sample_rate=reader.integer("audio.sample_rate", audio, 44100, low=16000, high=48000),
         bitrate_kbps=reader.integer("audio.bitrate_kbps", audio, 64, low=32, high=320),
-        verify=reader.boolean("verify", audio, default=True),
+        verify=reader.boolean("audio.verify", audio, default=True),
     )
     if summaries is not None:
         episodes = tuple(_expand_summaries(summaries, problems))

@@ -140,6 +140,7 @@ bitrate_kbps = 999
         ("[voice]\nspeed = 2\n", "voice.speed"),
         ("[audio]\nchannels = 3\n", "audio.channels"),
         ("[audio]\nloudness_lufs = true\n", "audio.loudness_lufs"),
+        ('[audio]\nverify = "yes"\n', "audio.verify"),
         ("[voice]\nrate = 9.0\n", "voice.rate"),
         ('explicit = "no"\n', "explicit"),
         ('voice = "amy"\n', "voice"),
