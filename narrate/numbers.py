@@ -118,15 +118,18 @@ def _unit_pattern() -> str:
 
 
 @lru_cache(maxsize=1)
-def _year_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Four-digit years not followed by a unit; the words that make 1100-1899 a year."""
+def _year_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Four-digit years not followed by a unit; the words that make a number before them a
+    year ("since 1868"); the nouns that make a number before them a count ("2026 patients")."""
     cues = alternation([*word_tables()["years"]["cues"], *_months()[1]])
+    counts = alternation(word_tables()["years"]["counts"])
     return (
         re.compile(
             r"(?<![\w.,$£€#/:−-])(?P<year>1[1-9]\d\d|20\d\d)(?P<decade>s\b|'s\b)?"
             rf"(?![\w%°]|[.,]\d|\s?(?:{_unit_pattern()})(?!\w))"
         ),
         re.compile(rf"\b(?:{cues}),?\s*$", re.IGNORECASE),
+        re.compile(rf"\s+(?:{counts})\b", re.IGNORECASE),
     )
 
 
@@ -134,12 +137,13 @@ def read_years(text: str, context: Context = DEFAULT_CONTEXT) -> str:
     """ "in 2026" -> "in twenty twenty-six"; "the 1990s" -> "the nineteen nineties".
 
     Four-digit numbers from 1900 to 2099 are years unless a unit, a per cent sign or a
-    comparison comes with them ("2000 mg", "n = 2000"); 1100 to 1899 only after words
-    like "in" or "since". "2,026 patients" is a count: the comma says so.
+    comparison comes with them ("2000 mg", "n = 2000"), or a counted noun follows with no
+    year word before ("2026 patients": a count; "in 2026 patients were ..." stays a year);
+    1100 to 1899 only after words like "in" or "since". "2,026 patients" is a count too.
     """
     if not context.english:
         return text
-    pattern, cues = _year_patterns()
+    pattern, cues, counted = _year_patterns()
 
     def say(match: re.Match[str]) -> str:
         year = int(match["year"])
@@ -148,6 +152,8 @@ def read_years(text: str, context: Context = DEFAULT_CONTEXT) -> str:
             return match[0]
         if year < 1900 and not match["decade"] and not cues.search(before):
             return match[0]
+        if not match["decade"] and counted.match(text, match.end()) and not cues.search(before):
+            return match[0]  # a count: the number rule reads it
         words = year_words(year, context.british)
         if match["decade"] and year % 10 == 0:
             return _plural(words)

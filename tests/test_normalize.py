@@ -267,6 +267,10 @@ def test_number_ranges_keep_a_plain_hyphen_in_other_languages() -> None:
         ("the 2010s", "the twenty tens"),
         ("1500 people", "1500 people"),  # before 1900, only after "in", "since", ...
         ("2,026 patients", "2,026 patients"),
+        ("enrolled 2026 patients", "enrolled 2026 patients"),  # a count, read as a number
+        ("2019 participants took part", "2019 participants took part"),
+        ("in 2026 patients were", "in twenty twenty-six patients were"),  # "in": a year
+        ("the 2020s patients", "the twenty twenties patients"),
         ("2000 mg", "2000 mg"),
         ("2000mg", "2000mg"),
         ("2026%", "2026%"),
@@ -280,6 +284,12 @@ def test_number_ranges_keep_a_plain_hyphen_in_other_languages() -> None:
 )
 def test_read_years(written: str, spoken: str) -> None:
     assert read_years(written) == spoken
+
+
+def test_a_four_digit_count_is_read_as_a_number_not_a_year() -> None:
+    assert normalize("The trial enrolled 2026 patients.") == (
+        "The trial enrolled two thousand twenty-six patients."
+    )
 
 
 def test_read_years_says_and_in_british_english() -> None:
