@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from narrate.config import ShowSettings
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
+from narrate.settings import text_direction
 from narrate.templating import render_fragment, render_template, static_asset
 from narrate.timing import short_clock
 
@@ -148,6 +149,7 @@ class _Show(NamedTuple):
     title: str
     description: str
     language: str
+    direction: str
 
 
 class _Summary(NamedTuple):
@@ -199,7 +201,7 @@ _SPEEDS = [_Speed(speed, f"{speed}×", "true" if speed == "1" else "false") for 
 
 
 def _show(show: ShowSettings) -> _Show:
-    return _Show(show.title, show.description, show.language)
+    return _Show(show.title, show.description, show.language, text_direction(show.language))
 
 
 def _summary(episode: PublishedEpisode, root: str) -> _Summary:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from narrate.models import Chapter, EpisodeAudio, Segment, SegmentTiming, WordTiming
+from narrate.settings import text_direction
 
 TIMING_VERSION = 1
 
@@ -142,8 +143,10 @@ def transcript_html(audio: EpisodeAudio, title: str, language: str) -> str:
         f"{html.escape(' '.join(texts))}</p>"
         for start, texts in paragraphs
     )
+    direction = ' dir="rtl"' if text_direction(language) == "rtl" else ""
     return (
-        f'<!DOCTYPE html>\n<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{html.escape(language)}"{direction}>\n<head>\n'
+        '<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}: transcript</title>\n</head>\n<body>\n"
         f"<h1>{html.escape(title)}</h1>\n{body}\n</body>\n</html>\n"
     )

@@ -327,3 +327,16 @@ def test_several_processes_render_the_same_site_as_one(monkeypatch: pytest.Monke
     shared = render_pages(episodes, SHOW, ART, jobs=3)
     assert started == [3]
     assert list(shared.items()) == list(alone.items())  # same bytes, same order
+
+
+@pytest.mark.parametrize(
+    ("language", "direction"), [("ar", "rtl"), ("he-IL", "rtl"), ("en-US", None)]
+)
+def test_pages_of_a_right_to_left_show_say_so(language: str, direction: str | None) -> None:
+    show = replace(SHOW, language=language)
+    site = render_pages([EpisodePage(_episode("a", dt.date(2026, 1, 1)), SEGMENTS)], show, ART)
+    for path, html in site.items():
+        if path.endswith(".html"):
+            root = parse(html).find("html")
+            assert root is not None and root.attrs.get("lang") == language, path
+            assert root.attrs.get("dir") == direction, path

@@ -18,8 +18,9 @@ from narrate.engines.tone import ToneEngine
 from narrate.mixdown import mix_episode
 from narrate.models import Episode, EpisodeAudio, Script, Section
 from narrate.script import build_script
+from narrate.settings import text_direction
 from narrate.synthesize import synthesize_script
-from narrate.timing import chapters_json, clock, timings_json
+from narrate.timing import chapters_json, clock, timings_json, transcript_html
 from narrate.timing import srt as to_srt
 from narrate.timing import webvtt as to_vtt
 
@@ -115,3 +116,20 @@ def test_json_chapters_agree_with_the_audio(episode_audio: tuple[EpisodeAudio, S
         (c.title, c.start_ms) for c in audio.chapters
     ]
     assert data["chapters"][0]["startTime"] == 0
+
+
+def test_the_html_transcript_of_a_right_to_left_language_says_so(
+    episode_audio: tuple[EpisodeAudio, Script],
+) -> None:
+    audio, _ = episode_audio
+    assert '<html lang="he-IL" dir="rtl">' in transcript_html(audio, "T", "he-IL")
+    assert '<html lang="en-US">' in transcript_html(audio, "T", "en-US")
+
+
+@pytest.mark.parametrize(
+    ("language", "direction"),
+    [("ar", "rtl"), ("fa-IR", "rtl"), ("ur_PK", "rtl"), ("ku-Arab", "rtl"), ("ug-Latn", "ltr"),
+     ("en-US", "ltr"), ("de", "ltr"), ("", "ltr")],
+)  # fmt: skip
+def test_text_direction_follows_the_language_and_its_script(language: str, direction: str) -> None:
+    assert text_direction(language) == direction
