@@ -23,7 +23,7 @@ from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
 from narrate.settings import text_direction
 from narrate.templating import render_fragment, render_template, static_asset
-from narrate.timing import short_clock
+from narrate.timing import short_clock, written_words
 
 ASSETS = ("narrate.css", "player.js", "icon.svg")
 """Static files published under ``assets/``."""
@@ -257,8 +257,9 @@ def _embed_code(url: str, title: str) -> str:
 
 
 def _paragraphs(segments: Sequence[SegmentTiming], audio: str) -> list[_Paragraph]:
-    """Transcript paragraphs: their start, and each sentence with its time (and words, when
-    the spoken words are the written ones, so highlighting a word shows the word heard)."""
+    """Transcript paragraphs: their start, and each sentence with its time and, when the
+    voice reported word timings, each written word with the time it is heard (see
+    ``written_words``: "2026" lights up while "twenty twenty-six" is said)."""
     paragraphs: list[_Paragraph] = []
     last = None
     for timing in segments:
@@ -276,11 +277,11 @@ def _paragraphs(segments: Sequence[SegmentTiming], audio: str) -> list[_Paragrap
                 )
             )
         words = None
-        if timing.words and [w.word for w in timing.words] == segment.text.split():
-            final = len(timing.words) - 1
+        if timed := written_words(segment.text, timing.words or ()):
+            final = len(timed) - 1
             words = [
                 _Word(w.word, _seconds(w.start_ms), _seconds(w.end_ms), last=number == final)
-                for number, w in enumerate(timing.words)
+                for number, w in enumerate(timed)
             ]
         paragraphs[-1].sentences.append(
             _Sentence(segment.text, start, _seconds(timing.end_ms), words)

@@ -6,6 +6,7 @@ chapters, so captions, chapters and highlighted words always agree.
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 from collections.abc import Sequence
@@ -150,6 +151,43 @@ def transcript_html(audio: EpisodeAudio, title: str, language: str) -> str:
         f"<title>{html.escape(title)}: transcript</title>\n</head>\n<body>\n"
         f"<h1>{html.escape(title)}</h1>\n{body}\n</body>\n</html>\n"
     )
+
+
+def written_words(text: str, spoken: Sequence[WordTiming]) -> tuple[WordTiming, ...] | None:
+    """Each written word of ``text`` with the time it is heard, from the spoken words' times.
+
+    The spoken words may differ from the written ones ("MS" is said "M.S", "2026" "twenty
+    twenty-six", "(mtROS)" "or mitochondrial R.O.S"): words that match (letters and digits,
+    any case) take their spoken word's time; a written word that became other words takes
+    the time from the first to the last of them; a written word not spoken at all (a link)
+    takes no time, where its neighbours meet. None when there is nothing to time.
+    """
+    written = text.split()
+    if not written or not spoken:
+        return None
+    matcher = difflib.SequenceMatcher(
+        None, [_key(w) for w in written], [_key(w.word) for w in spoken], autojunk=False
+    )
+    times: list[tuple[int, int] | None] = [None] * len(written)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag not in ("equal", "replace"):
+            continue  # words only written (no time of their own) or only spoken (a gap)
+        count, heard = i2 - i1, j2 - j1
+        for k in range(count):  # in order, shared out as evenly as the counts allow
+            first = j1 + k * heard // count
+            last = max(first, j1 + (k + 1) * heard // count - 1)
+            times[i1 + k] = (spoken[first].start_ms, spoken[last].end_ms)
+    at = spoken[0].start_ms
+    timed = []
+    for word, time in zip(written, times, strict=True):
+        start, end = time if time is not None else (at, at)
+        timed.append(WordTiming(word, start, end))
+        at = end
+    return tuple(timed)
+
+
+def _key(word: str) -> str:
+    return "".join(c for c in word.casefold() if c.isalnum())
 
 
 def short_clock(ms: int) -> str:

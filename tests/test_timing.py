@@ -16,11 +16,11 @@ from conftest import EXAMPLE_DIR
 from narrate.config import load_settings
 from narrate.engines.tone import ToneEngine
 from narrate.mixdown import mix_episode
-from narrate.models import Episode, EpisodeAudio, Script, Section
+from narrate.models import Episode, EpisodeAudio, Script, Section, WordTiming
 from narrate.script import build_script
 from narrate.settings import text_direction
 from narrate.synthesize import synthesize_script
-from narrate.timing import chapters_json, clock, timings_json, transcript_html
+from narrate.timing import chapters_json, clock, timings_json, transcript_html, written_words
 from narrate.timing import srt as to_srt
 from narrate.timing import webvtt as to_vtt
 
@@ -133,3 +133,45 @@ def test_the_html_transcript_of_a_right_to_left_language_says_so(
 )  # fmt: skip
 def test_text_direction_follows_the_language_and_its_script(language: str, direction: str) -> None:
     assert text_direction(language) == direction
+
+
+def _heard(spoken: str, start: int = 0) -> list[WordTiming]:
+    """Spoken words a second apart, each 900 ms long."""
+    return [
+        WordTiming(w, start + 1000 * i, start + 1000 * i + 900)
+        for i, w in enumerate(spoken.split())
+    ]
+
+
+def test_written_words_are_the_spoken_ones_when_nothing_was_normalized() -> None:
+    heard = _heard("Cells spark a claim.")
+    assert written_words("Cells spark a claim.", heard) == tuple(heard)
+
+
+def test_a_written_word_said_as_several_takes_their_time() -> None:
+    timed = written_words(
+        "In 2026, MS trials grew.", _heard("In twenty twenty-six, M.S trials grew.")
+    )
+    assert timed is not None
+    assert [(w.word, w.start_ms, w.end_ms) for w in timed] == [
+        ("In", 0, 900),
+        ("2026,", 1000, 2900),  # "twenty twenty-six,"
+        ("MS", 3000, 3900),  # "M.S": the same letters
+        ("trials", 4000, 4900),
+        ("grew.", 5000, 5900),
+    ]
+
+
+def test_an_expanded_acronym_and_an_unspoken_link_keep_the_words_in_order() -> None:
+    timed = written_words(
+        "oxygen species (mtROS). See https://x.org now.",
+        _heard("oxygen species, or mitochondrial R.O.S. See now."),
+    )
+    assert timed is not None
+    by_word = {w.word: (w.start_ms, w.end_ms) for w in timed}
+    assert by_word["(mtROS)."] == (2000, 4900)  # "or mitochondrial R.O.S."
+    assert by_word["https://x.org"] == (5900, 5900)  # not spoken: no time of its own
+    assert by_word["now."] == (6000, 6900)
+    starts = [w.start_ms for w in timed]
+    assert starts == sorted(starts)
+    assert written_words("", _heard("x")) is None and written_words("x", []) is None
