@@ -220,6 +220,13 @@ def _plan(
                      previous.source)  # fmt: skip
             episode = dataclasses.replace(episode, slug=previous.slug)
             script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
+        if previous and not episode.dated and previous.date != episode.date:
+            # A fresh clone or a copy gives the file a new modification date; the episode
+            # keeps the date it was published with (podcast apps would see a new episode).
+            log.info("%s: keeping the date it was first published, %s", source.path.name,
+                     previous.date)  # fmt: skip
+            episode = dataclasses.replace(episode, date=previous.date)
+            script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
         guid = previous.guid if previous else episode_guid(settings.show, slug)
         number = previous.number if previous else next_number
         next_number += previous is None

@@ -40,6 +40,8 @@ class Episode:
     """The summary file it was read from."""
     source_url: str | None
     """Where the written summary is published, when known."""
+    dated: bool = True
+    """False when no date was given anywhere and the file's modification date stands in."""
 
 
 @dataclass(frozen=True)

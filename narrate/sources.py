@@ -78,16 +78,18 @@ def read_episode(source: EpisodeSource) -> Episode:
         or lead
     )
     title = " ".join(title.split())  # one line, whatever the front matter's escapes held
+    date = source.date or _date_meta(meta, path)
     return Episode(
         slug=slugify(path.stem),
         title=title,
-        date=source.date or _date_meta(meta, path) or _file_date(path),
+        date=date or _file_date(path),
         summary=lead,
         sections=tuple(sections),
         disclaimer=_text_meta(meta, "disclaimer", path) or disclaimer,
         source_path=path,
         source_url=clean_text(source.source_url or "").strip()
         or _text_meta(meta, "source_url", path),
+        dated=date is not None,
     )
 
 
@@ -387,6 +389,7 @@ def _date_meta(meta: dict[str, Any], path: Path) -> dt.date | None:
 
 
 def _file_date(path: Path) -> dt.date:
-    """No date given anywhere: the file's modification date (set date in the show to pin it)."""
+    """No date given anywhere: the file's modification date (set date in the show to pin it);
+    once the episode is published, a build keeps the date it was first published with."""
     log.warning("%s: no date given; using the file's modification date", path)
     return dt.date.fromtimestamp(path.stat().st_mtime)

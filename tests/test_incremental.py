@@ -153,3 +153,19 @@ def test_jobs_1_speaks_on_one_core_and_gives_the_cores_back(
     assert report.failures == () and len(report.built) == 2
     assert _Watching.cores and set(_Watching.cores) == {1}
     assert os.sched_getaffinity(0) == before
+
+
+def test_an_undated_summary_keeps_the_date_it_was_published_with(tmp_path: Path) -> None:
+    dump = tmp_path / "dump.txt"
+    dump.write_text("Cells repair nerves in mice.\n\nThe effect was large.\n", encoding="utf-8")
+    os.utime(dump, (1_700_000_000, 1_700_000_000))  # 2023-11-14: the date it is published with
+    show = write_show(tmp_path, [{"file": '"dump.txt"'}], voice='{ engine = "tone" }')
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    _build(show, out, cache)
+    feed = (out / "feeds" / "feed.xml").read_text(encoding="utf-8")
+    assert "<pubDate>Tue, 14 Nov 2023" in feed
+    before = _files(out)
+    os.utime(dump, (1_800_000_000, 1_800_000_000))  # a fresh clone: a new modification date
+    stdout = _build(show, out, cache)
+    assert _spoken(stdout) == 0 and "unchanged" in stdout
+    assert _files(out) == before  # same date, so same feed, pages and audio
