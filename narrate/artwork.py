@@ -76,6 +76,15 @@ def show_artwork(show: ShowSettings) -> Artwork:
     return Artwork(data, mime, file, embedded_cover(data))
 
 
+def episode_artwork(cover: Path, slug: str) -> Artwork:
+    """An episode's own cover, checked against the same rules as the show's, published as
+    ``artwork/episodes/SLUG.jpg`` (or ``.png``) and embedded in its MP3 instead of the show's."""
+    checked = check_cover(cover)
+    data = cover_bytes(checked)
+    suffix = ".png" if checked.mime == "image/png" else ".jpg"
+    return Artwork(data, checked.mime, f"artwork/episodes/{slug}{suffix}", embedded_cover(data))
+
+
 def check_cover(path: Path) -> Cover:
     """Check a show's cover against Apple's artwork rules, reporting every problem at once.
 

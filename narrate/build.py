@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from narrate import __version__
-from narrate.artwork import show_artwork
+from narrate.artwork import episode_artwork, show_artwork
 from narrate.cache import ClipCache
 from narrate.config import Settings
 from narrate.errors import NarrateError
@@ -230,7 +230,8 @@ def _plan(
         guid = previous.guid if previous else episode_guid(settings.show, slug)
         number = previous.number if previous else next_number
         next_number += previous is None
-        recipe = _recipe(settings, speaker, cover, episode, script, guid, number)
+        own = _own_cover_key(episode)
+        recipe = _recipe(settings, speaker, own or cover, episode, script, guid, number)
         recipe += ":" + _content(episode)
         if previous and previous.recipe == recipe and _intact(Output(settings.out_dir), previous):
             log.info("unchanged: %s", previous.audio_file)
@@ -241,8 +242,13 @@ def _plan(
             continue
         log.info("read %s: %r, %d segments", source.path.name, episode.title,
                  len(script.segments))  # fmt: skip
+        try:
+            art = episode_artwork(episode.cover, episode.slug) if episode.cover else None
+        except NarrateError as error:
+            report.fail(source.path, f"{error}; or remove the episode's cover to use the show's")
+            continue
         audio_file = _next_file(episode.slug, previous, Output(settings.out_dir))
-        plans.append(Plan(episode, script, guid, number, recipe, audio_file))
+        plans.append(Plan(episode, script, guid, number, recipe, audio_file, art))
     return plans
 
 
@@ -275,6 +281,16 @@ def _recipe(
         "identity": [guid, number],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
+
+
+def _own_cover_key(episode: Episode) -> str:
+    """A digest of the episode's own cover file ("" when it has none)."""
+    if episode.cover is None:
+        return ""
+    try:
+        return hashlib.sha256(episode.cover.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return f"unreadable {episode.cover}"  # building it will say what is wrong
 
 
 def _cover_key(settings: Settings) -> str:
@@ -376,8 +392,10 @@ def _playable(out: Output, episode: PublishedEpisode) -> bool:
 
 def _intact(out: Output, episode: PublishedEpisode) -> bool:
     """The MP3, at the size the feed states, and every file beside it are there."""
-    return _playable(out, episode) and all(
-        out.path(sidecar(episode.audio_file, s)).is_file() for s in SIDECARS
+    return (
+        _playable(out, episode)
+        and all(out.path(sidecar(episode.audio_file, s)).is_file() for s in SIDECARS)
+        and (not episode.image or out.path(episode.image).is_file())
     )
 
 

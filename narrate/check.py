@@ -124,8 +124,9 @@ def _check_channel(raw: bytes, root: ET.Element, settings: Settings, out: Output
     return problems
 
 
-def _check_image(channel: ET.Element, base_url: str, out: Output) -> list[str]:
-    image = channel.find("itunes:image", NAMESPACES)
+def _check_image(element: ET.Element, base_url: str, out: Output) -> list[str]:
+    """The artwork of the channel or of an item: https, published here, Apple's rules."""
+    image = element.find("itunes:image", NAMESPACES)
     href = image.get("href", "") if image is not None else ""
     if not href.startswith("https://"):
         return ["<itunes:image href> is missing or not https"]
@@ -190,6 +191,8 @@ def _check_item(
             f"<itunes:duration> {stated} is not the audio's {duration_ms / 1000:.1f} s in seconds"
         )
     problems += _check_tags(tags, guid_text, show.feed_url)
+    if item.find("itunes:image", NAMESPACES) is not None:  # the episode's own artwork
+        problems += _check_image(item, show.base_url, out)
     if deep:
         problems += _check_loudness(mp3, settings)
     problems += _check_transcripts(item, show.base_url, show.language, out, duration_ms)

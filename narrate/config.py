@@ -89,7 +89,7 @@ _AUDIO_KEYS = {
     "sentence_pause_ms", "paragraph_pause_ms", "chapter_pause_ms", "lead_in_ms", "tail_ms",
     "loudness_lufs", "true_peak_dbtp", "channels", "sample_rate", "bitrate_kbps", "verify",
 }  # fmt: skip
-_EPISODE_KEYS = {"file", "date", "title", "source_url"}
+_EPISODE_KEYS = {"file", "date", "title", "source_url", "cover"}
 
 
 def feed_guid(feed_url: str) -> str:
@@ -386,6 +386,10 @@ def _show_episodes(entries: Any, base: Path, problems: list[str]) -> list[Episod
         if url is not None and not isinstance(url, str):
             problems.append(f"{key}.source_url: must be text")
             url = None
+        cover = entry.get("cover")
+        if cover is not None and not (isinstance(cover, str) and cover):
+            problems.append(f"{key}.cover: must be the path of a JPEG or PNG, relative to the show")
+        art = (base / cover).resolve() if isinstance(cover, str) and cover else None
         # A missing file is not a configuration error: that one episode fails, the rest build.
-        found.append(EpisodeSource(path, date, title, url))
+        found.append(EpisodeSource(path, date, title, url, art))
     return found

@@ -72,6 +72,7 @@ class _Item(NamedTuple):
     duration: int
     transcripts: list[_Transcript]
     chapters_url: str
+    image_url: str
 
 
 def _item(episode: PublishedEpisode, show: ShowSettings) -> _Item:
@@ -98,4 +99,5 @@ def _item(episode: PublishedEpisode, show: ShowSettings) -> _Item:
             for suffix, (kind, rel) in SIDECARS.items()
         ],
         chapters_url=url + sidecar(episode.audio_file, CHAPTERS_SUFFIX),
+        image_url=url + episode.image if episode.image else "",
     )

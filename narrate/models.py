@@ -42,6 +42,8 @@ class Episode:
     """Where the written summary is published, when known."""
     dated: bool = True
     """False when no date was given anywhere and the file's modification date stands in."""
+    cover: Path | None = None
+    """The episode's own artwork, when the show gives one."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,8 @@ class PublishedEpisode:
     """The summary file it was last built from."""
     content: str = ""
     """Digest of the summary's text: recognizes the episode when its file is renamed."""
+    image: str = ""
+    """The episode's own artwork, relative to the output root ("": the show's cover)."""
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,8 @@ class Plan:
     recipe: str
     audio_file: str
     """Where the new MP3 goes: a new name when it replaces a published one (see _next_file)."""
+    artwork: Artwork | None = None
+    """The episode's own cover (None: the show's), checked and ready to publish."""
 
 
 def produce_episode(
@@ -74,6 +76,7 @@ def produce_episode(
     """Speak, mix, encode, tag and self-check one planned episode; publish its MP3 and the
     files beside it. Nothing is published unless all of it is right."""
     episode, script = plan.episode, plan.script
+    artwork = plan.artwork or artwork
     disclaimer = [s for s in script.segments if is_disclaimer(s)]
     listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
     # The workers speak the disclaimer first; the recognizer listens to it while they go on.
@@ -95,6 +98,8 @@ def produce_episode(
         out.write_text(sidecar(relative, CHAPTERS_SUFFIX), chapters_json(audio))
         out.write_text(sidecar(relative, ".chapters.vtt"), chapters_webvtt(audio.chapters))
         out.write_text(sidecar(relative, ".timing.json"), timings_json(audio))
+        if plan.artwork is not None:
+            out.write_bytes(plan.artwork.file, plan.artwork.data)
         final = out.publish(staged, relative)
     finally:
         staged.unlink(missing_ok=True)
@@ -114,6 +119,7 @@ def produce_episode(
         voice=audio.voice,
         recipe=plan.recipe,
         source=str(episode.source_path),
+        image=plan.artwork.file if plan.artwork else "",
     )
 
 

@@ -138,6 +138,8 @@ class EpisodeSource:
     """Title from the show file, if given."""
     source_url: str | None
     """Source URL from the show file, if given."""
+    cover: Path | None = None
+    """The episode's own artwork, if the show gives one (else the show's cover)."""
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ def read_episode(source: EpisodeSource) -> Episode:
         source_url=clean_text(source.source_url or "").strip()
         or _text_meta(meta, "source_url", path),
         dated=date is not None,
+        cover=source.cover,
     )
 
 

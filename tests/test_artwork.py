@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_narrate, write_show
+from mutagen.id3 import ID3
 from PIL import Image
 
 from narrate.artwork import (
@@ -16,6 +19,7 @@ from narrate.artwork import (
     Cover,
     check_cover,
     cover_bytes,
+    embedded_cover,
     render_default_cover,
 )
 from narrate.errors import ConfigError
@@ -241,3 +245,51 @@ def test_reports_every_problem_at_once(tmp_path: Path) -> None:
     joined = " | ".join(problems)
     for expected in ("named .jpg", "not square", "smaller than", "has transparency"):
         assert expected in joined
+
+
+# An episode's own cover
+
+
+def _episode_show(tmp_path: Path, cover: str) -> Path:
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.md").write_text(
+            f"---\ntitle: {name.title()}\ndate: 2026-01-0{len(name)}\n---\nA short summary.\n",
+            encoding="utf-8",
+        )
+    return write_show(
+        tmp_path,
+        [{"file": '"one.md"', "cover": f'"{cover}"'}, {"file": '"two.md"'}],
+        voice='{ engine = "tone" }',
+    )
+
+
+def test_an_episode_with_its_own_cover_shows_it_in_the_feed_and_its_mp3(tmp_path: Path) -> None:
+    picture = _save(tmp_path / "figure.jpg", (1600, 1600))
+    Image.new("RGB", (1600, 1600), (200, 30, 30)).save(picture)  # unlike the drawn show cover
+    out = tmp_path / "out"
+    run = run_narrate("build", "--show", _episode_show(tmp_path, "figure.jpg"), "--out", out)
+    assert run.code == 0, run.stderr  # the check after the build passed too
+    published = out / "artwork" / "episodes" / "one.jpg"
+    assert published.is_file()
+    items = {
+        item.findtext("title"): item
+        for item in ET.parse(out / "feeds" / "feed.xml").getroot().iter("item")
+    }
+    image = "{http://www.itunes.com/dtds/podcast-1.0.dtd}image"
+    own = items["One"].find(image)
+    assert own is not None
+    assert own.get("href") == "https://podcast.example.org/test/artwork/episodes/one.jpg"
+    assert items["Two"].find(image) is None  # the show's cover stands for it
+    one = ID3(out / "audio" / "one.mp3").getall("APIC")[0].data
+    two = ID3(out / "audio" / "two.mp3").getall("APIC")[0].data
+    assert one == embedded_cover(published.read_bytes()) and one != two
+
+
+def test_a_bad_episode_cover_fails_that_episode_only_with_the_fix(tmp_path: Path) -> None:
+    _save(tmp_path / "small.jpg", (500, 500))
+    out = tmp_path / "out"
+    run = run_narrate("build", "--show", _episode_show(tmp_path, "small.jpg"), "--out", out)
+    assert run.code == 1
+    (line,) = [x for x in run.stderr.splitlines() if "small.jpg" in x]
+    assert "one.md" in line and "1400" in line and "remove the episode's cover" in line
+    assert (out / "audio" / "two.mp3").is_file() and not (out / "audio" / "one.mp3").exists()

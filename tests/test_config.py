@@ -147,6 +147,7 @@ bitrate_kbps = 999
         ('[[episodes]]\ntitle = "No file"\n', "episodes[1].file"),
         ('[[episodes]]\nfile = "a.txt"\ndate = "2026-11-20"\n', "episodes[1].date"),
         ('[[episodes]]\nfile = "a.txt"\nauthor = "X"\n', "episodes[1].author"),
+        ('[[episodes]]\nfile = "a.txt"\ncover = 5\n', "episodes[1].cover"),
     ],
 )
 def test_single_problem_is_prefixed_by_its_key(tmp_path: Path, extra: str, key: str) -> None:
