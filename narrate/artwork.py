@@ -20,6 +20,8 @@ from narrate.models import Artwork
 
 COVER_FILE = "artwork/cover.jpg"
 """Where the show's cover is published (``.png`` for a PNG cover)."""
+EPISODE_ART_DIR = "artwork/episodes"
+"""Where episodes' own covers are published."""
 MIN_COVER_PX = 1400
 """Smallest side Apple Podcasts accepts."""
 MAX_COVER_PX = 3000
@@ -82,7 +84,7 @@ def episode_artwork(cover: Path, slug: str) -> Artwork:
     checked = check_cover(cover)
     data = cover_bytes(checked)
     suffix = ".png" if checked.mime == "image/png" else ".jpg"
-    return Artwork(data, checked.mime, f"artwork/episodes/{slug}{suffix}", embedded_cover(data))
+    return Artwork(data, checked.mime, f"{EPISODE_ART_DIR}/{slug}{suffix}", embedded_cover(data))
 
 
 def check_cover(path: Path) -> Cover:

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from narrate import __version__
-from narrate.artwork import episode_artwork, show_artwork
+from narrate.artwork import EPISODE_ART_DIR, episode_artwork, show_artwork
 from narrate.cache import ClipCache
 from narrate.config import Settings
 from narrate.errors import NarrateError
@@ -336,7 +336,14 @@ def _next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str
 
 
 def _remove_old_revisions(out: Output, listed: list[PublishedEpisode]) -> None:
-    """Delete the files of earlier revisions of listed episodes, now that no feed needs them."""
+    """Delete the files of earlier revisions of listed episodes, and episode artwork no
+    listed episode shows any more, now that no feed needs them."""
+    art = out.path(EPISODE_ART_DIR)
+    if art.is_dir():
+        shown = {out.path(e.image) for e in listed if e.image}
+        for path in art.iterdir():
+            if path.is_file() and path not in shown:
+                path.unlink(missing_ok=True)
     folder = out.path("audio")
     if not folder.is_dir():
         return

@@ -293,3 +293,14 @@ def test_a_bad_episode_cover_fails_that_episode_only_with_the_fix(tmp_path: Path
     (line,) = [x for x in run.stderr.splitlines() if "small.jpg" in x]
     assert "one.md" in line and "1400" in line and "remove the episode's cover" in line
     assert (out / "audio" / "two.mp3").is_file() and not (out / "audio" / "one.mp3").exists()
+
+
+def test_an_episode_cover_taken_away_is_unpublished_after_the_feed(tmp_path: Path) -> None:
+    _save(tmp_path / "figure.jpg", (1400, 1400))
+    show, out = _episode_show(tmp_path, "figure.jpg"), tmp_path / "out"
+    assert run_narrate("build", "--show", show, "--out", out).code == 0
+    assert (out / "artwork" / "episodes" / "one.jpg").is_file()
+    show.write_text(show.read_text(encoding="utf-8").replace('cover = "figure.jpg"\n', ""))
+    assert run_narrate("build", "--show", show, "--out", out).code == 0
+    assert not (out / "artwork" / "episodes" / "one.jpg").exists()
+    assert "itunes:image" not in (out / "feeds" / "feed.xml").read_text().split("<item>")[1]
