@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -24,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from narrate import __version__
-from narrate.artwork import EPISODE_ART_DIR, episode_artwork, show_artwork
+from narrate.artwork import episode_artwork, show_artwork
 from narrate.cache import ClipCache
 from narrate.config import Settings
 from narrate.errors import NarrateError
@@ -32,7 +31,8 @@ from narrate.feed import episode_guid, render_feed
 from narrate.models import Artwork, Episode, PublishedEpisode, Script, SegmentTiming
 from narrate.output import STATE_DIR, Output, sidecar
 from narrate.pages import EpisodePage, render_pages
-from narrate.produce import SIDECARS, Plan, is_disclaimer, produce_episode
+from narrate.produce import Plan, is_disclaimer, produce_episode
+from narrate.revisions import intact, next_file, playable, remove_old_revisions
 from narrate.script import SpeechOptions, build_script, speech_options
 from narrate.sources import read_episode, slugify
 from narrate.synthesize import Pending, Speaker
@@ -159,9 +159,9 @@ def _build_locked(
             report.episode_done(f"published {episode.audio_file}")
     listed = []
     for episode in published.values():
-        if _playable(out, episode):
+        if playable(out, episode):
             listed.append(episode)
-            if not _intact(out, episode):
+            if not intact(out, episode):
                 log.warning("%s: files beside it are missing; build its summary again",
                             episode.audio_file)  # fmt: skip
         else:
@@ -177,7 +177,7 @@ def _build_locked(
         out.write_text(path, html)
     feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show, artwork))
     out.save_published(settings.show.feed_url, list(published.values()))
-    _remove_old_revisions(out, listed)
+    remove_old_revisions(out, listed)
     log.info("feed: %s lists %d episodes", feed_path, len(listed))
     return BuildReport(
         built=tuple(report.built),
@@ -233,7 +233,7 @@ def _plan(
         own = _own_cover_key(episode)
         recipe = _recipe(settings, speaker, own or cover, episode, script, guid, number)
         recipe += ":" + _content(episode)
-        if previous and previous.recipe == recipe and _intact(Output(settings.out_dir), previous):
+        if previous and previous.recipe == recipe and intact(Output(settings.out_dir), previous):
             log.info("unchanged: %s", previous.audio_file)
             previous = dataclasses.replace(previous, source=str(source.path))
             published[previous.slug] = previous
@@ -247,7 +247,7 @@ def _plan(
         except NarrateError as error:
             report.fail(source.path, f"{error}; or remove the episode's cover to use the show's")
             continue
-        audio_file = _next_file(episode.slug, previous, Output(settings.out_dir))
+        audio_file = next_file(episode.slug, previous, Output(settings.out_dir))
         plans.append(Plan(episode, script, guid, number, recipe, audio_file, art))
     return plans
 
@@ -320,41 +320,6 @@ def _artwork(settings: Settings, out: Output, key: str) -> Artwork:
     return artwork
 
 
-def _next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str:
-    """The MP3's path: ``audio/SLUG.mp3`` at first, ``audio/SLUG.rN.mp3`` for each rebuild.
-
-    A rebuilt episode never overwrites the files the current feed points at: until the new
-    feed replaces the old one, the old feed and everything it lists stay valid. Old
-    revisions are removed once the new feed is out (see ``_remove_old_revisions``).
-    """
-    first = f"audio/{slug}.mp3"
-    if previous is None or not out.path(previous.audio_file).exists():
-        return previous.audio_file if previous else first
-    match = re.fullmatch(rf"audio/{re.escape(slug)}(?:\.r(\d+))?\.mp3", previous.audio_file)
-    revision = int(match.group(1) or 1) if match else 1
-    return f"audio/{slug}.r{revision + 1}.mp3"
-
-
-def _remove_old_revisions(out: Output, listed: list[PublishedEpisode]) -> None:
-    """Delete the files of earlier revisions of listed episodes, and episode artwork no
-    listed episode shows any more, now that no feed needs them."""
-    art = out.path(EPISODE_ART_DIR)
-    if art.is_dir():
-        shown = {out.path(e.image) for e in listed if e.image}
-        for path in art.iterdir():
-            if path.is_file() and path not in shown:
-                path.unlink(missing_ok=True)
-    folder = out.path("audio")
-    if not folder.is_dir():
-        return
-    for episode in listed:
-        current = Path(episode.audio_file).name.removesuffix(".mp3") + "."
-        pattern = re.compile(rf"{re.escape(episode.slug)}(\.r\d+)?\.")
-        for path in folder.iterdir():
-            if pattern.match(path.name) and not path.name.startswith(current):
-                path.unlink(missing_ok=True)
-
-
 def _content(episode: Episode) -> str:
     """A digest of what the summary says (not where its file is)."""
     text = "\n".join(p for section in episode.sections for p in section.paragraphs)
@@ -389,21 +354,6 @@ def _without_removed(
         if episode not in kept:
             log.info("dropped from the feed: %s (its summary is no longer listed)", episode.title)
     return kept
-
-
-def _playable(out: Output, episode: PublishedEpisode) -> bool:
-    """The MP3 is there, at the size the feed states."""
-    mp3 = out.path(episode.audio_file)
-    return mp3.is_file() and mp3.stat().st_size == episode.length_bytes
-
-
-def _intact(out: Output, episode: PublishedEpisode) -> bool:
-    """The MP3, at the size the feed states, and every file beside it are there."""
-    return (
-        _playable(out, episode)
-        and all(out.path(sidecar(episode.audio_file, s)).is_file() for s in SIDECARS)
-        and (not episode.image or out.path(episode.image).is_file())
-    )
 
 
 def _phrases_to_speak(script: Script, speaker: Speaker, cache: ClipCache | None) -> int:

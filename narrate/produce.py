@@ -45,9 +45,6 @@ from narrate.verify import hear_disclaimer, verify_episode
 
 log = logging.getLogger(__name__)
 
-SIDECARS = (".vtt", ".srt", ".transcript.html", CHAPTERS_SUFFIX, ".chapters.vtt", ".timing.json")
-"""Files published next to every MP3."""
-
 
 @dataclass(frozen=True)
 class Plan:
