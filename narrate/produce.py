@@ -82,7 +82,7 @@ def produce_episode(
     log.info("speech: %d segments, %d spoken afresh", len(clips), sum(not c.cached for c in clips))
     staged = out.staging_path(f"{episode.slug}.mp3")
     try:
-        audio = _mix_and_check(plan, clips, speaker, settings, artwork, staged, ears, early)
+        audio = _mix_and_check(plan, clips, speaker, settings, artwork, staged, ears, listen, early)
         relative = plan.audio_file
         # Everything the feed will point at is complete before the MP3, and the MP3 before
         # the feed: a reader never finds a link to a file that is not all there.
@@ -128,6 +128,7 @@ def _mix_and_check(
     artwork: Artwork,
     staged: Path,
     ears: ThreadPoolExecutor,
+    listen: bool,
     early: Future[tuple[str, str | None] | None] | None,
 ) -> EpisodeAudio:
     """Mix, encode and tag the episode into ``staged``, then give it the self-check.
@@ -140,7 +141,6 @@ def _mix_and_check(
     parts = [part for clip in disclaimer for part in clip.parts]
     spoken = " ".join(clip.segment.spoken for clip in disclaimer)
     voices = {clip.voice for clip in disclaimer}
-    listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
     if early is not None and voices != {speaker.engine.describe()}:
         early = None  # the fallback voice spoke the episode: listen to what it said
     late = ears.submit(hear_disclaimer, parts, spoken) if listen and early is None else None
