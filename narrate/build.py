@@ -136,7 +136,7 @@ def _build_locked(
         )
         speech = speech_options(settings.script, speaker.engine, speaker.fallback)
         plans = _plan(settings, speech, speaker, cover, published, report)
-        report.phrases_total = sum(_phrases_to_speak(p.script, speaker, cache) for p in plans)
+        report.phrases_total = sum(speaker.to_speak(p.script) for p in plans)
         if report.phrases_total:
             speaker.warm_up()  # the workers load the voice while the cover is drawn
         artwork = _artwork(settings, out, cover)
@@ -354,19 +354,6 @@ def _without_removed(
         if episode not in kept:
             log.info("dropped from the feed: %s (its summary is no longer listed)", episode.title)
     return kept
-
-
-def _phrases_to_speak(script: Script, speaker: Speaker, cache: ClipCache | None) -> int:
-    from narrate.cache import clip_key
-    from narrate.sentences import breath_groups
-
-    fingerprint = speaker.engine.fingerprint()
-    keys = {
-        clip_key(fingerprint, phrase)
-        for segment in script.segments
-        for phrase in breath_groups(segment.spoken)
-    }
-    return sum(1 for key in keys if not (cache and cache.has(key)))
 
 
 def _timeline(out: Output, episode: PublishedEpisode) -> tuple[SegmentTiming, ...]:

@@ -125,32 +125,42 @@ class Speaker:
         futures: dict[str, Future[Speech]] = {}
         if self.jobs > 1:
             ahead = [s for s in script.segments if first and first(s)]
-            for segment in ahead + [s for s in script.segments if s not in ahead]:
-                for phrase in breath_groups(segment.spoken):
-                    key = clip_key(self._fingerprint, phrase)
-                    if key not in futures and not (self.cache and self.cache.has(key)):
-                        futures[key] = self._workers().submit(_speak_in_worker, phrase)
+            rest = [s for s in script.segments if s not in ahead]
+            for key, phrase in self._phrases(ahead + rest):
+                if key not in futures and not (self.cache and self.cache.has(key)):
+                    futures[key] = self._workers().submit(_speak_in_worker, phrase)
         return Pending(script, futures)
+
+    def to_speak(self, script: Script) -> int:
+        """How many different phrases of ``script`` the cache does not hold."""
+        keys = {key for key, _ in self._phrases(script.segments)}
+        return sum(1 for key in keys if not (self.cache and self.cache.has(key)))
 
     def peek(self, pending: Pending, segments: Sequence[Segment]) -> list[Speech] | None:
         """The speech of ``segments`` (phrase by phrase) as the main voice speaks it, as soon as
         the workers have it; None when it is not theirs to give (no workers, or the voice
         failed: then ``clips`` decides who speaks). Counts nothing: ``clips`` does."""
         speeches: list[Speech] = []
-        for segment in segments:
-            for phrase in breath_groups(segment.spoken):
-                key = clip_key(self._fingerprint, phrase)
-                future = pending.futures.get(key)
-                speech = self.cache.get(key) if self.cache and future is None else None
-                if future is not None:
-                    try:
-                        speech = future.result()
-                    except Exception:  # the voice failed: clips() falls back and says so
-                        return None
-                if speech is None:
+        for key, _ in self._phrases(segments):
+            future = pending.futures.get(key)
+            speech = self.cache.get(key) if self.cache and future is None else None
+            if future is not None:
+                try:
+                    speech = future.result()
+                except Exception:  # the voice failed: clips() falls back and says so
                     return None
-                speeches.append(speech)
+            if speech is None:
+                return None
+            speeches.append(speech)
         return speeches
+
+    def _phrases(self, segments: Sequence[Segment]) -> list[tuple[str, str]]:
+        """Each phrase of ``segments`` in order, with its cache key for the main voice."""
+        return [
+            (clip_key(self._fingerprint, phrase), phrase)
+            for segment in segments
+            for phrase in breath_groups(segment.spoken)
+        ]
 
     def clips(self, pending: Pending) -> list[Clip]:
         """The episode's clips, waiting for its phrases; the fallback speaks it on failure."""
