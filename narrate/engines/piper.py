@@ -59,6 +59,9 @@ class PiperEngine:
                 "length_scale": self.length_scale,
                 "noise_scale": self.noise_scale,
                 "noise_w_scale": self.noise_w_scale,
+                # The graph narrate runs (see ``convolutions``): its samples differ from the
+                # 1-D graph's by a few steps of PCM, so its clips are keyed apart.
+                "graph": "2d-convolutions",
             },
             sort_keys=True,
         )
@@ -117,9 +120,12 @@ def _load_voice(model: Path, config: Path, threads: int) -> Any:
     from piper import PiperConfig, PiperVoice
     from piper.patch_voice_with_alignment import add_alignment_output
 
+    from narrate.engines.convolutions import widen
+
     graph = onnx.load(str(model))
     with contextlib.suppress(ValueError):  # already patched, or no alignment tensor: as it is
         add_alignment_output(graph)
+    widen(graph)
     options = onnxruntime.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads

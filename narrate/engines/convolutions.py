@@ -1,0 +1,219 @@
+"""Piper voices run their one-dimensional convolutions as two-dimensional ones, height one.
+
+The same sums, in another shape: onnxruntime has fast blocked ("NCHWc") kernels for 2-D
+convolutions only, and a Piper voice's vocoder (HiFi-GAN) spends most of its time in 1-D
+convolutions over long stretches of samples. Written as 2-D, a voice speaks about a fifth
+faster on one core, and its samples differ from the 1-D graph's by a few parts in a hundred
+thousand (rounding in another summation order: a few steps of 16-bit PCM, far below hearing).
+
+``widen`` rewrites the graph in memory (the voice file is never touched):
+
+- each 1-D ``Conv``/``ConvTranspose`` with a constant weight becomes its 2-D twin, reading
+  ``[N, C, 1, T]`` instead of ``[N, C, T]``;
+- element-wise operations between them (activations, residual sums, scaling) work on the
+  4-D tensors too, so the blocked layout can run from one convolution to the next;
+- ``LeakyRelu`` and the output of each upsampling become a 1x1 identity convolution (times
+  one, exactly) with the activation fused, which onnxruntime keeps in the blocked layout;
+- where anything else reads a widened tensor, a ``Squeeze`` gives it back its 3-D shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_UNARY = frozenset({"LeakyRelu", "Relu", "Tanh", "Sigmoid", "Neg", "Abs", "Exp", "Identity"})
+_BINARY = frozenset({"Add", "Sub", "Mul", "Div"})
+_BLOCK = 16
+"""onnxruntime blocks channels by 8 or 16: identity convolutions only where 16 divide them."""
+
+
+def widen(model: Any) -> int:
+    """Rewrite ``model`` (an ``onnx.ModelProto``) in place; return how many convolutions
+    became 2-D (0 leaves the graph as it was)."""
+    return _Widening(model).run()
+
+
+class _Widening:
+    """One pass over a graph in topological order, emitting the new node list."""
+
+    def __init__(self, model: Any) -> None:
+        from onnx import numpy_helper
+
+        self.graph = model.graph
+        self.opset = next(
+            (o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13
+        )
+        self.weights = {
+            i.name: numpy_helper.to_array(i) for i in self.graph.initializer if len(i.dims) == 3
+        }
+        self.ranks = {i.name: len(i.dims) for i in self.graph.initializer}
+        for node in self.graph.node:
+            if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+                self.ranks[node.output[0]] = len(node.attribute[0].t.dims)
+        self.wide: dict[str, str] = {}
+        """3-D tensor name -> the name of its 4-D twin."""
+        self.channels: dict[str, int] = {}
+        """4-D tensor name -> its channel count, where known."""
+        self.nodes: list[Any] = []
+        self.produced: set[str] = set()
+        self.added: dict[str, Any] = {}
+        """New initializers by name."""
+
+    def run(self) -> int:
+        converted = 0
+        for node in self.graph.node:
+            if self._convolution(node):
+                converted += 1
+            elif not (self._unary(node) or self._binary(node)):
+                self._narrow_inputs(node.input)
+                self._emit(node)
+        if not converted:
+            return 0
+        self._narrow_inputs(o.name for o in self.graph.output)
+        read = {name for node in self.nodes for name in node.input}
+        kept = [i for i in self.graph.initializer if i.name in read]
+        del self.graph.node[:]
+        self.graph.node.extend(self.nodes)
+        del self.graph.initializer[:]
+        self.graph.initializer.extend([*kept, *self.added.values()])
+        return converted
+
+    def _convolution(self, node: Any) -> bool:
+        from onnx import helper
+
+        if node.op_type not in ("Conv", "ConvTranspose") or node.domain not in ("", "ai.onnx"):
+            return False
+        if len(node.input) < 2 or node.input[1] not in self.weights:
+            return False
+        weight = self.weights[node.input[1]]
+        name = f"{node.input[1]}__2d"
+        if name not in self.added:
+            self.added[name] = self._tensor(weight[:, :, None, :], name)
+        attributes: dict[str, Any] = {}
+        for attribute in node.attribute:
+            value = helper.get_attribute_value(attribute)
+            if attribute.name in ("kernel_shape", "dilations", "strides", "output_shape"):
+                value = [1, *value]
+            elif attribute.name == "output_padding":
+                value = [0, *value]
+            elif attribute.name == "pads":
+                value = [0, value[0], 0, value[1]]
+            attributes[attribute.name] = value
+        group = int(attributes.get("group", 1))
+        out = node.output[0] + "__4d"
+        self._emit(
+            helper.make_node(
+                node.op_type,
+                [self._wide_input(node.input[0]), name, *node.input[2:]],
+                [out],
+                name=node.name,
+                **attributes,
+            )
+        )
+        channels = weight.shape[0] if node.op_type == "Conv" else weight.shape[1] * group
+        if node.op_type == "ConvTranspose":
+            out = self._identity(out, channels, f"{out}_identity")
+        self.wide[node.output[0]] = out
+        self.channels[out] = channels
+        return True
+
+    def _unary(self, node: Any) -> bool:
+        from onnx import helper
+
+        if node.op_type not in _UNARY or node.domain not in ("", "ai.onnx"):
+            return False
+        if node.input[0] not in self.wide:
+            return False
+        source = self.wide[node.input[0]]
+        channels = self.channels.get(source)
+        if node.op_type == "LeakyRelu" and channels:
+            source = self._identity(source, channels, f"{node.output[0]}__identity")
+        out = node.output[0] + "__4d"
+        widened = helper.make_node(node.op_type, [source], [out], name=node.name)
+        widened.attribute.extend(node.attribute)
+        self._emit(widened)
+        self.wide[node.output[0]] = out
+        if channels:
+            self.channels[out] = channels
+        return True
+
+    def _binary(self, node: Any) -> bool:
+        from onnx import helper
+
+        if node.op_type not in _BINARY or node.domain not in ("", "ai.onnx"):
+            return False
+        if not any(name in self.wide for name in node.input):
+            return False
+        if any(name not in self.wide and name not in self.ranks for name in node.input):
+            return False  # an operand of unknown rank: broadcasting might change meaning
+        inputs = []
+        for name in node.input:
+            if name in self.wide:
+                inputs.append(self.wide[name])
+            elif self.ranks[name] >= 2:
+                # A rank-r operand lines up with the last r axes: the new axis goes before
+                # its last one, as it does for the 3-D tensors (before T).
+                inputs.append(self._unsqueeze(name, self.ranks[name] - 1))
+            else:
+                inputs.append(name)
+        out = node.output[0] + "__4d"
+        self._emit(helper.make_node(node.op_type, inputs, [out], name=node.name))
+        self.wide[node.output[0]] = out
+        known = {
+            self.channels[w] for n in node.input if (w := self.wide.get(n, "")) in self.channels
+        }
+        if len(known) == 1:
+            self.channels[out] = known.pop()
+        return True
+
+    def _identity(self, source: str, channels: int, out: str) -> str:
+        """``source`` through a 1x1 depthwise convolution by exactly one, so onnxruntime keeps
+        it (and what follows) in its blocked layout; a no-op where it could not."""
+        import numpy as np
+        from onnx import helper
+
+        if channels % _BLOCK:
+            return source
+        name = f"narrate_identity_{channels}"
+        if name not in self.added:
+            self.added[name] = self._tensor(np.ones((channels, 1, 1, 1), np.float32), name)
+        self._emit(
+            helper.make_node("Conv", [source, name], [out], group=channels, kernel_shape=[1, 1])
+        )
+        self.channels[out] = channels
+        return out
+
+    def _wide_input(self, name: str) -> str:
+        return self.wide.get(name) or self._unsqueeze(name, 2)
+
+    def _unsqueeze(self, name: str, axis: int) -> str:
+        out = f"{name}__unsqueezed{axis}"
+        if out not in self.produced:
+            self._emit(self._reshaping("Unsqueeze", name, out, axis))
+        return out
+
+    def _narrow_inputs(self, names: Any) -> None:
+        for name in names:
+            if name in self.wide and name not in self.produced:
+                self._emit(self._reshaping("Squeeze", self.wide[name], name, 2))
+
+    def _reshaping(self, op: str, source: str, out: str, axis: int) -> Any:
+        import numpy as np
+        from onnx import helper
+
+        if self.opset < 13:
+            return helper.make_node(op, [source], [out], axes=[axis])
+        axes = f"narrate_axes_{axis}"
+        if axes not in self.added:
+            self.added[axes] = self._tensor(np.array([axis], np.int64), axes)
+        return helper.make_node(op, [source, axes], [out])
+
+    def _emit(self, node: Any) -> None:
+        self.nodes.append(node)
+        self.produced.update(node.output)
+
+    @staticmethod
+    def _tensor(array: Any, name: str) -> Any:
+        from onnx import numpy_helper
+
+        return numpy_helper.from_array(array, name)

@@ -1,0 +1,157 @@
+"""Running 1-D convolutions as 2-D ones changes the shape of the work, never its result."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from narrate.config import EngineSettings
+from narrate.engines import convolutions, load_engine
+from narrate.engines.convolutions import widen
+
+RNG = np.random.default_rng(7)
+
+
+def _weight(name: str, *shape: int) -> onnx.TensorProto:
+    return numpy_helper.from_array((RNG.standard_normal(shape) * 0.2).astype(np.float32), name)
+
+
+def _vocoder_like(opset: int) -> onnx.ModelProto:
+    """A small HiFi-GAN-shaped graph: conv, upsampling, a dilated residual block with
+    leaky ReLUs, a scale per channel and sample (a rank-2 operand), a sum of two branches,
+    tanh; plus a reduction that reads a widened tensor, and two outputs."""
+    c = 32
+    nodes = [
+        helper.make_node("Conv", ["x", "pre_w", "pre_b"], ["pre"], kernel_shape=[7], pads=[3, 3]),
+        helper.make_node("LeakyRelu", ["pre"], ["pre_act"], alpha=0.1),
+        helper.make_node(
+            "ConvTranspose",
+            ["pre_act", "up_w", "up_b"],
+            ["up"],
+            kernel_shape=[4],
+            strides=[2],
+            pads=[1, 1],
+        ),
+        helper.make_node("LeakyRelu", ["up"], ["a1"], alpha=0.1),
+        helper.make_node(
+            "Conv", ["a1", "c1_w", "c1_b"], ["c1"], kernel_shape=[3], dilations=[3], pads=[3, 3]
+        ),
+        helper.make_node("LeakyRelu", ["c1"], ["a2"], alpha=0.1),
+        helper.make_node("Conv", ["a2", "c2_w"], ["c2"], kernel_shape=[3], pads=[1, 1]),
+        helper.make_node("Add", ["c2", "up"], ["res"]),
+        helper.make_node("Mul", ["res", "scale"], ["scaled"]),
+        helper.make_node("Conv", ["up", "side_w"], ["side"], kernel_shape=[1]),
+        helper.make_node("Add", ["scaled", "side"], ["sum"]),
+        helper.make_node("Div", ["sum", "two"], ["mean"]),
+        helper.make_node("ReduceMean", ["mean"], ["level"], keepdims=1, **_axes(opset)),
+        helper.make_node("Conv", ["mean", "post_w"], ["post"], kernel_shape=[7], pads=[3, 3]),
+        helper.make_node("Tanh", ["post"], ["audio"]),
+    ]
+    initializers = [
+        _weight("pre_w", 2 * c, 8, 7), _weight("pre_b", 2 * c), _weight("up_w", 2 * c, c, 4),
+        _weight("up_b", c), _weight("c1_w", c, c, 3), _weight("c1_b", c), _weight("c2_w", c, c, 3),
+        _weight("scale", c, 600), _weight("side_w", c, c, 1), _weight("post_w", 1, c, 7),
+        numpy_helper.from_array(np.array(2.0, np.float32), "two"),
+    ]  # fmt: skip
+    if opset >= 18:
+        initializers.append(numpy_helper.from_array(np.array([1], np.int64), "reduce_axes"))
+    graph = helper.make_graph(
+        nodes,
+        "vocoder",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 300])],
+        [
+            helper.make_tensor_value_info("audio", TensorProto.FLOAT, [1, 1, "T2"]),
+            helper.make_tensor_value_info("level", TensorProto.FLOAT, [1, 1, "T2"]),
+        ],
+        initializers,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def _axes(opset: int) -> dict[str, Any]:
+    return {} if opset >= 18 else {"axes": [1]}
+
+
+def _run(model: onnx.ModelProto, x: np.ndarray) -> list[np.ndarray]:
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+    return [np.asarray(out) for out in session.run(None, {"x": x})]
+
+
+@pytest.mark.parametrize("opset", [11, 15])
+def test_widened_graph_computes_the_same(opset: int) -> None:
+    model = _vocoder_like(opset)
+    x = RNG.standard_normal((1, 8, 300)).astype(np.float32)
+    before = _run(model, x)
+    wide = onnx.ModelProto()
+    wide.CopyFrom(model)
+    assert widen(wide) == 6
+    onnx.checker.check_model(wide)
+    conv_weights = {n.input[1] for n in wide.graph.node if n.op_type in ("Conv", "ConvTranspose")}
+    ranks = {i.name: len(i.dims) for i in wide.graph.initializer}
+    assert {ranks[w] for w in conv_weights} == {4}
+    after = _run(wide, x)
+    for old, new in zip(before, after, strict=True):
+        assert old.shape == new.shape
+        np.testing.assert_allclose(new, old, rtol=1e-4, atol=1e-5)
+
+
+def test_a_graph_without_1d_convolutions_is_left_alone() -> None:
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
+    graph = helper.make_graph(
+        nodes,
+        "image",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 8, 8])],
+        [_weight("w", 16, 4, 3, 3)],
+    )
+    model = helper.make_model(graph)
+    before = model.SerializeToString()
+    assert widen(model) == 0
+    assert model.SerializeToString() == before
+
+
+def test_piper_speaks_through_the_widened_graph_and_sounds_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bundled voice, noise pinned: narrate's engine and plain Piper (1-D graph, its own
+    loader) give the same number of samples, each within a few steps of 16-bit PCM."""
+    from piper import PiperVoice, SynthesisConfig
+
+    converted: list[int] = []
+    real = convolutions.widen
+
+    def counting(model: Any) -> int:
+        converted.append(real(model))
+        return converted[-1]
+
+    monkeypatch.setattr(convolutions, "widen", counting)
+    settings = EngineSettings(
+        name="piper", voice="", language="en-US", length_scale=1.0, timeout_s=5.0
+    )
+    engine = load_engine(dataclasses.replace(settings, noise_scale=0.0, noise_w_scale=0.0))
+    text = "Macrophages, not microglia, drive the damage in 2026."
+    ours = np.frombuffer(engine.synthesize(text).data, dtype="<i2").astype(np.int32)
+    assert converted and converted[0] > 50  # a Piper voice has well over fifty of them
+
+    model = Path(engine.model)  # type: ignore[attr-defined]
+    plain = PiperVoice.load(model, config_path=f"{model}.json")
+    config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+    theirs = np.frombuffer(
+        b"".join(c.audio_int16_bytes for c in plain.synthesize(text, syn_config=config)),
+        dtype="<i2",
+    ).astype(np.int32)
+    assert len(ours) == len(theirs) > 22050
+    assert np.abs(ours - theirs).max() <= 8
+    assert json.loads(engine.fingerprint())["graph"] == "2d-convolutions"
