@@ -11,13 +11,14 @@ from conftest import Built, run_narrate, write_show
 
 import narrate.build
 import narrate.synthesize
-from narrate.config import load_settings
+import narrate.verify
+from narrate.config import EXAMPLE_SHOW, load_settings
 from narrate.engines.piper import PiperEngine
 from narrate.engines.tone import ToneEngine
 from narrate.ffmpeg import decode_pcm, run_ffmpeg
 from narrate.models import Speech
 from narrate.timing import read_timings
-from narrate.verify import verify_episode
+from narrate.verify import hear_disclaimer, verify_episode
 
 RATE = 44100
 
@@ -161,3 +162,26 @@ def test_a_build_whose_disclaimer_cannot_be_heard_publishes_nothing(
     assert len(report.failures) == 1, report.failures
     assert "self-check failed: the disclaimer is not heard clearly" in report.failures[0]
     assert list((tmp_path / "out").rglob("*.mp3")) == []
+
+
+def test_the_same_disclaimer_sound_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every episode's disclaimer is usually the very same clip: the recognizer hears it once;
+    another sound (other words) is still heard, and judged on its own."""
+    judged: list[str] = []
+    real = narrate.verify._judge
+
+    def counting(pcm: bytes, spoken: str) -> str | None:
+        judged.append(spoken)
+        return real(pcm, spoken)
+
+    monkeypatch.setattr(narrate.verify, "_judge", counting)
+    monkeypatch.setattr(narrate.verify, "_VERDICTS", {})
+    voice = PiperEngine(load_settings(EXAMPLE_SHOW, use_cache=False).engine)
+    disclaimer = "for informational purposes only, not medical advice"
+    said = voice.synthesize(disclaimer)
+    other = voice.synthesize("the weather was sunny and warm all afternoon")
+    assert hear_disclaimer([said], disclaimer) is None
+    assert hear_disclaimer([said], disclaimer) is None
+    assert judged == [disclaimer]
+    assert "not heard clearly" in (hear_disclaimer([other], disclaimer) or "")
+    assert judged == [disclaimer, disclaimer]
