@@ -17,7 +17,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,7 +31,7 @@ from narrate.feed import episode_guid, render_feed
 from narrate.models import Artwork, Episode, PublishedEpisode, Script, SegmentTiming
 from narrate.output import STATE_DIR, Output, sidecar
 from narrate.pages import EpisodePage, render_pages
-from narrate.produce import Plan, is_disclaimer, produce_episode
+from narrate.produce import Plan, produce_episode
 from narrate.revisions import intact, next_file, playable, remove_old_revisions
 from narrate.script import SpeechOptions, build_script, speech_options
 from narrate.sources import read_episode, slugify
@@ -128,8 +128,9 @@ def _build_locked(
     jobs = jobs or os.cpu_count() or 1
     report = _Tally(len(settings.episodes), progress)
     with ExitStack() as stack:
-        # On the way out the speakers stop first, then whatever the ears still had queued.
-        ears = ThreadPoolExecutor(1, thread_name_prefix="ears")
+        # The recognizer works in a process of its own, beside the mixdown (pocketsphinx holds
+        # the GIL). On the way out the speakers stop first, then whatever it still had queued.
+        ears = ProcessPoolExecutor(1)
         stack.callback(ears.shutdown, cancel_futures=True)
         speaker = stack.enter_context(
             Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase)
@@ -145,7 +146,7 @@ def _build_locked(
         for index, plan in enumerate(plans):
             for ahead in range(index, min(index + 1 + LOOKAHEAD, len(plans))):
                 if ahead not in pending:
-                    pending[ahead] = speaker.submit(plans[ahead].script, first=is_disclaimer)
+                    pending[ahead] = speaker.submit(plans[ahead].script)
             report.tell(f"speaking {plan.episode.title}")
             try:
                 episode = produce_episode(

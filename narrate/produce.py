@@ -11,7 +11,7 @@ published MP3 and the files beside it.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,6 @@ from narrate.models import (
     PublishedEpisode,
     Script,
     Segment,
-    Speech,
 )
 from narrate.output import Output, sidecar
 from narrate.synthesize import Pending, Speaker
@@ -68,21 +67,19 @@ def produce_episode(
     settings: Settings,
     out: Output,
     artwork: Artwork,
-    ears: ThreadPoolExecutor,
+    ears: Executor,
 ) -> PublishedEpisode:
     """Speak, mix, encode, tag and self-check one planned episode; publish its MP3 and the
     files beside it. Nothing is published unless all of it is right."""
     episode, script = plan.episode, plan.script
     artwork = plan.artwork or artwork
-    disclaimer = [s for s in script.segments if is_disclaimer(s)]
+    disclaimer = [s for s in script.segments if _is_disclaimer(s)]
     listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
-    # The workers speak the disclaimer first; the recognizer listens to it while they go on.
-    early = ears.submit(_listen_early, speaker, pending, disclaimer) if listen else None
     clips = speaker.clips(pending)
     log.info("speech: %d segments, %d spoken afresh", len(clips), sum(not c.cached for c in clips))
     staged = out.staging_path(f"{episode.slug}.mp3")
     try:
-        audio = _mix_and_check(plan, clips, speaker, settings, artwork, staged, ears, listen, early)
+        audio = _mix_and_check(plan, clips, settings, artwork, staged, ears, listen)
         relative = plan.audio_file
         # Everything the feed will point at is complete before the MP3, and the MP3 before
         # the feed: a reader never finds a link to a file that is not all there.
@@ -123,65 +120,34 @@ def produce_episode(
 def _mix_and_check(
     plan: Plan,
     clips: list[Clip],
-    speaker: Speaker,
     settings: Settings,
     artwork: Artwork,
     staged: Path,
-    ears: ThreadPoolExecutor,
+    ears: Executor,
     listen: bool,
-    early: Future[tuple[str, str | None] | None] | None,
 ) -> EpisodeAudio:
     """Mix, encode and tag the episode into ``staged``, then give it the self-check.
 
-    The recognizer has heard the disclaimer as the voice spoke it (``early``, while the
-    workers spoke the rest), or hears it now while the encoder works; the decoded MP3 is
-    checked for silence and truncation.
+    The recognizer hears the disclaimer as the voice spoke it, in its own process (``ears``)
+    while this one mixes and encodes; the decoded MP3 is checked for silence and truncation.
     """
-    disclaimer = [c for c in clips if is_disclaimer(c.segment)]
+    disclaimer = [c for c in clips if _is_disclaimer(c.segment)]
     parts = [part for clip in disclaimer for part in clip.parts]
     spoken = " ".join(clip.segment.spoken for clip in disclaimer)
-    voices = {clip.voice for clip in disclaimer}
-    if early is not None and voices != {speaker.engine.describe()}:
-        early = None  # the fallback voice spoke the episode: listen to what it said
-    late = ears.submit(hear_disclaimer, parts, spoken) if listen and early is None else None
+    heard = ears.submit(hear_disclaimer, parts, spoken) if listen else None
     audio = mix_episode(clips, plan.script.chapters, settings.audio, staged)
     log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
     tag_episode(audio, plan.episode, plan.script, settings.show, artwork, plan.guid)
     if settings.audio.verify:
         problems = verify_episode(staged, audio.segments, listen=False)
-        if listen and (unheard := _heard(early, late, parts, spoken)):
+        if heard is not None and (unheard := heard.result()):
             problems.append(unheard)
         _self_check(problems)
     return audio
 
 
-def _heard(
-    early: Future[tuple[str, str | None] | None] | None,
-    late: Future[str | None] | None,
-    parts: list[Speech],
-    spoken: str,
-) -> str | None:
-    """What the recognizer found wrong with the disclaimer, from whichever listened."""
-    if early is not None and (got := early.result()) is not None:
-        return got[1]
-    return late.result() if late is not None else hear_disclaimer(parts, spoken)
-
-
-def _listen_early(
-    speaker: Speaker, pending: Pending, disclaimer: list[Segment]
-) -> tuple[str, str | None] | None:
-    """The voice and what the recognizer found in its disclaimer, as soon as the workers
-    have spoken it; None if they cannot give it (then the clips are heard instead)."""
-    speeches = speaker.peek(pending, disclaimer)
-    if speeches is None:
-        return None
-    return speaker.engine.describe(), hear_disclaimer(
-        speeches, " ".join(segment.spoken for segment in disclaimer)
-    )
-
-
-def is_disclaimer(segment: Segment) -> bool:
-    """The segments the self-check listens to (and the workers speak first)."""
+def _is_disclaimer(segment: Segment) -> bool:
+    """The segments the self-check listens to."""
     return segment.kind == "disclaimer"
 
 

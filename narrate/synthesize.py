@@ -119,14 +119,11 @@ class Speaker:
             for _ in range(self.jobs):
                 self._workers().submit(_ready)
 
-    def submit(self, script: Script, first: Callable[[Segment], bool] | None = None) -> Pending:
-        """Start speaking the phrases of ``script`` that are not cached (workers only), the
-        segments ``first`` picks before the others."""
+    def submit(self, script: Script) -> Pending:
+        """Start speaking the phrases of ``script`` that are not cached (workers only)."""
         futures: dict[str, Future[Speech]] = {}
         if self.jobs > 1:
-            ahead = [s for s in script.segments if first and first(s)]
-            rest = [s for s in script.segments if s not in ahead]
-            for key, phrase in self._phrases(ahead + rest):
+            for key, phrase in self._phrases(script.segments):
                 if key not in futures and not (self.cache and self.cache.has(key)):
                     futures[key] = self._workers().submit(_speak_in_worker, phrase)
         return Pending(script, futures)
@@ -135,24 +132,6 @@ class Speaker:
         """How many different phrases of ``script`` the cache does not hold."""
         keys = {key for key, _ in self._phrases(script.segments)}
         return sum(1 for key in keys if not (self.cache and self.cache.has(key)))
-
-    def peek(self, pending: Pending, segments: Sequence[Segment]) -> list[Speech] | None:
-        """The speech of ``segments`` (phrase by phrase) as the main voice speaks it, as soon as
-        the workers have it; None when it is not theirs to give (no workers, or the voice
-        failed: then ``clips`` decides who speaks). Counts nothing: ``clips`` does."""
-        speeches: list[Speech] = []
-        for key, _ in self._phrases(segments):
-            future = pending.futures.get(key)
-            speech = self.cache.get(key) if self.cache and future is None else None
-            if future is not None:
-                try:
-                    speech = future.result()
-                except Exception:  # the voice failed: clips() falls back and says so
-                    return None
-            if speech is None:
-                return None
-            speeches.append(speech)
-        return speeches
 
     def _phrases(self, segments: Sequence[Segment]) -> list[tuple[str, str]]:
         """Each phrase of ``segments`` in order, with its cache key for the main voice."""

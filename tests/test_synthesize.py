@@ -7,14 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import narrate.synthesize
 from narrate.cache import ClipCache, clip_key
 from narrate.config import EngineSettings
 from narrate.engines import SpeechEngine, load_engine
-from narrate.engines.tone import ToneEngine
-from narrate.errors import EngineError
 from narrate.models import Script, Segment, Speech
-from narrate.synthesize import Speaker, synthesize_script
+from narrate.synthesize import synthesize_script
 
 
 class _Counting:
@@ -134,36 +131,3 @@ def test_a_torn_entry_is_spoken_again(cache: ClipCache) -> None:
     assert second[1].parts == first[1].parts
     # The entry was repaired: the next run reuses it.
     assert [c.cached for c in synthesize_script(SCRIPT, _tone(), cache=cache)] == [True] * 4
-
-
-TONE = EngineSettings("tone", "", "en-US", 1.0, 5.0)
-
-
-def test_workers_speak_the_chosen_segments_first_and_peek_hands_them_over(
-    cache: ClipCache,
-) -> None:
-    last = SCRIPT.segments[-1]
-    with Speaker(TONE, None, cache, jobs=2) as speaker:
-        speaker.warm_up()
-        pending = speaker.submit(SCRIPT, first=lambda segment: segment == last)
-        # The chosen segment's phrase was handed to the workers before all the others.
-        assert next(iter(pending.futures)) == clip_key(speaker.engine.fingerprint(), last.spoken)
-        early = speaker.peek(pending, [last])
-        clips = speaker.clips(pending)
-    assert early is not None and [s.data for s in early] == [p.data for p in clips[-1].parts]
-    assert speaker.synthesized == len(SCRIPT.segments)  # peeking counted nothing
-
-
-class _Refusing(ToneEngine):
-    def synthesize(self, text: str) -> Speech:
-        raise EngineError("the voice refused")
-
-
-def test_peek_gives_nothing_when_the_workers_cannot(
-    cache: ClipCache, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with Speaker(TONE, None, cache, jobs=1) as speaker:  # no workers: clips() speaks
-        assert speaker.peek(speaker.submit(SCRIPT), SCRIPT.segments[:1]) is None
-    monkeypatch.setattr(narrate.synthesize, "load_engine", lambda s: _Refusing(s))
-    with Speaker(TONE, None, cache, jobs=2) as speaker:  # the workers' voice fails
-        assert speaker.peek(speaker.submit(SCRIPT), SCRIPT.segments[:1]) is None
