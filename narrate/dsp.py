@@ -10,15 +10,16 @@ for any sample rate the way libebur128 does it (at 48 kHz they are the standard'
 applied as their impulse response, by FFT convolution, to the point where it has died away. True
 peak is the peak of the signal interpolated 4x, as the standard's Annex 2 does it.
 
-A ``Meter`` keeps a signal's K-weighted energy and its true-peak envelope in short blocks
-(a few milliseconds), so trying a gain and a limiter on it costs almost nothing: mixdown can
-settle both before it encodes once.
+A ``Meter`` keeps a signal's K-weighted energy and its true peaks in short blocks (a few
+milliseconds), so trying a gain and a limiter on it costs almost nothing: mixdown can settle
+both before it encodes once. True peaks are interpolated only in the blocks loud enough to
+matter (see ``Meter.peaks``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -64,30 +65,60 @@ def loudness(samples: Samples, rate: int) -> Loudness:
 
 @dataclass(frozen=True)
 class Meter:
-    """A signal's loudness and peaks, block by block, ready for trying gains on."""
+    """A signal's loudness and peaks, block by block, ready for trying gains on.
+
+    True peaks are worked out only where they can matter: every block has a cheap upper
+    bound (the sample peaks around it times the interpolator's largest gain), and the
+    interpolated peak itself is computed, once, for the blocks whose bound reaches the level
+    asked about. Speech has few such blocks, so this is most of the work saved.
+    """
 
     energy: Samples
     """K-weighted energy of each block."""
-    peaks: Samples
-    """True-peak envelope: the largest interpolated magnitude in each block."""
+    reach: Samples
+    """Upper bound of each block's true peak."""
     block: int
-    """Samples per block (a divisor of the 100 ms loudness step)."""
+    """Samples per block (a divisor of the 100 ms step)."""
     rate: int
     """Sample rate."""
     length: int
     """Samples in the signal."""
+    samples: Samples = field(repr=False, compare=False)
+    """The signal, for true peaks computed on demand."""
+    sample_peaks: Samples = field(repr=False, compare=False)
+    """Largest sample magnitude in each block: the least its true peak can be."""
+    exact: Samples = field(repr=False, compare=False)
+    """True peak of each block, NaN until it is needed."""
 
     def __init__(self, samples: Samples, rate: int) -> None:
         step = round(_STEP_S * rate)
         block = max(d for d in range(1, 65) if step % d == 0)
         blocks = -(-len(samples) // block)
-        weighted = _k_weighted(np.asarray(samples, dtype=np.float64), rate)
-        object.__setattr__(self, "energy", _per_block(weighted * weighted, block, blocks, np.sum))
-        peaks = _per_block(_true_envelope(samples), block, blocks, np.max)
-        object.__setattr__(self, "peaks", peaks)
-        object.__setattr__(self, "block", block)
-        object.__setattr__(self, "rate", rate)
-        object.__setattr__(self, "length", len(samples))
+        samples = np.asarray(samples, dtype=np.float32)
+        weighted = _k_weighted(samples.astype(np.float64), rate)
+        sample_peaks = _per_block(np.abs(samples), block, blocks, np.max)
+        nearby = _sliding(sample_peaks, -(-(_TAPS // 2) // block), np.max)
+        fields = {
+            "energy": _per_block(weighted * weighted, block, blocks, np.sum),
+            "reach": nearby * _interpolator_gain(),
+            "block": block,
+            "rate": rate,
+            "length": len(samples),
+            "samples": samples,
+            "sample_peaks": sample_peaks,
+            "exact": np.full(blocks, np.nan, dtype=np.float32),
+        }
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def peaks(self, over: float | Samples) -> Samples:
+        """Block true peaks, exact wherever ``reach`` is at or over ``over`` (a level, or one
+        per block); elsewhere a block's sample peak, which is then also under ``over``."""
+        wanted = self.reach >= over
+        missing = np.flatnonzero(wanted & np.isnan(self.exact))
+        if missing.size:
+            self.exact[missing] = _block_true_peaks(self.samples, self.block, missing)
+        return np.where(wanted, self.exact, self.sample_peaks)
 
     def lufs(self, gains: Samples | None = None) -> float:
         """Integrated loudness with each block scaled by ``gains`` (linear); -inf if silent."""
@@ -111,8 +142,12 @@ class Meter:
 
     def peak_dbtp(self, gains: Samples | None = None) -> float:
         """True peak with each block scaled by ``gains`` (linear); -inf for silence."""
-        peaks = self.peaks if gains is None else self.peaks * gains
-        top = float(peaks.max()) if peaks.size else 0.0
+        scale = np.ones_like(self.reach) if gains is None else np.asarray(gains)
+        if not self.reach.size:
+            return -math.inf
+        # No block whose bound is under the loudest sample peak can hold the true peak.
+        floor = float((self.sample_peaks * scale).max())
+        top = float((self.peaks(floor / np.maximum(scale, 1e-30)) * scale).max())
         return 20 * math.log10(top) if top > 0 else -math.inf
 
     def limiter(self, gain: float, ceiling: float, hold_ms: float = 20.0) -> Samples:
@@ -123,8 +158,9 @@ class Meter:
         averages that together reach no further than the hold. The smoothed gain is thus
         never more than any block in reach needs, and it ramps over tens of milliseconds.
         """
+        peaks = self.peaks(ceiling / gain)
         with np.errstate(divide="ignore"):
-            need = np.minimum(1.0, ceiling / np.maximum(self.peaks * gain, 1e-12))
+            need = np.minimum(1.0, ceiling / np.maximum(peaks * gain, 1e-12))
         if float(need.min(initial=1.0)) >= 1.0:
             return np.ones_like(need)
         half = max(1, round(hold_ms * self.rate / 1000 / self.block))
@@ -157,12 +193,36 @@ def _per_block(values: Samples, block: int, blocks: int, reduce: Any) -> Samples
     return reduce(padded.reshape(blocks, block), axis=1)
 
 
-def _true_envelope(samples: Samples) -> Samples:
-    """Per sample, the largest magnitude at it and at the three points interpolated before it."""
-    envelope = np.abs(samples).astype(np.float32)
-    for phase in (0.25, 0.5, 0.75):
-        envelope = np.maximum(envelope, np.abs(np.convolve(samples, _interpolator(phase), "same")))
-    return envelope
+def _block_true_peaks(samples: Samples, block: int, blocks: Samples) -> Samples:
+    """The true peak of each of ``blocks`` (indices): the largest magnitude of a sample and
+    of the three points interpolated before it, from each sample's twelve neighbours."""
+    half = _TAPS // 2
+    padded = np.concatenate([np.zeros(half, np.float32), samples, np.zeros(half - 1, np.float32)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, _TAPS)
+    taps = _phase_matrix()
+    peaks = np.empty(len(blocks), dtype=np.float32)
+    per_chunk = max(1, (1 << 16) // block)
+    for first in range(0, len(blocks), per_chunk):
+        chosen = blocks[first : first + per_chunk]
+        where = (chosen[:, None] * block + np.arange(block)).ravel()
+        where = np.minimum(where, len(samples) - 1)  # the last block's tail: its last sample
+        near = windows[where]
+        envelope = np.maximum(np.abs(near[:, half]), np.abs(near @ taps).max(axis=1))
+        peaks[first : first + len(chosen)] = envelope.reshape(len(chosen), block).max(axis=1)
+    return peaks
+
+
+@lru_cache(maxsize=1)
+def _phase_matrix() -> Samples:
+    """The three interpolators as columns, for the twelve neighbours of a sample (see
+    ``np.convolve(..., "same")``: output n weighs samples n-6 .. n+5)."""
+    return np.stack([_interpolator(p)[::-1] for p in (0.25, 0.5, 0.75)], axis=1)
+
+
+@lru_cache(maxsize=1)
+def _interpolator_gain() -> float:
+    """The most any interpolated point can exceed the largest of its twelve neighbours."""
+    return float(max(1.0, *(np.abs(_interpolator(p)).sum() for p in (0.25, 0.5, 0.75))))
 
 
 def _interpolator(phase: float) -> Samples:

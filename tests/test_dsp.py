@@ -110,3 +110,37 @@ def test_pcm16_round_trip_clips_at_full_scale() -> None:
     samples = np.array([0.0, 0.5, -0.5, 1.5, -1.5], dtype=np.float32)
     back = dsp.from_pcm16(dsp.to_pcm16(samples))
     assert back.tolist() == [0.0, 0.5, -0.5, 32767 / 32768, -1.0]
+
+
+def _full_envelope_peaks(samples: np.ndarray, block: int) -> np.ndarray:
+    """The oracle: every sample's interpolated neighbours by plain np.convolve, per block."""
+    envelope = np.abs(samples)
+    for phase in (0.25, 0.5, 0.75):
+        kernel = dsp._interpolator(phase)
+        envelope = np.maximum(envelope, np.abs(np.convolve(samples, kernel, "same")))
+    padded = np.zeros(-(-len(samples) // block) * block, dtype=np.float32)
+    padded[: len(samples)] = envelope
+    return padded.reshape(-1, block).max(axis=1)
+
+
+@pytest.mark.parametrize("rate", [16000, 22050, 44100])
+def test_true_peaks_worked_out_only_where_needed_are_the_true_peaks(rate: int) -> None:
+    """Peaks computed block by block, only over a level, agree with the whole envelope; the
+    limiter and the peak reading are what the whole envelope would give."""
+    samples = _speechlike(rate, 7.3, seed=rate) * 3
+    meter = dsp.Meter(samples, rate)
+    oracle = _full_envelope_peaks(samples, meter.block)
+    assert np.all(meter.reach >= oracle)  # the bound really bounds
+    level = float(np.quantile(oracle, 0.9))
+    peaks = meter.peaks(level)
+    over = oracle >= level
+    np.testing.assert_allclose(peaks[over], oracle[over], rtol=1e-5)
+    assert np.all(peaks[~over] < level)
+    assert 0 < np.count_nonzero(~np.isnan(meter.exact)) < len(oracle)  # not all worked out
+    assert meter.peak_dbtp() == pytest.approx(20 * math.log10(float(oracle.max())), abs=1e-4)
+    gain, ceiling = 1.3, 10 ** (-1 / 20)
+    need = np.minimum(1.0, ceiling / np.maximum(oracle * gain, 1e-12))
+    assert float(meter.limiter(gain, ceiling).min()) == pytest.approx(float(need.min()), rel=1e-5)
+    assert meter.peak_dbtp(np.full(len(oracle), 0.5)) == pytest.approx(
+        20 * math.log10(float(oracle.max()) * 0.5), abs=1e-4
+    )
