@@ -88,7 +88,7 @@ def mix_episode(
             strict=True,
         )
     )
-    loudness = _encode(bytes(tape.pcm), tape.rate, settings, dest)
+    loudness, decoded = _encode(bytes(tape.pcm), tape.rate, settings, dest)
     return EpisodeAudio(
         path=dest,
         duration_ms=duration_ms,
@@ -97,6 +97,8 @@ def mix_episode(
         voice=", ".join(sorted({c.voice for c in clips})),
         loudness_lufs=loudness.integrated_lufs,
         true_peak_dbtp=loudness.true_peak_dbtp,
+        decoded=decoded,
+        decoded_rate=tape.rate,
     )
 
 
@@ -150,10 +152,11 @@ def _chapter_titles(clips: Sequence[Clip], chapters: Sequence[str]) -> list[str]
     return [chapters[i] for i in seen]
 
 
-def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> Loudness:
+def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple[Loudness, bytes]:
     """Gain to the loudness target and a true-peak limiter, settled on the samples in memory
     (see ``dsp``), then one CBR MP3 encode; the MP3 is decoded and measured, and encoded
-    again (at most twice) only if it came out off target.
+    again (at most twice) only if it came out off target. Returns the loudness measured and
+    the decoded MP3 (PCM at ``rate``).
 
     Nothing moves in time (the limiter looks ahead offline), so every word stays where the
     timing model put it.
@@ -176,14 +179,15 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> Loudn
             _write_wav(ready, rate, wav)
             _run_encode(wav, settings, dest)
             # Measured at the mix's rate: all the sound there is lies below its Nyquist.
-            result = dsp.loudness(dsp.from_pcm16(decode_pcm(dest, rate)), rate)
+            decoded = decode_pcm(dest, rate)
+            result = dsp.loudness(dsp.from_pcm16(decoded), rate)
             off = target - result.integrated_lufs
             over = result.true_peak_dbtp - settings.true_peak_dbtp
             if silent or (abs(off) <= _LOUDNESS_SLACK_LU and over <= 0):
                 break
             aim += off if abs(off) > _LOUDNESS_SLACK_LU else 0.0
             ceiling_db -= over + 0.3 if over > 0 else 0.0
-        return Loudness(result.integrated_lufs + layout_db, result.true_peak_dbtp)
+        return Loudness(result.integrated_lufs + layout_db, result.true_peak_dbtp), decoded
     finally:
         wav.unlink(missing_ok=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -181,6 +181,11 @@ class EpisodeAudio:
     """Integrated loudness measured on the encoded file."""
     true_peak_dbtp: float
     """True peak measured on the encoded file."""
+    decoded: bytes = field(default=b"", repr=False, compare=False)
+    """The encoded file decoded again, as it was measured: mono 16-bit PCM at ``decoded_rate``
+    (empty if not kept); the self-check reads it instead of decoding once more."""
+    decoded_rate: int = 0
+    """Sample rate of ``decoded``."""
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,9 @@ def _mix_and_check(
     log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
     tag_episode(audio, plan.episode, plan.script, settings.show, artwork, plan.guid)
     if settings.audio.verify:
-        problems = verify_episode(staged, audio.segments, listen=False)
+        problems = verify_episode(
+            staged, audio.segments, listen=False, decoded=(audio.decoded, audio.decoded_rate)
+        )
         if heard is not None and (unheard := heard.result()):
             problems.append(unheard)
         _self_check(problems)

@@ -33,23 +33,28 @@ MIN_MS_PER_CHAR = 25
 """No voice speaks faster than 40 characters a second: less audio than this is truncated."""
 HEARD_FRACTION = 0.5
 """Share of the disclaimer's words the recognizer must hear."""
-_FRAME = RATE // 50
 
 
 def verify_episode(
-    mp3: Path, segments: Sequence[SegmentTiming], *, listen: bool = True
+    mp3: Path,
+    segments: Sequence[SegmentTiming],
+    *,
+    listen: bool = True,
+    decoded: tuple[bytes, int] | None = None,
 ) -> list[str]:
     """One line per problem found in ``mp3``; empty when the episode sounds right.
 
     ``listen=False`` skips the recognizer (test voices that beep, languages it does not know).
+    ``decoded``: the MP3 already decoded (PCM, rate), by mixdown when it measured it; read
+    instead of decoding again where the recognizer does not need its own rate.
     """
-    raw = decode_pcm(mp3, RATE)
+    raw, rate = decoded if decoded and decoded[1] and not listen else (decode_pcm(mp3, RATE), RATE)
     samples = dsp.from_pcm16(raw)
     problems: list[str] = []
     for number, timing in enumerate(segments, start=1):
-        piece = samples[timing.start_ms * RATE // 1000 : timing.end_ms * RATE // 1000]
+        piece = samples[timing.start_ms * rate // 1000 : timing.end_ms * rate // 1000]
         label = f"segment {number} ({timing.segment.kind}, {_quote(timing.segment.text)})"
-        active_ms = _active_ms(piece)
+        active_ms = _active_ms(piece, rate)
         needed_ms = MIN_MS_PER_CHAR * len(timing.segment.spoken)
         if active_ms == 0:
             problems.append(f"{label} is silent")
@@ -122,9 +127,10 @@ def verify_published(settings: Settings) -> dict[str, list[str]]:
     return found
 
 
-def _active_ms(piece: dsp.Samples) -> int:
-    loud = dsp.frame_power(piece, _FRAME) > 10 ** (SILENCE_DBFS / 10)
-    return int(loud.sum()) * 1000 * _FRAME // RATE
+def _active_ms(piece: dsp.Samples, rate: int) -> int:
+    frame = rate // 50  # 20 ms
+    loud = dsp.frame_power(piece, frame) > 10 ** (SILENCE_DBFS / 10)
+    return int(loud.sum()) * 1000 * frame // rate
 
 
 def _judge(pcm: bytes, spoken: str) -> str | None:

@@ -12,7 +12,7 @@ from mutagen.mp3 import MP3
 from narrate.config import AudioSettings, EngineSettings
 from narrate.engines.tone import ToneEngine
 from narrate.errors import AudioError
-from narrate.ffmpeg import decoded_duration_ms, measure_loudness
+from narrate.ffmpeg import decode_pcm, decoded_duration_ms, measure_loudness
 from narrate.mixdown import mix_episode
 from narrate.models import Clip, EpisodeAudio, Segment, Speech
 
@@ -95,6 +95,8 @@ def test_encoded_file_matches_the_clock_and_targets(mixed: EpisodeAudio) -> None
     assert abs(mixed.true_peak_dbtp - measured.true_peak_dbtp) <= 0.3
     leftovers = [p.name for p in mixed.path.parent.iterdir() if p != mixed.path]
     assert leftovers == [], "intermediate files (mix WAV, encoder probe) were left behind"
+    # What it kept of the decoded file (for the self-check) is the file, decoded.
+    assert mixed.decoded == decode_pcm(mixed.path, mixed.decoded_rate)
 
 
 def test_stereo_targets_minus_16_lufs(tmp_path: Path) -> None:

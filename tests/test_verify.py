@@ -102,6 +102,21 @@ def test_verify_catches_a_truncated_segment(example_build: Built, tmp_path: Path
     assert any("is truncated" in p and longest.segment.text[:20] in p for p in problems)
 
 
+@pytest.mark.e2e
+def test_verify_reads_the_pcm_mixdown_decoded_unless_it_must_listen(
+    example_build: Built, tmp_path: Path
+) -> None:
+    """The build's self-check reads what mixdown decoded (here: silence, to tell them apart)
+    instead of decoding the MP3 again; the recognizer still decodes at its own rate."""
+    _, mp3 = _copy(example_build, tmp_path)
+    segments = read_timings(mp3.with_suffix(".timing.json").read_text(encoding="utf-8"))
+    silence = (b"\0\0" * (22050 * (segments[-1].end_ms // 1000 + 1)), 22050)
+    quiet = verify_episode(mp3, segments, listen=False, decoded=silence)
+    assert len(quiet) == len(segments) and all("is silent" in p for p in quiet)
+    assert verify_episode(mp3, segments, listen=True, decoded=silence) == []
+    assert verify_episode(mp3, segments, listen=False) == []
+
+
 class _MuteDisclaimer(ToneEngine):
     """Beeps like the tone voice, but says nothing for the disclaimer: a misfiring voice."""
 
