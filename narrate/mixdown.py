@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +162,11 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
     timing model put it.
     """
     samples = dsp.from_pcm16(pcm)
+    encoder = (rate, settings.channels, settings.sample_rate, settings.bitrate_kbps)
     with ThreadPoolExecutor(1) as probe:  # the probe's encoder runs while the meter reads
-        shift = probe.submit(_encoder_shift, samples, rate, settings, dest)
+        shift: Future[float] | None = None
+        if encoder not in _SHIFTS:
+            shift = probe.submit(_encoder_shift, samples, rate, settings, dest)
         meter = dsp.Meter(samples, rate)
     # EBU R128 sums channels: the same mono signal on two channels measures 3 dB louder.
     layout_db = _STEREO_DB if settings.channels == 2 else 0.0
@@ -172,15 +175,19 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
     ceiling_db = settings.true_peak_dbtp - _ENCODER_MARGIN_DB
     wav = dest.with_suffix(".mix.wav")
     try:
-        aim = target if silent else target - shift.result()
+        learned = _SHIFTS.get(encoder, 0.0) if shift is None else shift.result()
+        aim = target if silent else target - learned
         for _attempt in range(3):
             gain, gains = (1.0, None) if silent else _settle(meter, aim, ceiling_db)
+            before = meter.lufs(None if gains is None else gains * gain)
             ready = samples if gains is None else meter.apply(samples, gain, gains)
             _write_wav(ready, rate, wav)
             _run_encode(wav, settings, dest)
             # Measured at the mix's rate: all the sound there is lies below its Nyquist.
             decoded = decode_pcm(dest, rate)
             result = dsp.loudness(dsp.from_pcm16(decoded), rate)
+            if not silent and abs(result.integrated_lufs - before) < _MAX_SHIFT_DB:
+                _SHIFTS[encoder] = result.integrated_lufs - before
             off = target - result.integrated_lufs
             over = result.true_peak_dbtp - settings.true_peak_dbtp
             if silent or (abs(off) <= _LOUDNESS_SLACK_LU and over <= 0):
@@ -192,9 +199,15 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
         wav.unlink(missing_ok=True)
 
 
+_SHIFTS: dict[tuple[int, int, int, int], float] = {}
+"""How much the encoder shifted the loudness of the last episode this process encoded, by
+(mix rate, channels, MP3 rate, bit rate): the next episode aims past it without a probe."""
+
+
 def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, dest: Path) -> float:
     """How much the encoder changes the loudness (LAME: about -0.45 dB), measured by encoding
-    and decoding a few seconds from the middle of the episode; mixdown aims past it."""
+    and decoding a few seconds from the middle of the episode; mixdown aims past it. Only
+    the first episode of a build needs this (see ``_SHIFTS``)."""
     middle, reach = len(samples) // 2, _PROBE_S * rate // 2
     probe = samples[max(0, middle - reach) : middle + reach]
     before = dsp.Meter(probe, rate).lufs()

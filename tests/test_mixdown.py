@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from mutagen.mp3 import MP3
 
+import narrate.mixdown
 from narrate.config import AudioSettings, EngineSettings
 from narrate.engines.tone import ToneEngine
 from narrate.errors import AudioError
@@ -126,3 +127,27 @@ def test_measuring_something_that_is_not_audio_fails_clearly(tmp_path: Path) -> 
     bogus.write_text("not audio")
     with pytest.raises(AudioError, match="ffmpeg"):
         measure_loudness(bogus)
+
+
+def test_later_episodes_aim_past_the_shift_the_encoder_made_last_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first episode probes the encoder; the next ones with the same settings learn its
+    loudness shift from the episode before, and still land on target."""
+    probes: list[int] = []
+    real = narrate.mixdown._encoder_shift
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        probes.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(narrate.mixdown, "_SHIFTS", {})
+    monkeypatch.setattr(narrate.mixdown, "_encoder_shift", counting)
+    first = mix_episode(_clips(), CHAPTERS, SETTINGS, tmp_path / "first.mp3")
+    second = mix_episode(_clips()[::-1], CHAPTERS, SETTINGS, tmp_path / "second.mp3")
+    assert len(probes) == 1
+    assert abs(first.loudness_lufs - -19.0) <= 0.5
+    assert abs(second.loudness_lufs - -19.0) <= 0.5
+    assert abs(measure_loudness(second.path).integrated_lufs - -19.0) <= 1.0
+    mix_episode(_clips(), CHAPTERS, replace(SETTINGS, bitrate_kbps=96), tmp_path / "third.mp3")
+    assert len(probes) == 2  # another encoder setting: probed afresh
