@@ -171,11 +171,16 @@ class Meter:
 
     def apply(self, samples: Samples, gain: float, gains: Samples) -> Samples:
         """``samples`` times ``gain`` and the block ``gains``, eased from block to block."""
-        centres = np.arange(len(gains)) * self.block + (self.block - 1) / 2
         # Between two block centres the gain moves in a straight line; each end is at or
         # under what both neighbouring blocks need (see ``limiter``), and so is every
-        # point between.
-        curve = np.interp(np.arange(self.length), centres, gains).astype(np.float32)
+        # point between. Before the first centre and after the last it holds still.
+        here = np.asarray(gains, dtype=np.float32)
+        before = np.concatenate((here[:1], here[:-1]))
+        after = np.concatenate((here[1:], here[-1:]))
+        # Each sample's distance from its block's centre, in blocks: the same in every block.
+        offset = (np.arange(self.block, dtype=np.float32) - (self.block - 1) / 2) / self.block
+        slope = np.where(offset < 0, (here - before)[:, None], (after - here)[:, None])
+        curve = (here[:, None] + offset * slope).ravel()[: self.length]
         return samples * (curve * np.float32(gain))
 
 
@@ -188,9 +193,13 @@ def _sliding(values: Samples, reach: int, reduce: Any) -> Samples:
 
 
 def _per_block(values: Samples, block: int, blocks: int, reduce: Any) -> Samples:
-    padded = np.zeros(blocks * block, dtype=values.dtype)
-    padded[: len(values)] = values
-    return reduce(padded.reshape(blocks, block), axis=1)
+    """``reduce`` over each block of ``values`` (the last one may be short)."""
+    whole = len(values) // block
+    out = np.zeros(blocks, dtype=values.dtype)
+    out[:whole] = reduce(values[: whole * block].reshape(whole, block), axis=1)
+    if whole < blocks:
+        out[whole] = reduce(values[whole * block :])
+    return out
 
 
 def _block_true_peaks(samples: Samples, block: int, blocks: Samples) -> Samples:

@@ -144,3 +144,13 @@ def test_true_peaks_worked_out_only_where_needed_are_the_true_peaks(rate: int) -
     assert meter.peak_dbtp(np.full(len(oracle), 0.5)) == pytest.approx(
         20 * math.log10(float(oracle.max()) * 0.5), abs=1e-4
     )
+
+
+def test_applied_gain_moves_in_straight_lines_between_block_centres() -> None:
+    rate = 22050
+    samples = np.ones(rate, dtype=np.float32)
+    meter = dsp.Meter(samples, rate)
+    gains = np.random.default_rng(2).uniform(0.2, 1.0, len(meter.energy))
+    centres = np.arange(len(gains)) * meter.block + (meter.block - 1) / 2
+    expected = np.interp(np.arange(len(samples)), centres, gains) * 0.5
+    np.testing.assert_allclose(meter.apply(samples, 0.5, gains), expected, rtol=1e-5)
