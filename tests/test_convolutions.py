@@ -155,3 +155,36 @@ def test_piper_speaks_through_the_widened_graph_and_sounds_the_same(
     assert len(ours) == len(theirs) > 22050
     assert np.abs(ours - theirs).max() <= 8
     assert json.loads(engine.fingerprint())["graph"] == "2d-convolutions"
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride", "pads", "output_padding", "bias"),
+    [(16, 8, [4, 4], 0, True), (8, 4, [2, 2], 0, False), (5, 2, [1, 2], 1, True),
+     (3, 3, [0, 0], 0, True), (4, 2, [0, 3], 1, False), (7, 1, [3, 3], 0, True)],
+)  # fmt: skip
+def test_upsampling_split_into_phases_computes_the_same(
+    kernel: int, stride: int, pads: list[int], output_padding: int, bias: bool
+) -> None:
+    """A transposed convolution becomes a plain one per output phase, interleaved."""
+    c_in, c_out = 32, 16
+    names = ["x", "w", "b"] if bias else ["x", "w"]
+    node = helper.make_node(
+        "ConvTranspose", names, ["y"], kernel_shape=[kernel], strides=[stride], pads=pads,
+        output_padding=[output_padding],
+    )  # fmt: skip
+    weights = [_weight("w", c_in, c_out, kernel)] + ([_weight("b", c_out)] if bias else [])
+    graph = helper.make_graph(
+        [node],
+        "upsampling",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c_in, 57])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, c_out, "T"])],
+        weights,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)])
+    x = RNG.standard_normal((1, c_in, 57)).astype(np.float32)
+    (before,) = _run(model, x)
+    assert widen(model) == 1
+    assert any(n.op_type == "Transpose" for n in model.graph.node) == (stride > 1)
+    (after,) = _run(model, x)
+    assert after.shape == before.shape
+    np.testing.assert_allclose(after, before, rtol=1e-4, atol=1e-5)
