@@ -22,6 +22,7 @@ thousand (rounding in another summation order: a few steps of 16-bit PCM, far be
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 _UNARY = frozenset({"LeakyRelu", "Relu", "Tanh", "Sigmoid", "Neg", "Abs", "Exp", "Identity"})
@@ -40,19 +41,13 @@ class _Widening:
     """One pass over a graph in topological order, emitting the new node list."""
 
     def __init__(self, model: Any) -> None:
-        from onnx import numpy_helper
-
         self.graph = model.graph
         self.opset = next(
             (o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13
         )
-        self.weights = {
-            i.name: numpy_helper.to_array(i) for i in self.graph.initializer if len(i.dims) == 3
-        }
-        self.initializers = {
-            i.name: numpy_helper.to_array(i) for i in self.graph.initializer if len(i.dims) == 1
-        }
-        """Vectors (biases) by name."""
+        self.tensors = {i.name: i for i in self.graph.initializer}
+        """The graph's initializers by name (the protos themselves: nothing is copied)."""
+        self.readers = Counter(name for node in self.graph.node for name in node.input)
         self.ranks = {i.name: len(i.dims) for i in self.graph.initializer}
         for node in self.graph.node:
             if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
@@ -78,11 +73,13 @@ class _Widening:
             return 0
         self._narrow_inputs(o.name for o in self.graph.output)
         read = {name for node in self.nodes for name in node.input}
-        kept = [i for i in self.graph.initializer if i.name in read]
         del self.graph.node[:]
         self.graph.node.extend(self.nodes)
-        del self.graph.initializer[:]
-        self.graph.initializer.extend([*kept, *self.added.values()])
+        initializers = self.graph.initializer
+        for index in reversed(range(len(initializers))):
+            if initializers[index].name not in read:
+                del initializers[index]
+        initializers.extend(self.added.values())
         return converted
 
     def _convolution(self, node: Any) -> bool:
@@ -90,18 +87,19 @@ class _Widening:
 
         if node.op_type not in ("Conv", "ConvTranspose") or node.domain not in ("", "ai.onnx"):
             return False
-        if len(node.input) < 2 or node.input[1] not in self.weights:
+        if len(node.input) < 2 or node.input[1] not in self.tensors:
             return False
-        weight = self.weights[node.input[1]]
-        if node.op_type == "ConvTranspose" and (phased := self._polyphase(node, weight)):
+        proto = self.tensors[node.input[1]]
+        if len(proto.dims) != 3:
+            return False
+        if node.op_type == "ConvTranspose" and (phased := self._polyphase(node, proto)):
             out, channels = phased
             out = self._identity(out, channels, f"{out}_identity")
             self.wide[node.output[0]] = out
             self.channels[out] = channels
             return True
-        name = f"{node.input[1]}__2d"
-        if name not in self.added:
-            self.added[name] = self._tensor(weight[:, :, None, :], name)
+        shape = tuple(proto.dims)
+        name = self._weight_2d(proto)
         attributes: dict[str, Any] = {}
         for attribute in node.attribute:
             value = helper.get_attribute_value(attribute)
@@ -123,20 +121,33 @@ class _Widening:
                 **attributes,
             )
         )
-        channels = weight.shape[0] if node.op_type == "Conv" else weight.shape[1] * group
+        channels = shape[0] if node.op_type == "Conv" else shape[1] * group
         if node.op_type == "ConvTranspose":
             out = self._identity(out, channels, f"{out}_identity")
         self.wide[node.output[0]] = out
         self.channels[out] = channels
         return True
 
-    def _polyphase(self, node: Any, weight: Any) -> tuple[str, int] | None:
+    def _weight_2d(self, proto: Any) -> str:
+        """The name of ``proto``'s weights as ``[O, I, 1, K]``: the same bytes, so a weight only
+        this convolution reads just gets the new shape; a shared one is copied once."""
+        from onnx import numpy_helper
+
+        if self.readers[proto.name] == 1:
+            proto.dims.insert(2, 1)
+            return str(proto.name)
+        name = f"{proto.name}__2d"
+        if name not in self.added:
+            self.added[name] = self._tensor(numpy_helper.to_array(proto)[:, :, None, :], name)
+        return name
+
+    def _polyphase(self, node: Any, proto: Any) -> tuple[str, int] | None:
         """A transposed convolution as a plain one with ``stride`` times the channels (one
         set per output phase), interleaved into time: the same sums, in the blocked kernels.
         Returns the 4-D output and its channels; None where the shape of it does not fit
         (groups, dilation, automatic padding, a given output shape, old opsets)."""
         import numpy as np
-        from onnx import helper
+        from onnx import helper, numpy_helper
 
         attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         if self.opset < 10 or "output_shape" in attributes:
@@ -148,14 +159,17 @@ class _Widening:
         stride = int(attributes.get("strides", [1])[0])
         begin, end = (int(p) for p in attributes.get("pads", [0, 0]))
         extra = int(attributes.get("output_padding", [0])[0])
-        inputs, outputs, kernel = weight.shape
+        inputs, outputs, kernel = (int(d) for d in proto.dims)
         taps = -(-kernel // stride)
         # Phase r of output sample q * stride + r weighs x[q - j] by tap r + j * stride; as a
         # correlation padded by taps - 1 on both sides, x[q - j] sits at tap taps - 1 - j.
         trim = taps * stride - kernel + end - extra  # what the interleaved output has too many
         bias = node.input[2] if len(node.input) > 2 and node.input[2] else ""
-        if stride < 2 or trim < 0 or (bias and bias not in self.initializers):
+        if stride < 2 or trim < 0:
             return None
+        if bias and (bias not in self.tensors or len(self.tensors[bias].dims) != 1):
+            return None
+        weight = numpy_helper.to_array(proto)
         phased = np.zeros((stride, outputs, inputs, 1, taps), np.float32)
         for phase in range(stride):
             for place in range(taps):
@@ -169,7 +183,7 @@ class _Widening:
         )
         if bias:
             names.append(f"{label}__phase_bias")
-            tiled = np.tile(self.initializers[bias].astype(np.float32), stride)
+            tiled = np.tile(numpy_helper.to_array(self.tensors[bias]).astype(np.float32), stride)
             self.added[names[1]] = self._tensor(tiled, names[1])
         constants = {
             "split": [0, stride, outputs, -1],
