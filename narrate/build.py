@@ -139,7 +139,7 @@ def _build_locked(
         plans = _plan(settings, speech, speaker, cover, published, report)
         report.phrases_total = sum(speaker.to_speak(p.script) for p in plans)
         if report.phrases_total:
-            speaker.warm_up()  # the workers load the voice while the cover is drawn
+            speaker.warm_up(report.phrases_total)  # they load the voice while the cover is drawn
         artwork = _artwork(settings, out, cover)
         out.write_bytes(artwork.file, artwork.data)
         pending: dict[int, Pending] = {}

@@ -86,8 +86,12 @@ class CacheInfo:
     """Days since the least recently used entry was last used (0 when empty)."""
 
 
+VOICES = "voices"
+"""The cache's folder for what engines prepare from a voice (see ``EngineSettings``)."""
+
+
 def cache_info(root: Path) -> CacheInfo:
-    """Count entries and bytes under ``root``."""
+    """Count entries and bytes under ``root`` (voices an engine prepared count as bytes)."""
     entries, size, oldest = 0, 0, time.time()
     for header in root.glob("??/*.json"):
         audio = header.with_suffix(".audio")
@@ -95,6 +99,9 @@ def cache_info(root: Path) -> CacheInfo:
             size += header.stat().st_size + audio.stat().st_size
             oldest = min(oldest, header.stat().st_mtime)
             entries += 1
+    for voice in root.glob(f"{VOICES}/*.onnx"):
+        with contextlib.suppress(OSError):
+            size += voice.stat().st_size
     return CacheInfo(entries, size, (time.time() - oldest) / 86400 if entries else 0.0)
 
 
@@ -110,7 +117,12 @@ def prune_cache(root: Path, older_than_days: float) -> CacheInfo:
                 header.unlink()
                 audio.unlink(missing_ok=True)
                 entries += 1
-    for stray in root.glob("??/.tmp-*"):  # left by a build that was killed mid-write
+    for voice in root.glob(f"{VOICES}/*.onnx"):  # a voice's prepared graph, touched when used
+        with contextlib.suppress(OSError):
+            if voice.stat().st_mtime <= cutoff:
+                size += voice.stat().st_size
+                voice.unlink()
+    for stray in [*root.glob("??/.tmp-*"), *root.glob(f"{VOICES}/.tmp-*")]:  # a killed build's
         stray.unlink(missing_ok=True)
     return CacheInfo(entries, size, 0.0)
 

@@ -94,6 +94,9 @@ class EngineSettings:
     """Piper's phoneme-width noise; pin it with noise_scale. None: the voice's own."""
     threads: int = 0
     """Threads one engine may use (0: the library's default); worker processes use 1."""
+    prepared_dir: str = ""
+    """Where an engine may keep what it prepares from a voice, between builds (a folder of
+    the cache; empty: nothing kept). Never changes the sound."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from narrate.cache import ClipCache, clip_key
+from narrate.cache import VOICES, ClipCache, clip_key
 from narrate.config import EngineSettings
 from narrate.engines import SpeechEngine, load_engine
 from narrate.errors import EngineError
@@ -95,15 +95,20 @@ class Speaker:
         jobs: int,
         on_phrase: Callable[[], None] | None = None,
     ) -> None:
-        self.settings = replace(engine, threads=1)
+        kept = str(cache.root / VOICES) if cache else ""
+        self.settings = replace(engine, threads=1, prepared_dir=kept)
         self.engine = load_engine(self.settings)
-        self.fallback = load_engine(replace(fallback, threads=1)) if fallback else None
+        self.fallback = (
+            load_engine(replace(fallback, threads=1, prepared_dir=kept)) if fallback else None
+        )
         self.cache = cache
         self.jobs = jobs
         self.synthesized = 0
         """Phrases spoken by an engine (not from the cache) so far."""
         self._on_phrase = on_phrase or (lambda: None)
         self._pool: ProcessPoolExecutor | None = None
+        self.workers = jobs
+        """Worker processes speaking (``warm_up`` may start fewer than ``jobs``)."""
         self._fingerprint = self.engine.fingerprint()
 
     def __enter__(self) -> Speaker:
@@ -113,10 +118,12 @@ class Speaker:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
-    def warm_up(self) -> None:
-        """Start the workers now, so they load the voice while this process does other work."""
+    def warm_up(self, phrases: int) -> None:
+        """Start the workers now, so they load the voice while this process does other work:
+        no more of them than there are ``phrases`` to speak (an edit needs one)."""
         if self.jobs > 1:
-            for _ in range(self.jobs):
+            self.workers = max(1, min(self.jobs, phrases))
+            for _ in range(self.workers):
                 self._workers().submit(_ready)
 
     def submit(self, script: Script) -> Pending:
@@ -172,7 +179,7 @@ class Speaker:
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.jobs, initializer=_start_worker, initargs=(self.settings,)
+                self.workers, initializer=_start_worker, initargs=(self.settings,)
             )
         return self._pool
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,57 @@ def test_upsampling_split_into_phases_computes_the_same(
     (after,) = _run(model, x)
     assert after.shape == before.shape
     np.testing.assert_allclose(after, before, rtol=1e-4, atol=1e-5)
+
+
+def _pinned(prepared: Path) -> EngineSettings:
+    return EngineSettings(
+        name="piper", voice="", language="en-US", length_scale=1.0, timeout_s=5.0,
+        noise_scale=0.0, noise_w_scale=0.0, threads=1, prepared_dir=str(prepared),
+    )  # fmt: skip
+
+
+def _spoken(settings: EngineSettings) -> bytes:
+    return load_engine(settings).synthesize("Not medical advice.").data
+
+
+def test_a_prepared_voice_is_kept_in_the_cache_and_sounds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first load keeps the optimized graph; the next loads it without preparing it
+    again, and speaks the very same samples."""
+    prepared = tmp_path / "voices"
+    converted: list[int] = []
+    real = convolutions.widen
+    monkeypatch.setattr(convolutions, "widen", lambda model: converted.append(1) or real(model))
+    first = _spoken(_pinned(prepared))
+    (kept,) = prepared.glob("*.onnx")
+    assert kept.stat().st_size > 10_000_000 and converted == [1]
+    assert [p.name for p in prepared.iterdir()] == [kept.name]  # no claim or temporary left
+    again = _spoken(_pinned(prepared))
+    assert converted == [1]  # not prepared again
+    assert again == first
+    assert _spoken(dataclasses.replace(_pinned(prepared), prepared_dir="")) == first
+
+
+def test_a_damaged_prepared_voice_is_prepared_again(tmp_path: Path) -> None:
+    prepared = tmp_path / "voices"
+    first = _spoken(_pinned(prepared))
+    (kept,) = prepared.glob("*.onnx")
+    kept.write_bytes(b"not a graph")
+    assert _spoken(_pinned(prepared)) == first
+    assert kept.stat().st_size > 10_000_000
+
+
+def test_a_voice_another_process_is_preparing_is_not_written_twice(tmp_path: Path) -> None:
+    prepared = tmp_path / "voices"
+    _spoken(_pinned(prepared))
+    (kept,) = prepared.glob("*.onnx")
+    kept.unlink()
+    claim = prepared / f".claim-{kept.name}"
+    claim.touch()  # another worker is writing it right now
+    assert _spoken(_pinned(prepared))
+    assert not kept.exists() and claim.exists()
+    stale = claim.stat().st_mtime - 3600
+    os.utime(claim, (stale, stale))  # ... or was killed an hour ago: its claim lapsed
+    _spoken(_pinned(prepared))
+    assert kept.exists() and not claim.exists()

@@ -1,0 +1,44 @@
+"""``narrate cache --info`` and ``--prune``: what the cache holds, and trimming what is unused."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from conftest import run_narrate
+
+from narrate.cache import VOICES, ClipCache, clip_key
+from narrate.models import Speech
+
+
+def _age(path: Path, days: float) -> None:
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+
+
+def test_info_and_prune_count_phrases_and_prepared_voices(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    cache = ClipCache(root)
+    speech = Speech(b"\1\0" * 22050, "pcm_s16le", 22050)
+    old, recent = clip_key("voice", "an old phrase"), clip_key("voice", "a recent phrase")
+    cache.put(old, speech)
+    cache.put(recent, speech)
+    for header in root.glob(f"??/{old}.json"):
+        _age(header, 40)
+    voices = root / VOICES
+    voices.mkdir()
+    (voices / "unused.onnx").write_bytes(b"\0" * 3_000_000)
+    (voices / "used.onnx").write_bytes(b"\0" * 2_000_000)
+    _age(voices / "unused.onnx", 40)
+
+    info = run_narrate("cache", "--info", "--cache-dir", root)
+    assert info.code == 0, info.stderr
+    assert "2 phrases" in info.stdout and "5.1 MB" in info.stdout, info.stdout
+
+    pruned = run_narrate("cache", "--prune", "30", "--cache-dir", root)
+    assert pruned.code == 0, pruned.stderr
+    assert "removed 1 phrases (3.0 MB)" in pruned.stdout, pruned.stdout
+    assert "1 phrases, 2.0 MB" in pruned.stdout, pruned.stdout
+    assert cache.has(recent) and not cache.has(old)
+    assert sorted(p.name for p in voices.iterdir()) == ["used.onnx"]
