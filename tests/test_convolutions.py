@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+import narrate.engines.piper
 from narrate.config import EngineSettings
 from narrate.engines import convolutions, load_engine
 from narrate.engines.convolutions import widen
@@ -230,14 +233,45 @@ def test_a_damaged_prepared_voice_is_prepared_again(tmp_path: Path) -> None:
     assert kept.stat().st_size > 10_000_000
 
 
-def test_a_voice_another_process_is_preparing_is_not_written_twice(tmp_path: Path) -> None:
+def test_a_worker_waits_for_the_voice_another_is_preparing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers load the voice at once: one prepares and keeps it, the other waits and
+    loads what the first kept, instead of preparing it too."""
+    prepared = tmp_path / "voices"
+    first = _spoken(_pinned(prepared))
+    (kept,) = prepared.glob("*.onnx")
+    ready = kept.read_bytes()
+    kept.unlink()
+    claim = prepared / f".claim-{kept.name}"
+    claim.touch()  # the other worker is writing it this moment
+
+    def other_worker_finishes() -> None:
+        time.sleep(0.5)
+        staged = prepared / f".tmp-{kept.name}"
+        staged.write_bytes(ready)
+        staged.replace(kept)  # as the real writer does: whole, or not at all
+        claim.unlink()
+
+    converted: list[int] = []
+    real = convolutions.widen
+    monkeypatch.setattr(convolutions, "widen", lambda model: converted.append(1) or real(model))
+    threading.Thread(target=other_worker_finishes).start()
+    assert _spoken(_pinned(prepared)) == first
+    assert converted == []  # it waited and loaded, it did not prepare
+
+
+def test_a_claim_that_comes_to_nothing_does_not_stop_the_voice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     prepared = tmp_path / "voices"
     _spoken(_pinned(prepared))
     (kept,) = prepared.glob("*.onnx")
     kept.unlink()
     claim = prepared / f".claim-{kept.name}"
-    claim.touch()  # another worker is writing it right now
-    assert _spoken(_pinned(prepared))
+    claim.touch()  # held by a writer that never finishes
+    monkeypatch.setattr(narrate.engines.piper, "_WAIT_S", 0.3)
+    assert _spoken(_pinned(prepared))  # waited a while, then prepared it alone
     assert not kept.exists() and claim.exists()
     stale = claim.stat().st_mtime - 3600
     os.utime(claim, (stale, stale))  # ... or was killed an hour ago: its claim lapsed

@@ -129,29 +129,56 @@ def _load_voice(model: Path, config: Path, threads: int, kept: Path | None) -> A
 
     settings = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
     prepared = kept / f"{_prepared_key(model, threads)}.onnx" if kept else None
-    if prepared is not None and prepared.is_file():
-        try:
-            session = _session(str(prepared), threads, optimize=False)
-        except Exception as error:  # onnxruntime's own errors: a damaged file, made again
-            log.debug("prepared voice %s unreadable (%s); preparing it again", prepared, error)
-            prepared.unlink(missing_ok=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.utime(prepared)  # in use: ``narrate cache --prune`` keeps it
+    if prepared is None:
+        return PiperVoice(session=_session(_prepared_graph(model), threads), config=settings)
+    if (session := _kept_session(prepared, threads)) is not None:
+        return PiperVoice(session=session, config=settings)
+    claim = _claim(prepared)
+    if claim is None:  # another worker is preparing it this moment: wait for it, not do it too
+        if _written(prepared) and (session := _kept_session(prepared, threads)) is not None:
             return PiperVoice(session=session, config=settings)
+        return PiperVoice(session=_session(_prepared_graph(model), threads), config=settings)
+    staged = prepared.with_name(f".tmp-{prepared.name}")
     graph = _prepared_graph(model)
-    if prepared is not None and (claim := _claim(prepared)) is not None:
-        staged = prepared.with_name(f".tmp-{prepared.name}")
-        try:
-            session = _session(graph, threads, optimize=True, keep=staged)
-            os.replace(staged, prepared)
-            return PiperVoice(session=session, config=settings)
-        except Exception as error:  # a read-only or full cache: nothing kept, as without one
-            log.debug("could not keep the prepared voice in %s (%s)", kept, error)
-        finally:
-            staged.unlink(missing_ok=True)
-            claim.unlink(missing_ok=True)
-    return PiperVoice(session=_session(graph, threads, optimize=True), config=settings)
+    try:
+        session = _session(graph, threads, keep=staged)
+        os.replace(staged, prepared)
+    except Exception as error:  # a read-only or full cache: nothing kept, as without one
+        log.debug("could not keep the prepared voice in %s (%s)", kept, error)
+        session = _session(graph, threads)
+    finally:
+        staged.unlink(missing_ok=True)
+        claim.unlink(missing_ok=True)
+    return PiperVoice(session=session, config=settings)
+
+
+def _kept_session(prepared: Path, threads: int) -> Any:
+    """A session of the prepared voice kept at ``prepared``; None if there is none (or it was
+    damaged: then it is removed, to be prepared again)."""
+    if not prepared.is_file():
+        return None
+    try:
+        session = _session(str(prepared), threads, optimize=False)
+    except Exception as error:  # onnxruntime's own errors: a damaged file
+        log.debug("prepared voice %s unreadable (%s); preparing it again", prepared, error)
+        prepared.unlink(missing_ok=True)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(prepared)  # in use: ``narrate cache --prune`` keeps it
+    return session
+
+
+def _written(prepared: Path) -> bool:
+    """Wait while another process holds the claim on writing ``prepared``; whether it did."""
+    claim = prepared.with_name(f".claim-{prepared.name}")
+    deadline = time.monotonic() + _WAIT_S
+    while time.monotonic() < deadline and claim.exists() and not prepared.is_file():
+        time.sleep(0.02)
+    return prepared.is_file()
+
+
+_WAIT_S = 20.0
+"""How long a worker waits for another to prepare the voice before preparing it itself."""
 
 
 def _claim(prepared: Path) -> Path | None:
@@ -186,7 +213,9 @@ def _prepared_graph(model: Path) -> bytes:
     return bytes(graph.SerializeToString())
 
 
-def _session(graph: bytes | str, threads: int, optimize: bool, keep: Path | None = None) -> Any:
+def _session(
+    graph: bytes | str, threads: int, optimize: bool = True, keep: Path | None = None
+) -> Any:
     """An onnxruntime session of ``graph`` (bytes, or a file already optimized)."""
     import onnxruntime
 
