@@ -229,7 +229,7 @@ def _episode(page: EpisodePage, show: _Show, artwork: Artwork, root: str) -> dic
         "captions": stem + ".vtt",
         "chapters_track": stem + ".chapters.vtt",
         "transcript_file": stem + ".transcript.html",
-        "cover": root + artwork.file,
+        "cover": root + (episode.image or artwork.file),  # lock screens show the episode's own
         "source_url": episode.source_url,
         "disclaimer": episode.disclaimer,
         "chapters": [

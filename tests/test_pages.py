@@ -340,3 +340,16 @@ def test_pages_of_a_right_to_left_show_say_so(language: str, direction: str | No
             root = parse(html).find("html")
             assert root is not None and root.attrs.get("lang") == language, path
             assert root.attrs.get("dir") == direction, path
+
+
+@pytest.mark.parametrize("page_name", ["index.html", "embed.html"])
+def test_players_show_the_episodes_own_cover_when_it_has_one(page_name: str) -> None:
+    """The cover the player hands to lock screens and notifications (Media Session)."""
+    own = _episode("one", dt.date(2026, 3, 1), image="artwork/episodes/one.jpg")
+    plain = _episode("two", dt.date(2026, 3, 2), number=2)
+    site = _site(own, plain)
+    covers = {
+        slug: parse(site[f"episodes/{slug}/{page_name}"]).find("article").attrs["data-cover"]
+        for slug in ("one", "two")
+    }
+    assert covers == {"one": "../../artwork/episodes/one.jpg", "two": "../../artwork/cover.jpg"}
