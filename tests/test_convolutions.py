@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -276,4 +278,24 @@ def test_a_claim_that_comes_to_nothing_does_not_stop_the_voice(
     stale = claim.stat().st_mtime - 3600
     os.utime(claim, (stale, stale))  # ... or was killed an hour ago: its claim lapsed
     _spoken(_pinned(prepared))
+    assert kept.exists() and not claim.exists()
+
+
+def test_the_claim_of_a_killed_build_lapses_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build killed while preparing the voice left its claim: the next one does not wait
+    for it (the claiming process is gone) and keeps the voice itself."""
+    prepared = tmp_path / "voices"
+    _spoken(_pinned(prepared))
+    (kept,) = prepared.glob("*.onnx")
+    kept.unlink()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    claim = prepared / f".claim-{kept.name}"
+    claim.write_text(gone, encoding="utf-8")
+    waited: list[Path] = []
+    monkeypatch.setattr(narrate.engines.piper, "_written", waited.append)
+    _spoken(_pinned(prepared))
+    assert waited == []  # it did not wait for the dead
     assert kept.exists() and not claim.exists()

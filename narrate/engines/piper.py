@@ -172,7 +172,7 @@ def _written(prepared: Path) -> bool:
     """Wait while another process holds the claim on writing ``prepared``; whether it did."""
     claim = prepared.with_name(f".claim-{prepared.name}")
     deadline = time.monotonic() + _WAIT_S
-    while time.monotonic() < deadline and claim.exists() and not prepared.is_file():
+    while time.monotonic() < deadline and not prepared.is_file() and _held(claim):
         time.sleep(0.02)
     return prepared.is_file()
 
@@ -185,15 +185,36 @@ def _claim(prepared: Path) -> Path | None:
     """A claim on writing ``prepared``, so that of two workers loading the voice at once only
     one writes it; None if another holds it (a claim left by a killed build lapses)."""
     claim = prepared.with_name(f".claim-{prepared.name}")
-    with contextlib.suppress(OSError):
-        if time.time() - claim.stat().st_mtime > _CLAIM_LAPSES_S:
-            claim.unlink()
+    if claim.exists() and not _held(claim):
+        claim.unlink(missing_ok=True)
     try:
         prepared.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        handle = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     except OSError:
         return None
+    with os.fdopen(handle, "w") as written:
+        written.write(str(os.getpid()))
     return claim
+
+
+def _held(claim: Path) -> bool:
+    """Whether ``claim`` is still held: its process is alive, and it is not old (a killed
+    build's claim lapses at once, one whose process number came back in ten minutes)."""
+    try:
+        if time.time() - claim.stat().st_mtime > _CLAIM_LAPSES_S:
+            return False
+        pid = int(claim.read_text(encoding="utf-8") or "0")
+    except (OSError, ValueError):
+        return claim.exists()  # being written this moment: held
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's
+        return True
+    return True
 
 
 _CLAIM_LAPSES_S = 600
