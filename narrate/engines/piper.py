@@ -6,16 +6,15 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import platform
 import re
-import time
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from narrate.config import EngineSettings
+from narrate.engines.prepared import prepared_session
 from narrate.errors import EngineError
 from narrate.models import Speech, WordTiming
 
@@ -128,96 +127,13 @@ def _load_voice(model: Path, config: Path, threads: int, kept: Path | None) -> A
     from piper import PiperConfig, PiperVoice
 
     settings = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
-    prepared = kept / f"{_prepared_key(model, threads)}.onnx" if kept else None
-    if prepared is None:
-        return PiperVoice(session=_session(_prepared_graph(model), threads), config=settings)
-    if (session := _kept_session(prepared, threads)) is not None:
-        return PiperVoice(session=session, config=settings)
-    claim = _claim(prepared)
-    if claim is None:  # another worker is preparing it this moment: wait for it, not do it too
-        if _written(prepared) and (session := _kept_session(prepared, threads)) is not None:
-            return PiperVoice(session=session, config=settings)
-        return PiperVoice(session=_session(_prepared_graph(model), threads), config=settings)
-    staged = prepared.with_name(f".tmp-{prepared.name}")
-    graph = _prepared_graph(model)
-    try:
-        session = _session(graph, threads, keep=staged)
-        os.replace(staged, prepared)
-    except Exception as error:  # a read-only or full cache: nothing kept, as without one
-        log.debug("could not keep the prepared voice in %s (%s)", kept, error)
-        session = _session(graph, threads)
-    finally:
-        staged.unlink(missing_ok=True)
-        claim.unlink(missing_ok=True)
+    graph = cache(lambda: _prepared_graph(model))  # prepared at most once, and only if needed
+    session = prepared_session(
+        kept / f"{_prepared_key(model, threads)}.onnx" if kept else None,
+        prepare=lambda staged: _session(graph(), threads, keep=staged),
+        load=lambda path: _session(str(path), threads, optimize=False),
+    )
     return PiperVoice(session=session, config=settings)
-
-
-def _kept_session(prepared: Path, threads: int) -> Any:
-    """A session of the prepared voice kept at ``prepared``; None if there is none (or it was
-    damaged: then it is removed, to be prepared again)."""
-    if not prepared.is_file():
-        return None
-    try:
-        session = _session(str(prepared), threads, optimize=False)
-    except Exception as error:  # onnxruntime's own errors: a damaged file
-        log.debug("prepared voice %s unreadable (%s); preparing it again", prepared, error)
-        prepared.unlink(missing_ok=True)
-        return None
-    with contextlib.suppress(OSError):
-        os.utime(prepared)  # in use: ``narrate cache --prune`` keeps it
-    return session
-
-
-def _written(prepared: Path) -> bool:
-    """Wait while another process holds the claim on writing ``prepared``; whether it did."""
-    claim = prepared.with_name(f".claim-{prepared.name}")
-    deadline = time.monotonic() + _WAIT_S
-    while time.monotonic() < deadline and not prepared.is_file() and _held(claim):
-        time.sleep(0.02)
-    return prepared.is_file()
-
-
-_WAIT_S = 20.0
-"""How long a worker waits for another to prepare the voice before preparing it itself."""
-
-
-def _claim(prepared: Path) -> Path | None:
-    """A claim on writing ``prepared``, so that of two workers loading the voice at once only
-    one writes it; None if another holds it (a claim left by a killed build lapses)."""
-    claim = prepared.with_name(f".claim-{prepared.name}")
-    if claim.exists() and not _held(claim):
-        claim.unlink(missing_ok=True)
-    try:
-        prepared.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except OSError:
-        return None
-    with os.fdopen(handle, "w") as written:
-        written.write(str(os.getpid()))
-    return claim
-
-
-def _held(claim: Path) -> bool:
-    """Whether ``claim`` is still held: its process is alive, and it is not old (a killed
-    build's claim lapses at once, one whose process number came back in ten minutes)."""
-    try:
-        if time.time() - claim.stat().st_mtime > _CLAIM_LAPSES_S:
-            return False
-        pid = int(claim.read_text(encoding="utf-8") or "0")
-    except (OSError, ValueError):
-        return claim.exists()  # being written this moment: held
-    if pid <= 0:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, another user's
-        return True
-    return True
-
-
-_CLAIM_LAPSES_S = 600
 
 
 def _prepared_graph(model: Path) -> bytes:

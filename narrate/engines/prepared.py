@@ -1,0 +1,121 @@
+"""What an engine prepares from a voice, kept in the cache between builds.
+
+Preparing a Piper voice (reshaping its graph, letting onnxruntime optimize it) takes longer
+than loading the result. ``prepared_session`` loads a kept copy when there is one, and else
+prepares it and keeps it. Two workers of a build load the voice at the same moment: one
+claims the writing (a file naming its process), and the other waits for what it writes
+instead of doing the same work. A copy that cannot be read is prepared again; a claim left
+by a build that was killed lapses as soon as its process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
+
+Session = TypeVar("Session")
+
+WAIT_S = 20.0
+"""How long a worker waits for another to prepare the voice before preparing it itself."""
+_CLAIM_LAPSES_S = 600
+"""A claim older than this lapses even if a process of its number lives (numbers are reused)."""
+
+
+def prepared_session(
+    kept: Path | None,
+    prepare: Callable[[Path | None], Session],
+    load: Callable[[Path], Session],
+) -> Session:
+    """A session of the voice: ``load(kept)`` if a copy is kept there, else
+    ``prepare(staged)``, which also writes the prepared copy to ``staged`` (kept from then
+    on); ``prepare(None)`` where nothing can be kept (no cache, a read-only one)."""
+    if kept is None:
+        return prepare(None)
+    if (session := _load(kept, load)) is not None:
+        return session
+    claim = _claim(kept)
+    if claim is None:  # another worker is preparing it this moment: wait for it, not do it too
+        if _written(kept) and (session := _load(kept, load)) is not None:
+            return session
+        return prepare(None)
+    staged = kept.with_name(f".tmp-{kept.name}")
+    try:
+        session = prepare(staged)
+        os.replace(staged, kept)
+    except Exception as error:  # a full or read-only cache, or a failing write: keep nothing
+        log.debug("could not keep the prepared voice %s (%s)", kept, error)
+        session = prepare(None)
+    finally:
+        staged.unlink(missing_ok=True)
+        claim.unlink(missing_ok=True)
+    return session
+
+
+def _load(kept: Path, load: Callable[[Path], Session]) -> Session | None:
+    """The kept copy loaded; None if there is none (or it was damaged: then it is removed,
+    to be prepared again)."""
+    if not kept.is_file():
+        return None
+    try:
+        session = load(kept)
+    except Exception as error:  # the engine's library's own errors: a damaged file
+        log.debug("prepared voice %s unreadable (%s); preparing it again", kept, error)
+        kept.unlink(missing_ok=True)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(kept)  # in use: ``narrate cache --prune`` keeps it
+    return session
+
+
+def _written(kept: Path) -> bool:
+    """Wait while another process holds the claim on writing ``kept``; whether it did."""
+    claim = _claim_path(kept)
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline and not kept.is_file() and _held(claim):
+        time.sleep(0.02)
+    return kept.is_file()
+
+
+def _claim(kept: Path) -> Path | None:
+    """A claim on writing ``kept``; None if another process holds it."""
+    claim = _claim_path(kept)
+    if claim.exists() and not _held(claim):
+        claim.unlink(missing_ok=True)
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except OSError:
+        return None
+    with os.fdopen(handle, "w") as written:
+        written.write(str(os.getpid()))
+    return claim
+
+
+def _claim_path(kept: Path) -> Path:
+    return kept.with_name(f".claim-{kept.name}")
+
+
+def _held(claim: Path) -> bool:
+    """Whether ``claim`` is still held: young enough, and its process alive."""
+    try:
+        if time.time() - claim.stat().st_mtime > _CLAIM_LAPSES_S:
+            return False
+        pid = int(claim.read_text(encoding="utf-8") or "0")
+    except (OSError, ValueError):
+        return claim.exists()  # being written this moment: held
+    if pid <= 0:  # created, its number not written yet
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's
+        return True
+    return True
