@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ EXIT_OK, EXIT_FAILED_EPISODES, EXIT_CONFIG = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _one_blas_thread()
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -49,6 +51,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("narrate: interrupted; published files are unchanged", file=sys.stderr)
         return 130
     return code
+
+
+def _one_blas_thread() -> None:
+    """narrate runs a process per core (``--jobs``). numpy's OpenBLAS would start a thread
+    per core in each of them too, and after every matrix product those threads spin against
+    the voice's workers and the encoder for a while: a tenth of a cold build's CPU time.
+    Set before numpy is first imported; a value the user set is kept."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _parser() -> argparse.ArgumentParser:

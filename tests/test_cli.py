@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,28 @@ def test_importing_narrate_prints_no_warnings() -> None:
         [sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stderr == "" and result.stdout == ""
+
+
+def test_a_narrate_process_starts_no_blas_threads() -> None:
+    """Each worker is a process per core: numpy's OpenBLAS must not add a spinning thread per
+    core to each of them (it did, a tenth of a cold build's CPU). A user's own setting stays."""
+    code = (
+        "import os, sys\n"
+        "from narrate.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import numpy\n"
+        "numpy.ones((64, 64)) @ numpy.ones((64, 64))\n"
+        "print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.stdout.split()[-2:] == ["1", "1"], run.stdout + run.stderr
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.stdout.split()[-1] == "2", run.stdout + run.stderr
 
 
 def test_configuration_errors_exit_2_listing_every_problem(tmp_path: Path) -> None:
