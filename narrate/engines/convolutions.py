@@ -17,11 +17,15 @@ thousand (rounding in another summation order: a few steps of 16-bit PCM, far be
   4-D tensors too, so the blocked layout can run from one convolution to the next;
 - ``LeakyRelu`` and the output of each upsampling become a 1x1 identity convolution (times
   one, exactly) with the activation fused, which onnxruntime keeps in the blocked layout;
+- a division (or product) by a constant that only ``LeakyRelu`` reads, as in HiFi-GAN's mean
+  of its residual blocks, folds into that identity convolution (times one third, say), so it
+  does not take the tensor out of the blocked layout and back;
 - where anything else reads a widened tensor, a ``Squeeze`` gives it back its 3-D shape.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -49,9 +53,22 @@ class _Widening:
         """The graph's initializers by name (the protos themselves: nothing is copied)."""
         self.readers = Counter(name for node in self.graph.node for name in node.input)
         self.ranks = {i.name: len(i.dims) for i in self.graph.initializer}
+        constants = {i.name: i for i in self.graph.initializer}
         for node in self.graph.node:
             if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
                 self.ranks[node.output[0]] = len(node.attribute[0].t.dims)
+                constants[node.output[0]] = node.attribute[0].t
+        self.scalars = {name: value for name, t in constants.items() if (value := _scalar(t))}
+        """Constants of one (non-zero) number, by name."""
+        self.read_by: dict[str, set[str]] = {}
+        """The kinds of node that read each tensor (a graph output counts as one)."""
+        for node in self.graph.node:
+            for name in node.input:
+                self.read_by.setdefault(name, set()).add(node.op_type)
+        for output in self.graph.output:
+            self.read_by.setdefault(output.name, set()).add("output")
+        self.scales: dict[str, float] = {}
+        """3-D tensor name -> the factor still owed to it, folded into its readers."""
         self.wide: dict[str, str] = {}
         """3-D tensor name -> the name of its 4-D twin."""
         self.channels: dict[str, int] = {}
@@ -217,7 +234,8 @@ class _Widening:
         source = self.wide[node.input[0]]
         channels = self.channels.get(source)
         if node.op_type == "LeakyRelu" and channels:
-            source = self._identity(source, channels, f"{node.output[0]}__identity")
+            scale = self.scales.get(node.input[0], 1.0)
+            source = self._identity(source, channels, f"{node.output[0]}__identity", scale)
         out = node.output[0] + "__4d"
         widened = helper.make_node(node.op_type, [source], [out], name=node.name)
         widened.attribute.extend(node.attribute)
@@ -236,6 +254,8 @@ class _Widening:
             return False
         if any(name not in self.wide and name not in self.ranks for name in node.input):
             return False  # an operand of unknown rank: broadcasting might change meaning
+        if self._folded(node):
+            return True
         inputs = []
         for name in node.input:
             if name in self.wide:
@@ -256,17 +276,36 @@ class _Widening:
             self.channels[out] = known.pop()
         return True
 
-    def _identity(self, source: str, channels: int, out: str) -> str:
-        """``source`` through a 1x1 depthwise convolution by exactly one, so onnxruntime keeps
-        it (and what follows) in its blocked layout; a no-op where it could not."""
+    def _folded(self, node: Any) -> bool:
+        """Whether ``node`` divides (or multiplies) a widened tensor by a constant that only
+        ``LeakyRelu`` reads: then it is not emitted, and the factor is owed to those readers
+        (their identity convolution scales by it: leaky ReLU commutes with a positive factor).
+        """
+        numerator, factor = node.input[0], node.input[1]
+        if node.op_type not in ("Div", "Mul") or numerator not in self.wide:
+            return False
+        value = self.scalars.get(factor, 0.0)
+        channels = self.channels.get(self.wide[numerator], 0)
+        if value <= 0 or not channels or channels % _BLOCK:
+            return False
+        if self.read_by.get(node.output[0]) != {"LeakyRelu"}:
+            return False
+        self.wide[node.output[0]] = self.wide[numerator]
+        self.scales[node.output[0]] = 1 / value if node.op_type == "Div" else value
+        return True
+
+    def _identity(self, source: str, channels: int, out: str, scale: float = 1.0) -> str:
+        """``source`` through a 1x1 depthwise convolution by exactly one (or by ``scale``), so
+        onnxruntime keeps it (and what follows) in its blocked layout; a no-op where it could
+        not."""
         import numpy as np
         from onnx import helper
 
         if channels % _BLOCK:
             return source
-        name = f"narrate_identity_{channels}"
+        name = f"narrate_identity_{channels}" + ("" if scale == 1.0 else f"_x{scale!r}")
         if name not in self.added:
-            self.added[name] = self._tensor(np.ones((channels, 1, 1, 1), np.float32), name)
+            self.added[name] = self._tensor(np.full((channels, 1, 1, 1), scale, np.float32), name)
         self._emit(
             helper.make_node("Conv", [source, name], [out], group=channels, kernel_shape=[1, 1])
         )
@@ -307,3 +346,12 @@ class _Widening:
         from onnx import numpy_helper
 
         return numpy_helper.from_array(array, name)
+
+
+def _scalar(tensor: Any) -> float:
+    """The one number a float constant holds; 0.0 for anything else."""
+    from onnx import TensorProto, numpy_helper
+
+    if tensor.data_type != TensorProto.FLOAT or math.prod(tensor.dims) != 1:
+        return 0.0
+    return float(numpy_helper.to_array(tensor).reshape(-1)[0])

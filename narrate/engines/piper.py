@@ -177,7 +177,7 @@ def _prepared_key(model: Path, threads: int) -> str:
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-_GRAPH = "2d-convolutions"
+_GRAPH = "2d-convolutions-2"
 """Which reshaping of the graph narrate runs (see ``convolutions``): part of every key."""
 
 
