@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -76,7 +77,67 @@ def run_ffmpeg(*args: str, stdin: bytes | None = None) -> Result:
 
 def decode_pcm(path: Path, rate: int) -> bytes:
     """Mono 16-bit PCM of an audio file at ``rate``, as a gapless player hears it."""
-    return run_ffmpeg("-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-").stdout
+    return decode_with_start(path, rate)[0]
+
+
+def decode_with_start(path: Path, rate: int) -> tuple[bytes, float]:
+    """``decode_pcm``, and where the file's audio starts in seconds: the encoder's delay, which
+    a gapless decoder drops (an MP3 says so in its LAME tag; 0.0 when ffmpeg reports none)."""
+    done = run_ffmpeg("-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-")
+    start = re.search(r"Duration: .*?, start: (-?[\d.]+)", done.stderr)
+    return done.stdout, float(start.group(1)) if start else 0.0
+
+
+def encode_and_decode(
+    encode: Sequence[str], dest: Path, delay: int, rate: int, length: int
+) -> bytes:
+    """Run the encoder ffmpeg ``encode`` (its input and codec options) into the file ``dest``
+    and, at the same time, decode the very frames it writes, which it also hands to a
+    decoder through a pipe: the same PCM as ``decode_pcm(dest, rate)`` afterwards (over the
+    ``length`` samples that went in; the file can decode to a few silent samples more, its
+    resampler's tail), without waiting for the encoder to finish first.
+
+    The pipe carries no LAME tag (ffmpeg writes it into the file at the end), so the decoder
+    drops the encoder's ``delay`` itself (samples at the MP3's rate, as ``decode_with_start``
+    reported them for this encoder), and the padding after the last sample is cut at
+    ``length`` samples. The encoder runs in ``dest``'s folder and names it there; a name the
+    tee muxer would read as syntax (anything but letters, digits and ``.-_``) is encoded
+    first and decoded after.
+    """
+    binary = ffmpeg_path()
+    if not re.fullmatch(r"[\w.-]+", dest.name, re.ASCII):
+        run_ffmpeg("-y", *encode, "-f", "mp3", str(dest))
+        return decode_pcm(dest, rate)[: 2 * length]
+    outputs = f"file:{dest.name}|[f=mp3]pipe:1"
+    pipe = subprocess.PIPE
+    try:
+        encoder = subprocess.Popen(
+            [binary, "-hide_banner", "-nostdin", "-v", "error", "-y", *encode, "-map", "0:a",
+             "-f", "tee", outputs],
+            cwd=dest.parent, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe,
+        )  # fmt: skip
+        decoder = subprocess.Popen(
+            [binary, "-hide_banner", "-nostdin", "-v", "error", "-f", "mp3", "-i", "pipe:0",
+             "-af", f"atrim=start_sample={delay}", "-f", "s16le", "-ac", "1", "-ar", str(rate),
+             "pipe:1"],
+            stdin=encoder.stdout, stdout=pipe, stderr=pipe,
+        )  # fmt: skip
+    except OSError as error:
+        raise AudioError(
+            f"could not run ffmpeg at {binary} ({error.strerror}); reinstall imageio-ffmpeg "
+            "or install ffmpeg"
+        ) from None
+    assert encoder.stdout is not None
+    encoder.stdout.close()  # the decoder holds the pipe now: it sees the end when ffmpeg does
+    pcm, decoder_log = decoder.communicate()
+    _, encoder_log = encoder.communicate()
+    for done, log in ((encoder, encoder_log), (decoder, decoder_log)):
+        if done.returncode != 0:
+            last = log.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+            raise AudioError(
+                f"ffmpeg failed ({last[0]}); check the audio input and free disk space"
+            )
+    return pcm[: 2 * length]
 
 
 def convert_pcm(data: bytes, source: list[str], rate: int) -> bytes:

@@ -18,7 +18,14 @@ from typing import Any
 from narrate import dsp
 from narrate.config import AudioSettings
 from narrate.errors import AudioError
-from narrate.ffmpeg import convert_pcm, decode_pcm, ffmpeg_path, run_ffmpeg
+from narrate.ffmpeg import (
+    convert_pcm,
+    decode_pcm,
+    decode_with_start,
+    encode_and_decode,
+    ffmpeg_path,
+    run_ffmpeg,
+)
 from narrate.models import (
     Chapter,
     Clip,
@@ -182,9 +189,8 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
             before = meter.lufs(None if gains is None else gains * gain)
             ready = samples if gains is None else meter.apply(samples, gain, gains)
             _write_wav(ready, rate, wav)
-            _run_encode(wav, settings, dest)
             # Measured at the mix's rate: all the sound there is lies below its Nyquist.
-            decoded = decode_pcm(dest, rate)
+            decoded = _encode_and_decode(wav, settings, dest, rate, len(ready))
             result = dsp.loudness(dsp.from_pcm16(decoded), rate)
             if not silent and abs(result.integrated_lufs - before) < _MAX_SHIFT_DB:
                 _SHIFTS[encoder] = result.integrated_lufs - before
@@ -202,6 +208,26 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
 _SHIFTS: dict[tuple[int, int, int, int], float] = {}
 """How much the encoder shifted the loudness of the last episode this process encoded, by
 (mix rate, channels, MP3 rate, bit rate): the next episode aims past it without a probe."""
+_DELAYS: dict[tuple[int, int, int, int], int] = {}
+"""The encoder's delay (samples at the MP3's rate) that the probe's MP3 reported, by the same
+key: with it, an episode is decoded while it is encoded (see ``_encode_and_decode``)."""
+
+
+def _encode_and_decode(
+    wav: Path, settings: AudioSettings, dest: Path, rate: int, length: int
+) -> bytes:
+    """Encode ``wav`` into ``dest``; return the MP3 decoded at ``rate`` (``length`` samples).
+
+    Once the probe has told the encoder's delay, the decoder reads the frames as the encoder
+    writes them (``ffmpeg.encode_and_decode``); before that, the MP3 is decoded after it is
+    written. The PCM is the same.
+    """
+    encoder = (rate, settings.channels, settings.sample_rate, settings.bitrate_kbps)
+    delay = _DELAYS.get(encoder)
+    if delay is not None:
+        return encode_and_decode(_encoder_args(wav, settings), dest, delay, rate, length)
+    _run_encode(wav, settings, dest)
+    return decode_pcm(dest, rate)
 
 
 def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, dest: Path) -> float:
@@ -217,7 +243,10 @@ def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, des
     try:
         _write_wav(probe, rate, wav)
         _run_encode(wav, settings, mp3)
-        after = dsp.Meter(dsp.from_pcm16(decode_pcm(mp3, rate)), rate).lufs()
+        decoded, start = decode_with_start(mp3, rate)
+        after = dsp.Meter(dsp.from_pcm16(decoded), rate).lufs()
+        encoder = (rate, settings.channels, settings.sample_rate, settings.bitrate_kbps)
+        _DELAYS[encoder] = round(start * settings.sample_rate)
     finally:
         wav.unlink(missing_ok=True)
         mp3.unlink(missing_ok=True)
@@ -251,12 +280,16 @@ def _settle(meter: dsp.Meter, aim: float, ceiling_db: float) -> tuple[float, Any
 
 
 def _run_encode(wav: Path, settings: AudioSettings, dest: Path) -> None:
+    run_ffmpeg("-nostats", "-y", *_encoder_args(wav, settings), "-f", "mp3", str(dest))
+
+
+def _encoder_args(wav: Path, settings: AudioSettings) -> list[str]:
+    """ffmpeg's input and codec options for the episode's MP3 (its output not included)."""
     # Stereo carries the mono signal whole on both sides (ffmpeg's own upmix is 3 dB down).
     layout = ["-af", "pan=stereo|c0=c0|c1=c0"] if settings.channels == 2 else []
-    run_ffmpeg("-nostats", "-y", "-i", str(wav), *layout,
-               "-ac", str(settings.channels), "-ar", str(settings.sample_rate),
-               "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-f", "mp3",
-               str(dest))  # fmt: skip
+    return ["-i", str(wav), *layout, "-ac", str(settings.channels),
+            "-ar", str(settings.sample_rate), "-c:a", "libmp3lame",
+            "-b:a", f"{settings.bitrate_kbps}k"]  # fmt: skip
 
 
 def _decode(speech: Speech, rate: int) -> bytes:
