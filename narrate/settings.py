@@ -97,6 +97,9 @@ class EngineSettings:
     prepared_dir: str = ""
     """Where an engine may keep what it prepares from a voice, between builds (a folder of
     the cache; empty: nothing kept). Never changes the sound."""
+    wait_for_preparation: bool = True
+    """When another worker is preparing the voice this moment: wait and load what it keeps
+    (True), or prepare it too, which is sooner when every worker has a core of its own."""
 
 
 @dataclass(frozen=True)

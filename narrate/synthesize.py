@@ -8,6 +8,7 @@ listener a breath between phrases; each phrase is cached by what makes its sound
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -96,10 +97,15 @@ class Speaker:
         on_phrase: Callable[[], None] | None = None,
     ) -> None:
         kept = str(cache.root / VOICES) if cache else ""
-        self.settings = replace(engine, threads=1, prepared_dir=kept)
+        # With a core each, a worker that finds another preparing the voice prepares its own
+        # copy (its core would only wait); with more workers than cores, it waits for it.
+        wait = jobs > _cores()
+        self.settings = replace(engine, threads=1, prepared_dir=kept, wait_for_preparation=wait)
         self.engine = load_engine(self.settings)
         self.fallback = (
-            load_engine(replace(fallback, threads=1, prepared_dir=kept)) if fallback else None
+            load_engine(replace(fallback, threads=1, prepared_dir=kept, wait_for_preparation=wait))
+            if fallback
+            else None
         )
         self.cache = cache
         self.jobs = jobs
@@ -182,6 +188,13 @@ class Speaker:
                 self.workers, initializer=_start_worker, initargs=(self.settings,)
             )
         return self._pool
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 _WORKER_ENGINE: Any = None

@@ -302,6 +302,37 @@ def test_a_worker_waits_for_the_voice_another_is_preparing(
     assert converted == []  # it waited and loaded, it did not prepare
 
 
+def test_a_worker_with_a_core_of_its_own_prepares_the_voice_beside_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Told not to wait, a worker that finds another preparing the voice prepares its own
+    copy at once, where a waiting one would load what the other keeps; it sounds the same."""
+    prepared = tmp_path / "voices"
+    first = _spoken(_pinned(prepared))
+    (kept,) = prepared.glob("*.onnx")
+    ready = kept.read_bytes()
+    kept.unlink()
+    claim = prepared / f".claim-{kept.name}"
+    claim.write_text(str(os.getpid()))  # held by a process that is alive, writing it now
+
+    def other_worker_finishes() -> None:
+        time.sleep(0.5)
+        staged = prepared / f".tmp-{kept.name}"
+        staged.write_bytes(ready)
+        staged.replace(kept)
+        claim.unlink()
+
+    converted: list[int] = []
+    real = convolutions.widen
+    monkeypatch.setattr(convolutions, "widen", lambda model: converted.append(1) or real(model))
+    other = threading.Thread(target=other_worker_finishes)
+    other.start()
+    alone = dataclasses.replace(_pinned(prepared), wait_for_preparation=False)
+    assert _spoken(alone) == first
+    assert converted == [1]  # prepared its own, did not wait to load the other's
+    other.join()
+
+
 def test_a_claim_that_comes_to_nothing_does_not_stop_the_voice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

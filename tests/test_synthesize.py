@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from narrate.cache import ClipCache, clip_key
+from narrate.cache import VOICES, ClipCache, clip_key
 from narrate.config import EngineSettings
 from narrate.engines import SpeechEngine, load_engine
 from narrate.models import Script, Segment, Speech
-from narrate.synthesize import synthesize_script
+from narrate.synthesize import Speaker, synthesize_script
 
 
 class _Counting:
@@ -131,3 +131,18 @@ def test_a_torn_entry_is_spoken_again(cache: ClipCache) -> None:
     assert second[1].parts == first[1].parts
     # The entry was repaired: the next run reuses it.
     assert [c.cached for c in synthesize_script(SCRIPT, _tone(), cache=cache)] == [True] * 4
+
+
+@pytest.mark.parametrize(("jobs", "waits"), [(1, False), (2, False), (3, True)])
+def test_workers_wait_for_one_another_to_prepare_the_voice_only_without_a_core_each(
+    cache: ClipCache, monkeypatch: pytest.MonkeyPatch, jobs: int, waits: bool
+) -> None:
+    """With a core each, a worker that finds another preparing the voice prepares its own
+    copy (its core would only wait); with more workers than cores, it waits for the copy."""
+    import narrate.synthesize
+
+    monkeypatch.setattr(narrate.synthesize, "_cores", lambda: 2)
+    settings = EngineSettings("tone", "", "en-US", 1.0, 5.0)
+    with Speaker(settings, settings, cache, jobs) as speaker:
+        assert speaker.settings.wait_for_preparation is waits
+        assert speaker.settings.prepared_dir == str(cache.root / VOICES)

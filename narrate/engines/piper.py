@@ -48,6 +48,7 @@ class PiperEngine:
         self.noise_w_scale = settings.noise_w_scale
         self.threads = settings.threads
         self.prepared = Path(settings.prepared_dir) if settings.prepared_dir else None
+        self.wait = settings.wait_for_preparation
         self._voice: Any = None
 
     def describe(self) -> str:
@@ -97,7 +98,9 @@ class PiperEngine:
                     "download the .onnx.json that belongs to the voice"
                 )
             try:
-                self._voice = _load_voice(self.model, self.config, self.threads, self.prepared)
+                self._voice = _load_voice(
+                    self.model, self.config, self.threads, self.prepared, self.wait
+                )
             except ImportError as error:
                 raise EngineError(
                     f"{error.name} is not installed; run: pip install piper-tts onnx"
@@ -111,7 +114,9 @@ class PiperEngine:
         return self._voice
 
 
-def _load_voice(model: Path, config: Path, threads: int, kept: Path | None) -> Any:
+def _load_voice(
+    model: Path, config: Path, threads: int, kept: Path | None, wait: bool = True
+) -> Any:
     """Like ``PiperVoice.load(..., include_alignments=True)``, with the thread count ours and
     the graph reshaped (see ``convolutions``).
 
@@ -132,6 +137,7 @@ def _load_voice(model: Path, config: Path, threads: int, kept: Path | None) -> A
         kept / f"{_prepared_key(model, threads)}.onnx" if kept else None,
         prepare=lambda staged: _session(graph(), threads, keep=staged),
         load=lambda path: _session(str(path), threads, optimize=False),
+        wait=wait,
     )
     return PiperVoice(session=session, config=settings)
 

@@ -4,8 +4,9 @@ Preparing a Piper voice (reshaping its graph, letting onnxruntime optimize it) t
 than loading the result. ``prepared_session`` loads a kept copy when there is one, and else
 prepares it and keeps it. Two workers of a build load the voice at the same moment: one
 claims the writing (a file naming its process), and the other waits for what it writes
-instead of doing the same work. A copy that cannot be read is prepared again; a claim left
-by a build that was killed lapses as soon as its process is gone.
+instead of doing the same work (or, with a core of its own, prepares its own copy beside it:
+sooner, and the core would only have waited). A copy that cannot be read is prepared again;
+a claim left by a build that was killed lapses as soon as its process is gone.
 """
 
 from __future__ import annotations
@@ -32,17 +33,22 @@ def prepared_session(
     kept: Path | None,
     prepare: Callable[[Path | None], Session],
     load: Callable[[Path], Session],
+    wait: bool = True,
 ) -> Session:
     """A session of the voice: ``load(kept)`` if a copy is kept there, else
     ``prepare(staged)``, which also writes the prepared copy to ``staged`` (kept from then
-    on); ``prepare(None)`` where nothing can be kept (no cache, a read-only one)."""
+    on); ``prepare(None)`` where nothing can be kept (no cache, a read-only one).
+
+    When another worker is preparing it this moment, ``wait`` for what it keeps and load
+    that; without ``wait``, prepare it too (sooner, where this worker has a core to itself).
+    """
     if kept is None:
         return prepare(None)
     if (session := _load(kept, load)) is not None:
         return session
     claim = _claim(kept)
-    if claim is None:  # another worker is preparing it this moment: wait for it, not do it too
-        if _written(kept) and (session := _load(kept, load)) is not None:
+    if claim is None:  # another worker is preparing it this moment
+        if wait and _written(kept) and (session := _load(kept, load)) is not None:
             return session
         return prepare(None)
     staged = kept.with_name(f".tmp-{kept.name}")
