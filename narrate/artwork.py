@@ -146,8 +146,11 @@ def embedded_cover(data: bytes) -> bytes:
     """A copy of the cover for the MP3's APIC frame: at most 1400 px, RGB JPEG.
 
     "3000 px cover of 270 kB" -> "1400 px JPEG of about 80 kB". Deterministic.
+    A JPEG is decoded straight at half size or less where that still covers 1400 px (its
+    decoder scales while it decodes): a third of the work, and no visible difference.
     """
     with Image.open(io.BytesIO(data)) as image:
+        image.draft("RGB", (EMBEDDED_COVER_PX, EMBEDDED_COVER_PX))
         picture = image.convert("RGB")
     if picture.width > EMBEDDED_COVER_PX:
         picture = picture.resize((EMBEDDED_COVER_PX, EMBEDDED_COVER_PX), Image.Resampling.LANCZOS)

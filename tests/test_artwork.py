@@ -91,6 +91,25 @@ def test_text_colour_contrast_is_at_least_aaa() -> None:
     assert _contrast(FOREGROUND, BACKGROUND) >= 7
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_the_embedded_cover_is_a_1400_px_jpeg_that_looks_like_the_cover(fmt: str) -> None:
+    """What goes into each MP3: 1400 px, RGB JPEG, small, and (though a JPEG is decoded at
+    reduced size to save work) within a level or so of a full-size resize of the cover."""
+    drawn = _open(render_default_cover(TITLE, AUTHOR))
+    buffer = io.BytesIO()
+    drawn.save(buffer, format=fmt)
+    embedded = _open(embedded_cover(buffer.getvalue()))
+    assert (embedded.format, embedded.mode, embedded.size) == ("JPEG", "RGB", (1400, 1400))
+    assert len(embedded_cover(buffer.getvalue())) < 150_000
+    reference = (
+        _open(buffer.getvalue()).convert("RGB").resize((1400, 1400), Image.Resampling.LANCZOS)
+    )
+    difference = np.abs(
+        np.asarray(embedded.convert("L"), float) - np.asarray(reference.convert("L"), float)
+    )
+    assert difference.mean() < 1.5
+
+
 def test_default_cover_is_deterministic() -> None:
     first = render_default_cover(TITLE, AUTHOR)
     assert render_default_cover(TITLE, AUTHOR) == first
