@@ -274,48 +274,21 @@ def test_a_damaged_prepared_voice_is_prepared_again(tmp_path: Path) -> None:
     assert kept.stat().st_size > 10_000_000
 
 
-def test_a_worker_waits_for_the_voice_another_is_preparing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two workers load the voice at once: one prepares and keeps it, the other waits and
-    loads what the first kept, instead of preparing it too."""
-    prepared = tmp_path / "voices"
+def _another_worker_preparing(
+    prepared: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[bytes, threading.Thread, list[int]]:
+    """A voice kept in ``prepared``, taken away again while another (live) process holds the
+    claim on writing it, which it finishes half a second later, as the real writer does:
+    whole, or not at all. Returns what the voice says, that writer, and a list that grows by
+    one each time this process reshapes the graph (prepares the voice)."""
     first = _spoken(_pinned(prepared))
     (kept,) = prepared.glob("*.onnx")
     ready = kept.read_bytes()
     kept.unlink()
     claim = prepared / f".claim-{kept.name}"
-    claim.touch()  # the other worker is writing it this moment
+    claim.write_text(str(os.getpid()))
 
-    def other_worker_finishes() -> None:
-        time.sleep(0.5)
-        staged = prepared / f".tmp-{kept.name}"
-        staged.write_bytes(ready)
-        staged.replace(kept)  # as the real writer does: whole, or not at all
-        claim.unlink()
-
-    converted: list[int] = []
-    real = convolutions.widen
-    monkeypatch.setattr(convolutions, "widen", lambda model: converted.append(1) or real(model))
-    threading.Thread(target=other_worker_finishes).start()
-    assert _spoken(_pinned(prepared)) == first
-    assert converted == []  # it waited and loaded, it did not prepare
-
-
-def test_a_worker_with_a_core_of_its_own_prepares_the_voice_beside_another(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Told not to wait, a worker that finds another preparing the voice prepares its own
-    copy at once, where a waiting one would load what the other keeps; it sounds the same."""
-    prepared = tmp_path / "voices"
-    first = _spoken(_pinned(prepared))
-    (kept,) = prepared.glob("*.onnx")
-    ready = kept.read_bytes()
-    kept.unlink()
-    claim = prepared / f".claim-{kept.name}"
-    claim.write_text(str(os.getpid()))  # held by a process that is alive, writing it now
-
-    def other_worker_finishes() -> None:
+    def finishes() -> None:
         time.sleep(0.5)
         staged = prepared / f".tmp-{kept.name}"
         staged.write_bytes(ready)
@@ -325,12 +298,32 @@ def test_a_worker_with_a_core_of_its_own_prepares_the_voice_beside_another(
     converted: list[int] = []
     real = convolutions.widen
     monkeypatch.setattr(convolutions, "widen", lambda model: converted.append(1) or real(model))
-    other = threading.Thread(target=other_worker_finishes)
-    other.start()
-    alone = dataclasses.replace(_pinned(prepared), wait_for_preparation=False)
+    writer = threading.Thread(target=finishes)
+    writer.start()
+    return first, writer, converted
+
+
+def test_a_worker_waits_for_the_voice_another_is_preparing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers load the voice at once: one prepares and keeps it, the other waits and
+    loads what the first kept, instead of preparing it too."""
+    first, writer, converted = _another_worker_preparing(tmp_path / "voices", monkeypatch)
+    assert _spoken(_pinned(tmp_path / "voices")) == first
+    assert converted == []  # it waited and loaded, it did not prepare
+    writer.join()
+
+
+def test_a_worker_with_a_core_of_its_own_prepares_the_voice_beside_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Told not to wait, a worker that finds another preparing the voice prepares its own
+    copy at once, where a waiting one would load what the other keeps; it sounds the same."""
+    first, writer, converted = _another_worker_preparing(tmp_path / "voices", monkeypatch)
+    alone = dataclasses.replace(_pinned(tmp_path / "voices"), wait_for_preparation=False)
     assert _spoken(alone) == first
     assert converted == [1]  # prepared its own, did not wait to load the other's
-    other.join()
+    writer.join()
 
 
 def test_a_claim_that_comes_to_nothing_does_not_stop_the_voice(
