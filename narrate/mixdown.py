@@ -169,7 +169,7 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
     timing model put it.
     """
     samples = dsp.from_pcm16(pcm)
-    encoder = (rate, settings.channels, settings.sample_rate, settings.bitrate_kbps)
+    encoder = _encoder_key(rate, settings)
     with ThreadPoolExecutor(1) as probe:  # the probe's encoder runs while the meter reads
         shift: Future[float] | None = None
         if encoder not in _SHIFTS:
@@ -205,9 +205,14 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
         wav.unlink(missing_ok=True)
 
 
+def _encoder_key(rate: int, settings: AudioSettings) -> tuple[int, int, int, int]:
+    """What the encoder's behaviour depends on: mix rate, channels, MP3 rate, bit rate."""
+    return rate, settings.channels, settings.sample_rate, settings.bitrate_kbps
+
+
 _SHIFTS: dict[tuple[int, int, int, int], float] = {}
 """How much the encoder shifted the loudness of the last episode this process encoded, by
-(mix rate, channels, MP3 rate, bit rate): the next episode aims past it without a probe."""
+encoder (``_encoder_key``): the next episode aims past it without a probe."""
 _DELAYS: dict[tuple[int, int, int, int], int] = {}
 """The encoder's delay (samples at the MP3's rate) that the probe's MP3 reported, by the same
 key: with it, an episode is decoded while it is encoded (see ``_encode_and_decode``)."""
@@ -222,7 +227,7 @@ def _encode_and_decode(
     writes them (``ffmpeg.encode_and_decode``); before that, the MP3 is decoded after it is
     written. The PCM is the same.
     """
-    encoder = (rate, settings.channels, settings.sample_rate, settings.bitrate_kbps)
+    encoder = _encoder_key(rate, settings)
     delay = _DELAYS.get(encoder)
     if delay is not None:
         return encode_and_decode(_encoder_args(wav, settings), dest, delay, rate, length)
@@ -245,8 +250,7 @@ def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, des
         _run_encode(wav, settings, mp3)
         decoded, start = decode_with_start(mp3, rate)
         after = dsp.Meter(dsp.from_pcm16(decoded), rate).lufs()
-        encoder = (rate, settings.channels, settings.sample_rate, settings.bitrate_kbps)
-        _DELAYS[encoder] = round(start * settings.sample_rate)
+        _DELAYS[_encoder_key(rate, settings)] = round(start * settings.sample_rate)
     finally:
         wav.unlink(missing_ok=True)
         mp3.unlink(missing_ok=True)
