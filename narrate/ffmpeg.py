@@ -64,15 +64,24 @@ def run_ffmpeg(*args: str, stdin: bytes | None = None) -> Result:
             check=False,
         )
     except OSError as error:
-        raise AudioError(
-            f"could not run ffmpeg at {binary} ({error.strerror}); reinstall imageio-ffmpeg "
-            "or install ffmpeg"
-        ) from None
+        raise _cannot_run(binary, error) from None
     stderr = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
-        last = stderr.strip().splitlines()[-1:] or ["no message"]
-        raise AudioError(f"ffmpeg failed ({last[0]}); check the audio input and free disk space")
+        raise _failed(stderr)
     return Result(done.stdout, stderr)
+
+
+def _cannot_run(binary: str, error: OSError) -> AudioError:
+    return AudioError(
+        f"could not run ffmpeg at {binary} ({error.strerror}); reinstall imageio-ffmpeg "
+        "or install ffmpeg"
+    )
+
+
+def _failed(log: str) -> AudioError:
+    """ffmpeg's failure, in its last words."""
+    last = log.strip().splitlines()[-1:] or ["no message"]
+    return AudioError(f"ffmpeg failed ({last[0]}); check the audio input and free disk space")
 
 
 def decode_pcm(path: Path, rate: int) -> bytes:
@@ -116,27 +125,26 @@ def encode_and_decode(
              "-f", "tee", outputs],
             cwd=dest.parent, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe,
         )  # fmt: skip
-        decoder = subprocess.Popen(
-            [binary, "-hide_banner", "-nostdin", "-v", "error", "-f", "mp3", "-i", "pipe:0",
-             "-af", f"atrim=start_sample={delay}", "-f", "s16le", "-ac", "1", "-ar", str(rate),
-             "pipe:1"],
-            stdin=encoder.stdout, stdout=pipe, stderr=pipe,
-        )  # fmt: skip
     except OSError as error:
-        raise AudioError(
-            f"could not run ffmpeg at {binary} ({error.strerror}); reinstall imageio-ffmpeg "
-            "or install ffmpeg"
-        ) from None
-    assert encoder.stdout is not None
-    encoder.stdout.close()  # the decoder holds the pipe now: it sees the end when ffmpeg does
-    pcm, decoder_log = decoder.communicate()
-    _, encoder_log = encoder.communicate()
+        raise _cannot_run(binary, error) from None
+    with encoder:
+        try:
+            decoder = subprocess.Popen(
+                [binary, "-hide_banner", "-nostdin", "-v", "error", "-f", "mp3", "-i", "pipe:0",
+                 "-af", f"atrim=start_sample={delay}", "-f", "s16le", "-ac", "1",
+                 "-ar", str(rate), "pipe:1"],
+                stdin=encoder.stdout, stdout=pipe, stderr=pipe,
+            )  # fmt: skip
+        except OSError as error:
+            encoder.kill()
+            raise _cannot_run(binary, error) from None
+        assert encoder.stdout is not None
+        encoder.stdout.close()  # the decoder holds the pipe now: it sees the end ffmpeg writes
+        pcm, decoder_log = decoder.communicate()
+        _, encoder_log = encoder.communicate()
     for done, log in ((encoder, encoder_log), (decoder, decoder_log)):
         if done.returncode != 0:
-            last = log.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-            raise AudioError(
-                f"ffmpeg failed ({last[0]}); check the audio input and free disk space"
-            )
+            raise _failed(log.decode("utf-8", "replace"))
     return pcm[: 2 * length]
 
 

@@ -100,13 +100,13 @@ class Speaker:
         # With a core each, a worker that finds another preparing the voice prepares its own
         # copy (its core would only wait); with more workers than cores, it waits for it.
         wait = jobs > _cores()
-        self.settings = replace(engine, threads=1, prepared_dir=kept, wait_for_preparation=wait)
+
+        def one_core(voice: EngineSettings) -> EngineSettings:
+            return replace(voice, threads=1, prepared_dir=kept, wait_for_preparation=wait)
+
+        self.settings = one_core(engine)
         self.engine = load_engine(self.settings)
-        self.fallback = (
-            load_engine(replace(fallback, threads=1, prepared_dir=kept, wait_for_preparation=wait))
-            if fallback
-            else None
-        )
+        self.fallback = load_engine(one_core(fallback)) if fallback else None
         self.cache = cache
         self.jobs = jobs
         self.synthesized = 0
