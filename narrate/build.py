@@ -17,7 +17,6 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from narrate.feed import episode_guid, render_feed
 from narrate.models import Artwork, Episode, PublishedEpisode, Script, SegmentTiming
 from narrate.output import STATE_DIR, Output, sidecar
 from narrate.pages import EpisodePage, render_pages
+from narrate.processes import worker_pool
 from narrate.produce import Plan, produce_episode
 from narrate.revisions import intact, next_file, playable, remove_old_revisions
 from narrate.script import SpeechOptions, build_script, speech_options
@@ -130,7 +130,7 @@ def _build_locked(
     with ExitStack() as stack:
         # The recognizer works in a process of its own, beside the mixdown (pocketsphinx holds
         # the GIL). On the way out the speakers stop first, then whatever it still had queued.
-        ears = ProcessPoolExecutor(1)
+        ears = worker_pool(1)
         stack.callback(ears.shutdown, cancel_futures=True)
         speaker = stack.enter_context(
             Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase)

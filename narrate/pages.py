@@ -12,15 +12,15 @@ import datetime as dt
 import html
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
+from multiprocessing import get_all_start_methods
 from typing import Any, NamedTuple
 
 from narrate.config import ShowSettings
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
+from narrate.processes import worker_pool
 from narrate.settings import text_direction
 from narrate.templating import render_fragment, render_template, static_asset
 from narrate.timing import short_clock, written_words
@@ -90,12 +90,8 @@ def _episode_pages(
         yield iter(_render_episodes(ordered, show, artwork))
         return
     step = -(-len(ordered) // (CHUNKS * jobs))
-    with ProcessPoolExecutor(
-        jobs,
-        mp_context=get_context("fork"),  # the workers inherit the episodes: nothing to pickle
-        initializer=_adopt,
-        initargs=(ordered, show, artwork),
-    ) as workers:
+    # Forked: the workers inherit the episodes, nothing to pickle.
+    with worker_pool(jobs, _adopt, (ordered, show, artwork), fork=True) as workers:
         chunks = [
             workers.submit(_render_adopted, start, start + step)
             for start in range(0, len(ordered), step)

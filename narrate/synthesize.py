@@ -19,6 +19,7 @@ from narrate.config import EngineSettings
 from narrate.engines import SpeechEngine, load_engine
 from narrate.errors import EngineError
 from narrate.models import Clip, Script, Segment, Speech
+from narrate.processes import worker_pool
 from narrate.sentences import breath_groups
 
 log = logging.getLogger(__name__)
@@ -184,9 +185,7 @@ class Speaker:
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self.workers, initializer=_start_worker, initargs=(self.settings,)
-            )
+            self._pool = worker_pool(self.workers, _start_worker, (self.settings,))
         return self._pool
 
 

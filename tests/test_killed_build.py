@@ -1,0 +1,147 @@
+"""A build killed at any moment leaves nothing running and nothing locked.
+
+The main process alone gets SIGKILL (not its process group: a supervisor or the OOM killer
+does that), with real worker processes speaking with the real voice. Nothing of the build
+may outlive it by more than a few seconds, and the next build starts at once and finishes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, write_show
+
+SUMMARY = (
+    "In a mouse model of multiple sclerosis, immune cells damaged nerve tissue. "
+    "The researchers blocked one enzyme, and the mice walked better. "
+    "Treatments that calm these cells may one day protect the brain.\n\n"
+    "AI-generated summary — for informational purposes only, not medical advice\n"
+)
+
+
+def _session(sid: int) -> list[int]:
+    """Live processes (not zombies) in session ``sid``: the build and all it started."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        state, _ppid, _group, session = stat.rsplit(")", 1)[1].split()[:4]
+        if int(session) == sid and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    return [p for p in _session(pid) if p != pid and _parent(p) == pid]
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def _start(show: Path, out: Path, cache: Path) -> subprocess.Popen[str]:
+    """A real build with two speech workers, in a session of its own (to find what it starts)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "narrate", "build", "--show", str(show), "--out", str(out),
+         "--cache-dir", str(cache), "--jobs", "2", "-q"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def _moment_workers(build: subprocess.Popen[str], out: Path, cache: Path) -> bool:
+    """The workers are starting (loading the voice)."""
+    return bool(_children(build.pid))
+
+
+def _moment_speaking(build: subprocess.Popen[str], out: Path, cache: Path) -> bool:
+    """The workers have spoken a first phrase and are speaking the rest."""
+    return any(cache.glob("??/*.json"))
+
+
+def _moment_mixing(build: subprocess.Popen[str], out: Path, cache: Path) -> bool:
+    """Speech is done for an episode: it is being mixed and encoded (ffmpeg is running)."""
+    staging = out / ".narrate" / "staging"
+    return staging.is_dir() and any(staging.iterdir())
+
+
+MOMENTS: dict[str, Callable[[subprocess.Popen[str], Path, Path], bool]] = {
+    "loading the voice": _moment_workers,
+    "speaking": _moment_speaking,
+    "mixing": _moment_mixing,
+}
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_build_killed_leaves_nothing_running_and_the_next_starts_at_once(
+    tmp_path: Path, moment: str
+) -> None:
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.txt").write_text(f"Study {name}.\n\n{SUMMARY}", encoding="utf-8")
+    show = write_show(
+        tmp_path,
+        [{"file": '"one.txt"', "date": "2026-11-20"}, {"file": '"two.txt"', "date": "2026-11-21"}],
+    )
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build = _start(show, out, cache)
+    try:
+        deadline = time.monotonic() + 120
+        while not MOMENTS[moment](build, out, cache):
+            assert build.poll() is None, f"the build ended before {moment}: {build.stderr.read()}"
+            assert time.monotonic() < deadline, f"the build never reached {moment}"
+            time.sleep(0.01)
+        assert _children(build.pid), "the build had no worker processes to leave behind"
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+        # Everything it started ends within a few seconds.
+        deadline = time.monotonic() + 5
+        while (left := _session(build.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not left, f"still running after the build was killed: {_describe(left)}"
+    finally:
+        _kill_session(build.pid)
+
+    again = _start(show, out, cache)
+    try:
+        _, stderr = again.communicate(timeout=300)
+        assert again.returncode == 0, stderr
+        assert "waiting for it" not in stderr, stderr  # the lock was free at once
+        items = ET.parse(out / "feeds" / "feed.xml").getroot().findall("./channel/item")
+        assert len(items) == 2
+        assert not _session(again.pid), "a finished build left processes running"
+    finally:
+        _kill_session(again.pid)
+
+
+def _describe(pids: list[int]) -> str:
+    names = []
+    for pid in pids:
+        try:
+            names.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            continue
+    return "; ".join(names)
+
+
+def _kill_session(sid: int) -> None:
+    """Never leave a test's processes behind, whatever the test found."""
+    for pid in _session(sid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
