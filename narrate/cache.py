@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -16,6 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from narrate.models import Speech, WordTiming
+
+log = logging.getLogger(__name__)
 
 _VERSION = "1"
 
@@ -30,6 +33,8 @@ class ClipCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.unwritable = False
+        """Set once a write failed: the user has been told, once."""
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         folder = self.root / key[:2]
@@ -70,8 +75,16 @@ class ClipCache:
             audio.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(audio, speech.data)
             _write_atomic(header, json.dumps(meta).encode())
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        except OSError as error:
+            # A cache that cannot be written only costs time (the next build speaks again).
+            if not self.unwritable:
+                self.unwritable = True
+                log.warning(
+                    "could not keep spoken phrases in the cache %s (%s); the build goes on "
+                    "without it: free some disk space there, or choose another --cache-dir",
+                    self.root,
+                    error.strerror or type(error).__name__,
+                )
 
 
 @dataclass(frozen=True)

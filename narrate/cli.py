@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -34,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
-    from narrate.errors import ConfigError, NarrateError
+    from narrate.errors import ConfigError, NarrateError, write_error
 
     try:
         code: int = args.run(args)
@@ -46,6 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except NarrateError as error:
         print(f"narrate: {error}", file=sys.stderr)
+        return EXIT_FAILED_EPISODES
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise  # anything else is a bug: keep its traceback
+        # A full disk can strike any write; wherever it did, the fix is the same.
+        print(f"narrate: {write_error(error.filename or 'a file', error)}", file=sys.stderr)
         return EXIT_FAILED_EPISODES
     except KeyboardInterrupt:
         print("narrate: interrupted; published files are unchanged", file=sys.stderr)

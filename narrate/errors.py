@@ -6,6 +6,8 @@ and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
+
 
 class NarrateError(Exception):
     """A problem the user can fix; ``str(error)`` is one line with cause and fix."""
@@ -31,3 +33,26 @@ class EngineError(NarrateError):
 
 class AudioError(NarrateError):
     """ffmpeg could not mix, measure or encode an episode."""
+
+
+def write_error(
+    target: object,
+    error: OSError,
+    folder: str = "the output folder",
+    elsewhere: str = "choose another with --out",
+) -> NarrateError:
+    """A file narrate could not write: the reason, and what to do about it.
+
+    ``folder`` names where the file goes and ``elsewhere`` how to put it somewhere else;
+    what was published before is never touched by a failed write (see ``Output``).
+    """
+    reason = error.strerror or type(error).__name__
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free some disk space and build again"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"make {folder} writable (or {elsewhere}) and build again"
+    else:
+        fix = f"check {folder} and build again"
+    return NarrateError(
+        f"could not write {target} ({reason}); {fix}. What was published before is unchanged."
+    )

@@ -6,6 +6,7 @@ wheel, so a fresh ``pip install`` is enough. Nothing is ever downloaded at run t
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from narrate.errors import AudioError
+from narrate.errors import AudioError, NarrateError, write_error
 from narrate.models import Loudness
 
 
@@ -53,8 +54,9 @@ def ffmpeg_path() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def run_ffmpeg(*args: str, stdin: bytes | None = None) -> Result:
-    """Run ffmpeg with ``args``; a failure becomes an ``AudioError`` with ffmpeg's last words."""
+def run_ffmpeg(*args: str, stdin: bytes | None = None, writes: Path | None = None) -> Result:
+    """Run ffmpeg with ``args``; a failure becomes an ``AudioError`` with ffmpeg's last words
+    (or, when it could not write the file ``writes``, the reason and what to do)."""
     binary = ffmpeg_path()
     try:
         done = subprocess.run(
@@ -67,7 +69,7 @@ def run_ffmpeg(*args: str, stdin: bytes | None = None) -> Result:
         raise _cannot_run(binary, error) from None
     stderr = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
-        raise _failed(stderr)
+        raise _failed(stderr, writes)
     return Result(done.stdout, stderr)
 
 
@@ -78,8 +80,11 @@ def _cannot_run(binary: str, error: OSError) -> AudioError:
     )
 
 
-def _failed(log: str) -> AudioError:
-    """ffmpeg's failure, in its last words."""
+def _failed(log: str, writes: Path | None = None) -> NarrateError:
+    """ffmpeg's failure, in its last words; a file it could not write, as any other."""
+    for number in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS):
+        if writes is not None and os.strerror(number) in log:
+            return write_error(writes, OSError(number, os.strerror(number)))
     last = log.strip().splitlines()[-1:] or ["no message"]
     return AudioError(f"ffmpeg failed ({last[0]}); check the audio input and free disk space")
 
@@ -115,7 +120,7 @@ def encode_and_decode(
     """
     binary = ffmpeg_path()
     if not re.fullmatch(r"[\w.-]+", dest.name, re.ASCII):
-        run_ffmpeg("-y", *encode, "-f", "mp3", str(dest))
+        run_ffmpeg("-y", *encode, "-f", "mp3", str(dest), writes=dest)
         return decode_pcm(dest, rate)[: 2 * length]
     outputs = f"file:{dest.name}|[f=mp3]pipe:1"
     pipe = subprocess.PIPE
@@ -142,9 +147,9 @@ def encode_and_decode(
         encoder.stdout.close()  # the decoder holds the pipe now: it sees the end ffmpeg writes
         pcm, decoder_log = decoder.communicate()
         _, encoder_log = encoder.communicate()
-    for done, log in ((encoder, encoder_log), (decoder, decoder_log)):
+    for done, log, writes in ((encoder, encoder_log, dest), (decoder, decoder_log, None)):
         if done.returncode != 0:
-            raise _failed(log.decode("utf-8", "replace"))
+            raise _failed(log.decode("utf-8", "replace"), writes)
     return pcm[: 2 * length]
 
 

@@ -8,7 +8,10 @@ clock, which chapters and captions share.
 
 from __future__ import annotations
 
+import io
 import logging
+import shutil
+import tempfile
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,7 +20,7 @@ from typing import Any
 
 from narrate import dsp
 from narrate.config import AudioSettings
-from narrate.errors import AudioError
+from narrate.errors import AudioError, NarrateError, write_error
 from narrate.ffmpeg import (
     convert_pcm,
     decode_pcm,
@@ -173,14 +176,15 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
     with ThreadPoolExecutor(1) as probe:  # the probe's encoder runs while the meter reads
         shift: Future[float] | None = None
         if encoder not in _SHIFTS:
-            shift = probe.submit(_encoder_shift, samples, rate, settings, dest)
+            shift = probe.submit(_encoder_shift, samples, rate, settings)
         meter = dsp.Meter(samples, rate)
     # EBU R128 sums channels: the same mono signal on two channels measures 3 dB louder.
     layout_db = _STEREO_DB if settings.channels == 2 else 0.0
     target = settings.loudness_lufs - layout_db
     silent = meter.lufs() < _SILENCE_LUFS
     ceiling_db = settings.true_peak_dbtp - _ENCODER_MARGIN_DB
-    wav = dest.with_suffix(".mix.wav")
+    scratch = _scratch()
+    wav = scratch / "mix.wav"
     try:
         learned = _SHIFTS.get(encoder, 0.0) if shift is None else shift.result()
         aim = target if silent else target - learned
@@ -202,7 +206,7 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
             ceiling_db -= over + 0.3 if over > 0 else 0.0
         return Loudness(result.integrated_lufs + layout_db, result.true_peak_dbtp), decoded
     finally:
-        wav.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _encoder_key(rate: int, settings: AudioSettings) -> tuple[int, int, int, int]:
@@ -235,7 +239,7 @@ def _encode_and_decode(
     return decode_pcm(dest, rate)
 
 
-def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, dest: Path) -> float:
+def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings) -> float:
     """How much the encoder changes the loudness (LAME: about -0.45 dB), measured by encoding
     and decoding a few seconds from the middle of the episode; mixdown aims past it. Only
     the first episode of a build needs this (see ``_SHIFTS``)."""
@@ -244,7 +248,8 @@ def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, des
     before = dsp.Meter(probe, rate).lufs()
     if before < _SILENCE_LUFS:
         return 0.0
-    wav, mp3 = dest.with_suffix(".probe.wav"), dest.with_suffix(".probe.mp3")
+    scratch = _scratch()
+    wav, mp3 = scratch / "probe.wav", scratch / "probe.mp3"
     try:
         _write_wav(probe, rate, wav)
         _run_encode(wav, settings, mp3)
@@ -252,15 +257,32 @@ def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings, des
         after = dsp.Meter(dsp.from_pcm16(decoded), rate).lufs()
         _DELAYS[_encoder_key(rate, settings)] = round(start * settings.sample_rate)
     finally:
-        wav.unlink(missing_ok=True)
-        mp3.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     shift = after - before
     return shift if abs(shift) < _MAX_SHIFT_DB else 0.0
 
 
+def _scratch() -> Path:
+    """A folder of this process's own for temporary audio, in the system's temporary folder
+    (``TMPDIR``): not in the output folder, whose disk holds what is published."""
+    try:
+        return Path(tempfile.mkdtemp(prefix="narrate-"))
+    except OSError as error:
+        raise _temp_error(Path(tempfile.gettempdir()), error) from None
+
+
 def _write_wav(samples: dsp.Samples, rate: int, wav: Path) -> None:
     mix = _audio_segment()(data=dsp.to_pcm16(samples), sample_width=2, frame_rate=rate, channels=1)
-    mix.export(str(wav), format="wav")
+    data = io.BytesIO()  # pydub's writer cannot fail cleanly on a full disk: narrate writes
+    mix.export(data, format="wav")
+    try:
+        wav.write_bytes(data.getbuffer())
+    except OSError as error:
+        raise _temp_error(wav, error) from None
+
+
+def _temp_error(path: Path, error: OSError) -> NarrateError:
+    return write_error(path, error, "the temporary folder", "set TMPDIR to another folder")
 
 
 def _settle(meter: dsp.Meter, aim: float, ceiling_db: float) -> tuple[float, Any]:
@@ -284,7 +306,7 @@ def _settle(meter: dsp.Meter, aim: float, ceiling_db: float) -> tuple[float, Any
 
 
 def _run_encode(wav: Path, settings: AudioSettings, dest: Path) -> None:
-    run_ffmpeg("-nostats", "-y", *_encoder_args(wav, settings), "-f", "mp3", str(dest))
+    run_ffmpeg("-nostats", "-y", *_encoder_args(wav, settings), "-f", "mp3", str(dest), writes=dest)
 
 
 def _encoder_args(wav: Path, settings: AudioSettings) -> list[str]:

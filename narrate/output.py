@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import json
 import os
 import tempfile
@@ -18,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from narrate.errors import NarrateError
+from narrate.errors import NarrateError, write_error
 from narrate.models import Chapter, PublishedEpisode
 
 STATE_DIR = ".narrate"
@@ -61,25 +60,29 @@ class Output:
         import fcntl
 
         folder = self.root / STATE_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "lock", "a+") as handle:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = open(folder / "lock", "a+b", buffering=0)  # noqa: SIM115
+        except OSError as error:
+            raise write_error(folder / "lock", error) from None
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 handle.seek(0)
-                holder = handle.read().strip() or "another process"
+                holder = handle.read().decode("utf-8", "replace").strip() or "another process"
                 if wait:
                     wait(f"another build of {self.root} is running ({holder}); waiting for it")
                 fcntl.flock(handle, fcntl.LOCK_EX)
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()}")
-            handle.flush()
+            # Who holds it is only a note for a waiting build: a full disk may refuse it.
+            with contextlib.suppress(OSError):
+                handle.truncate(0)
+                handle.write(f"pid {os.getpid()}".encode())
             try:
                 yield
             finally:
-                handle.seek(0)
-                handle.truncate()
+                with contextlib.suppress(OSError):
+                    handle.truncate(0)
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def clean_up(self) -> int:
@@ -117,7 +120,7 @@ class Output:
             os.chmod(staged, _PUBLIC)
             os.replace(staged, target)
         except OSError as error:
-            raise _write_error(target, error) from None
+            raise write_error(target, error) from None
         _fsync_dir(target.parent)
         return target
 
@@ -141,7 +144,7 @@ class Output:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         except OSError as error:
-            raise _write_error(target, error) from None
+            raise write_error(target, error) from None
         try:
             with os.fdopen(fd, "wb") as handle:
                 _write_file(handle, data)
@@ -151,7 +154,7 @@ class Output:
             os.replace(tmp, target)
         except OSError as error:
             Path(tmp).unlink(missing_ok=True)
-            raise _write_error(target, error) from None
+            raise write_error(target, error) from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -206,18 +209,6 @@ def _episode_from_json(data: dict[str, Any]) -> PublishedEpisode:
 def _write_file(handle: BinaryIO, data: bytes) -> None:
     """The one place bytes reach the disk (tests replace it to simulate a full disk)."""
     handle.write(data)
-
-
-def _write_error(target: Path, error: OSError) -> NarrateError:
-    reason = error.strerror or type(error).__name__
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        fix = "free some disk space and build again"
-    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        fix = "make the output folder writable (or choose another with --out) and build again"
-    else:
-        fix = "check the output folder and build again"
-    return NarrateError(f"could not write {target} ({reason}); {fix}. What was published "
-                        "before is unchanged.")  # fmt: skip
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
