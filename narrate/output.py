@@ -70,9 +70,8 @@ class Output:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 handle.seek(0)
-                holder = handle.read().decode("utf-8", "replace").strip() or "another process"
                 if wait:
-                    wait(f"another build of {self.root} is running ({holder}); waiting for it")
+                    wait(_holder(handle.read().decode("utf-8", "replace"), self.root))
                 fcntl.flock(handle, fcntl.LOCK_EX)
             # Who holds it is only a note for a waiting build: a full disk may refuse it.
             with contextlib.suppress(OSError):
@@ -209,6 +208,28 @@ def _episode_from_json(data: dict[str, Any]) -> PublishedEpisode:
 def _write_file(handle: BinaryIO, data: bytes) -> None:
     """The one place bytes reach the disk (tests replace it to simulate a full disk)."""
     handle.write(data)
+
+
+def _holder(note: str, root: Path) -> str:
+    """What a build waiting for ``root``'s lock is told, from the note its holder left."""
+    pid = note.strip().removeprefix("pid ")
+    if pid.isdigit() and not _alive(int(pid)):
+        # An older narrate's workers outlived their build (this one's never do).
+        return (f"the build of {root} by pid {pid} has ended, but processes it started still "
+                f"hold the folder; waiting for them (stop them to go on now)")  # fmt: skip
+    return (
+        f"another build of {root} is running ({note.strip() or 'another process'}); waiting for it"
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, another user's
+    return True
 
 
 def _same_bytes(a: Path, b: Path) -> bool:

@@ -145,3 +145,36 @@ def _kill_session(sid: int) -> None:
     for pid in _session(sid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_a_build_waiting_for_a_lock_whose_holder_has_ended_says_so(tmp_path: Path) -> None:
+    """Processes an ended build started (an older narrate's workers) may still hold the lock:
+    the waiting build names that, not a build that seems to run."""
+    from narrate.output import Output
+
+    state = tmp_path / ".narrate"
+    state.mkdir()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    (state / "lock").write_text(f"pid {ended.stdout.strip()}")
+    holder = subprocess.Popen(  # holds the lock like a stray worker, until told to stop
+        [sys.executable, "-c", "import fcntl, sys; f = open(sys.argv[1], 'a'); "
+         "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()",
+         str(state / "lock")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    told: list[str] = []
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+
+        def release(message: str) -> None:
+            told.append(message)
+            holder.communicate("")  # the stray process is stopped: the lock comes free
+
+        with Output(tmp_path).lock(wait=release):
+            pass
+    finally:
+        holder.kill()
+    assert len(told) == 1
+    assert f"pid {ended.stdout.strip()} has ended" in told[0]
+    assert "processes it started still hold the folder" in told[0]
