@@ -1,8 +1,9 @@
 """A build killed at any moment leaves nothing running and nothing locked.
 
-The main process alone gets SIGKILL (not its process group: a supervisor or the OOM killer
-does that), with real worker processes speaking with the real voice. Nothing of the build
-may outlive it by more than a few seconds, and the next build starts at once and finishes.
+The main process alone gets SIGKILL or a plain ``kill`` (not its process group: a supervisor
+or the OOM killer does that), with real worker processes speaking with the real voice.
+Nothing of the build may outlive it by more than a few seconds, and the next build starts at
+once and finishes.
 """
 
 from __future__ import annotations
@@ -89,9 +90,21 @@ MOMENTS: dict[str, Callable[[subprocess.Popen[str], Path, Path], bool]] = {
 }
 
 
-@pytest.mark.parametrize("moment", MOMENTS)
+@pytest.fixture(scope="module")
+def voices(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder of prepared voices for these tests' builds (each prepares it once at most)."""
+    return tmp_path_factory.mktemp("voices")
+
+
+@pytest.mark.parametrize(
+    ("moment", "how"),
+    [
+        pytest.param(moment, how, id=f"{how.name} while {moment}")
+        for moment, how in [*((m, signal.SIGKILL) for m in MOMENTS), ("speaking", signal.SIGTERM)]
+    ],
+)
 def test_a_build_killed_leaves_nothing_running_and_the_next_starts_at_once(
-    tmp_path: Path, moment: str
+    tmp_path: Path, voices: Path, moment: str, how: signal.Signals
 ) -> None:
     for name in ("one", "two"):
         (tmp_path / f"{name}.txt").write_text(f"Study {name}.\n\n{SUMMARY}", encoding="utf-8")
@@ -100,6 +113,8 @@ def test_a_build_killed_leaves_nothing_running_and_the_next_starts_at_once(
         [{"file": '"one.txt"', "date": "2026-11-20"}, {"file": '"two.txt"', "date": "2026-11-21"}],
     )
     out, cache = tmp_path / "out", tmp_path / "cache"
+    cache.mkdir()
+    (cache / "voices").symlink_to(voices)  # every phrase is spoken afresh, by a voice kept
     build = _start(show, out, cache)
     try:
         deadline = time.monotonic() + 120
@@ -108,7 +123,7 @@ def test_a_build_killed_leaves_nothing_running_and_the_next_starts_at_once(
             assert time.monotonic() < deadline, f"the build never reached {moment}"
             time.sleep(0.01)
         assert _children(build.pid), "the build had no worker processes to leave behind"
-        os.kill(build.pid, signal.SIGKILL)
+        os.kill(build.pid, how)
         build.wait()
         # Everything it started ends within a few seconds.
         deadline = time.monotonic() + 5
