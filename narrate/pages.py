@@ -19,6 +19,7 @@ from multiprocessing import get_all_start_methods, get_context
 from typing import Any, NamedTuple
 
 from narrate.config import ShowSettings
+from narrate.links import safe_link
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
 from narrate.settings import text_direction
@@ -230,7 +231,7 @@ def _episode(page: EpisodePage, show: _Show, artwork: Artwork, root: str) -> dic
         "chapters_track": stem + ".chapters.vtt",
         "transcript_file": stem + ".transcript.html",
         "cover": root + (episode.image or artwork.file),  # lock screens show the episode's own
-        "source_url": episode.source_url,
+        "source_url": safe_link(episode.source_url),  # a record from an older build may hold any
         "disclaimer": episode.disclaimer,
         "chapters": [
             _Chapter(
