@@ -24,7 +24,6 @@ from mutagen.id3 import ID3
 
 from narrate.config import load_settings
 from narrate.errors import ConfigError
-
 from narrate.sentences import MAX_PHRASE_CHARS, breath_groups
 from narrate.sources import slugify
 from narrate.timing import read_timings
@@ -609,7 +608,7 @@ def test_show_links_that_are_not_http_are_configuration_errors_with_their_keys(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "fine.md").write_bytes(_markdown("Fine"))
-    entries = [{"file": '"fine.md"', "source_url": json.dumps(url)} for url in UNSAFE_LINKS.values()]
+    entries = [{"file": '"fine.md"', "source_url": json.dumps(u)} for u in UNSAFE_LINKS.values()]
     show = write_show(tmp_path, [*entries, {"file": '"fine.md"', "source_url": '"http://x.org"'}])
 
     run = run_narrate("build", "--show", show, "--out", tmp_path / "out", *TONE)
