@@ -287,7 +287,7 @@ def _run_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_FAILED_EPISODES
     try:
-        server = make_server(settings.out_dir, args.port)
+        server = make_server(settings.out_dir, args.port, settings.show.feed_file)
     except OSError as error:
         print(f"narrate: cannot listen on 127.0.0.1:{args.port} ({error.strerror}); "
               "try another --port", file=sys.stderr)  # fmt: skip
