@@ -30,7 +30,8 @@ def link_problem(url: str) -> str | None:
     """
     for position, character in enumerate(url, start=1):
         if character.isspace() or character == "\\" or unicodedata.category(character)[0] == "C":
-            return f"has {_named(character)} in it, at character {position}; remove it"
+            fix = "write it as %20" if character == " " else "remove it"
+            return f"has {_named(character)} in it, at character {position}; {fix}"
     scheme = _SCHEME_RE.match(url)
     if scheme is None or url[scheme.end() + 1 : scheme.end() + 2].isdigit():  # "host:8000"
         return 'is not a whole link; write it in full, starting with "https://"'

@@ -42,7 +42,7 @@ def test_every_other_link_is_refused_with_a_reason(url: str) -> None:
         ("localhost:8000/x", 'is not a whole link; write it in full, starting with "https://"'),
         ("https:evil", 'has no host name; write it in full, like "https://example.org/page"'),
         ("java\tscript:x", r"has an invisible character (\t) in it, at character 5; remove it"),
-        ("https://a b", "has a space in it, at character 10; remove it"),
+        ("https://a.org/b c", "has a space in it, at character 16; write it as %20"),
     ],
 )
 def test_the_reason_says_what_is_wrong_and_what_to_do(url: str, problem: str) -> None:
