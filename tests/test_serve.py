@@ -143,6 +143,24 @@ def test_narrate_serve_in_a_repository_serves_the_site_not_the_repository(folder
         process.wait(timeout=10)
 
 
+@pytest.mark.parametrize(
+    ("path", "served"),
+    [
+        ("audio/a-b.r2.mp3", True),  # a rebuilt episode's revision
+        ("audio/a-b.r2.chapters.json", True),
+        ("artwork/cover.png", True),
+        ("artwork/episodes/a-b.jpg", True),  # an episode's own cover
+        ("artwork/episodes/a-b.gif", False),
+        ("audio/a-b.mp3.bak", False),
+        ("audio/A-B.mp3", False),
+        ("episodes/a-b/notes.txt", False),
+        ("assets/player.js.map", False),
+    ],
+)
+def test_the_layout_table(path: str, served: bool) -> None:
+    assert published(path) is served
+
+
 def test_the_feed_is_served_where_the_show_puts_it() -> None:
     assert published("podcast.xml", feed_file="podcast.xml")
     assert not published("feeds/feed.xml", feed_file="podcast.xml")
