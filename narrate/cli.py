@@ -137,8 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="preview the built site on this computer (127.0.0.1)",
-        description="Serve the built output on 127.0.0.1 with byte ranges (so seeking works) "
-        "and print its address. Stop with Ctrl+C.",
+        description="Serve the built site on 127.0.0.1 with byte ranges (so seeking works) "
+        "and print its address: only the files a build publishes, never the rest of the "
+        "folder. Stop with Ctrl+C.",
     )
     _built_show_arguments(serve)
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
@@ -294,7 +295,7 @@ def _run_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_FAILED_EPISODES
     try:
-        server = make_server(settings.out_dir, args.port)
+        server = make_server(settings.out_dir, args.port, settings.show.feed_file)
     except OSError as error:
         print(f"narrate: cannot listen on 127.0.0.1:{args.port} ({error.strerror}); "
               "try another --port", file=sys.stderr)  # fmt: skip

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from narrate.errors import ConfigError
+from narrate.links import link_problem, shown
 from narrate.settings import (
     APPLE_CATEGORIES,
     AudioSettings,
@@ -152,12 +153,11 @@ def load_settings(
     language = reader.text("language", raw, default="en-US")
     if language and not _LANG_RE.match(language):
         problems.append(f'language: "{language}" is not a language tag (use e.g. "en-US")')
-    base_url = reader.text("base_url", raw, required=True)
+    base_url = reader.text("base_url", raw, required=True).strip()
     if base_url:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if problem := link_problem(base_url):
             problems.append(
-                f'base_url: "{base_url}" is not an absolute URL '
+                f'base_url: "{shown(base_url)}" {problem} '
                 '(use where the output will be hosted, e.g. "https://example.org/podcast/")'
             )
         base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -386,6 +386,9 @@ def _show_episodes(entries: Any, base: Path, problems: list[str]) -> list[Episod
         if url is not None and not isinstance(url, str):
             problems.append(f"{key}.source_url: must be text")
             url = None
+        url = url.strip() if url else None
+        if url and (problem := link_problem(url)):
+            problems.append(f'{key}.source_url: "{shown(url)}" {problem}')
         cover = entry.get("cover")
         if cover is not None and not (isinstance(cover, str) and cover):
             problems.append(f"{key}.cover: must be the path of a JPEG or PNG, relative to the show")

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 from typing import NamedTuple
 
 from narrate.config import ShowSettings
+from narrate.links import safe_link
 from narrate.models import Artwork, PublishedEpisode
 from narrate.output import episode_dir, sidecar
 from narrate.templating import render_template
@@ -84,7 +85,7 @@ def _item(episode: PublishedEpisode, show: ShowSettings) -> _Item:
             "show_notes.html",
             summary=episode.description,
             chapters=[(short_clock(c.start_ms), c.title) for c in episode.chapters],
-            source_url=episode.source_url,
+            source_url=safe_link(episode.source_url),  # records of older builds, too
             disclaimer=episode.disclaimer,
         ).strip(),
         link=url + episode_dir(episode.slug),

@@ -1,8 +1,10 @@
 """The only writer of the output folders. Every write is atomic: a reader (or a podcast app)
 sees the old file or the new one, never half of one.
 
-Layout under the output root: ``audio/*.mp3``, ``feeds/feed.xml``, and ``.narrate/`` (staging
-folder and the record of published episodes, which keeps guids and episodes across builds).
+Layout under the output root: ``audio/`` (each MP3 and the files beside it), ``feeds/feed.xml``,
+``artwork/``, the pages (``index.html``, ``episodes/SLUG/``, ``assets/``), and ``.narrate/``
+(staging folder and the record of published episodes, which keeps guids and episodes across
+builds; never published).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ STATE_DIR = ".narrate"
 _PUBLIC = 0o644
 """Published files are world-readable, as a web server needs them to be."""
 STATE_FILE = "published.json"
+
+
+AUDIO_SUFFIXES = (
+    ".mp3", ".vtt", ".srt", ".transcript.html", ".chapters.json", ".chapters.vtt", ".timing.json",
+)  # fmt: skip
+"""What ``audio/`` holds for an episode: its MP3 and the files published beside it."""
 
 
 def episode_dir(slug: str) -> str:

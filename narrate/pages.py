@@ -18,6 +18,7 @@ from multiprocessing import get_all_start_methods
 from typing import Any, NamedTuple
 
 from narrate.config import ShowSettings
+from narrate.links import safe_link
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
 from narrate.processes import worker_pool
@@ -226,7 +227,7 @@ def _episode(page: EpisodePage, show: _Show, artwork: Artwork, root: str) -> dic
         "chapters_track": stem + ".chapters.vtt",
         "transcript_file": stem + ".transcript.html",
         "cover": root + (episode.image or artwork.file),  # lock screens show the episode's own
-        "source_url": episode.source_url,
+        "source_url": safe_link(episode.source_url),  # a record from an older build may hold any
         "disclaimer": episode.disclaimer,
         "chapters": [
             _Chapter(

@@ -18,6 +18,7 @@ from typing import Any
 
 from narrate.config import EpisodeSource
 from narrate.errors import SourceError
+from narrate.links import link_problem, shown
 from narrate.models import Episode, Section
 from narrate.sentences import split_sentences
 
@@ -87,8 +88,7 @@ def read_episode(source: EpisodeSource) -> Episode:
         sections=tuple(sections),
         disclaimer=_text_meta(meta, "disclaimer", path) or disclaimer,
         source_path=path,
-        source_url=clean_text(source.source_url or "").strip()
-        or _text_meta(meta, "source_url", path),
+        source_url=clean_text(source.source_url or "").strip() or _source_url(meta, path),
         dated=date is not None,
         cover=source.cover,
     )
@@ -373,6 +373,17 @@ def _text_meta(meta: dict[str, Any], key: str, path: Path) -> str | None:
     if not isinstance(value, str | int | float):
         raise SourceError(f'{path}: front matter "{key}" must be text')
     return clean_text(str(value)).strip() or None
+
+
+def _source_url(meta: dict[str, Any], path: Path) -> str | None:
+    """The front matter's ``source_url``, when it may become a link: a bad one is no reason
+    to lose the episode, so it is left out with a warning naming the file (see ``links``)."""
+    url = _text_meta(meta, "source_url", path)
+    if url and (problem := link_problem(url)):
+        log.warning('%s: front matter source_url "%s" %s; the link is left out', path,
+                    shown(url), problem)  # fmt: skip
+        return None
+    return url
 
 
 def _date_meta(meta: dict[str, Any], path: Path) -> dt.date | None:

@@ -80,3 +80,27 @@ def write_show(folder: Path, episodes: list[dict[str, str]], **extra: str) -> Pa
     path = folder / "show.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+UNSAFE_LINKS = {
+    "javascript": "javascript:alert(document.cookie)",
+    "upper-case": "JAVASCRIPT:alert(1)",
+    "mixed-case": "JaVaScRiPt:alert(1)",
+    "leading-spaces": "   javascript:alert(1)",
+    "tab-inside": "java\tscript:alert(1)",
+    "newline-inside": "java\nscript:alert(1)",
+    "zero-width-space": "java\u200bscript:alert(1)",
+    "entity-colon": "javascript&#58;alert(1)",
+    "entity-letter": "&#106;avascript:alert(1)",
+    "data": "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript": "vbscript:msgbox(1)",
+    "file": "file:///etc/passwd",
+    "protocol-relative": "//evil.example/summary",
+    "relative": "/summaries/one",
+    "protocol-less": "evil.example/summary",
+    "host-and-port": "evil.example:8080/summary",
+    "no-host": "https:evil.example",
+    "backslashes": "https:\\\\evil.example",
+    "mailto": "mailto:someone@example.org",
+}
+"""Links that must never be published, by case: only absolute http(s) links are."""

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import feedparser
-from conftest import EXAMPLE_DIR
+import pytest
+from conftest import EXAMPLE_DIR, UNSAFE_LINKS
 
 from narrate.config import load_settings
 from narrate.feed import episode_guid, render_feed, rfc2822
@@ -94,3 +95,18 @@ def test_hostile_text_is_escaped() -> None:
 def test_empty_show_is_still_a_valid_feed() -> None:
     parsed = feedparser.parse(render_feed([], SHOW, ART))
     assert not parsed.bozo and parsed.entries == []
+
+
+@pytest.mark.parametrize("url", UNSAFE_LINKS.values(), ids=UNSAFE_LINKS)
+def test_show_notes_link_only_http_sources(url: str) -> None:
+    """Podcast apps show the notes with no page policy to stop a script link: a record from
+    an older build that holds one loses it (new ones are refused where they enter)."""
+    notes = {}
+    for case, link in (("safe", "https://example.org/summaries/x"), ("unsafe", url)):
+        xml = render_feed([_episode("x", dt.date(2026, 1, 1), source_url=link)], SHOW, ART)
+        (entry,) = feedparser.parse(xml).entries
+        notes[case] = entry.content[0].value
+        assert not feedparser.parse(xml).bozo
+    assert 'href="https://example.org/summaries/x"' in notes["safe"]
+    assert "href" not in notes["unsafe"] and "Read the written summary" not in notes["unsafe"]
+    assert url.strip() not in notes["unsafe"]

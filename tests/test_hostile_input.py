@@ -13,12 +13,17 @@ import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin
 
 import feedparser
 import pytest
-from conftest import Run, run_narrate, write_show
+from conftest import UNSAFE_LINKS, Run, run_narrate, write_show
+from mutagen.id3 import ID3
 
+from narrate.config import load_settings
+from narrate.errors import ConfigError
 from narrate.sentences import MAX_PHRASE_CHARS, breath_groups
 from narrate.sources import slugify
 from narrate.timing import read_timings
@@ -519,3 +524,116 @@ def test_impossible_date_in_the_show_file_is_a_configuration_error(tmp_path: Pat
         "  not valid TOML (Invalid date or datetime (at line 9, column 8)); fix the syntax",
     ]
     assert not (tmp_path / "out").exists()
+
+
+# Links: only absolute http(s) links are published, from a summary or from the show
+
+
+BASE_URL = "https://podcast.example.org/test/"
+"""Where ``write_show`` says the output is hosted."""
+URL_ATTRIBUTES = ("href", "src", "url", "action", "poster", "data-cover")
+
+
+class _Links(HTMLParser):
+    """Every URL an HTML document holds in its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [value or "" for name, value in attrs if name in URL_ATTRIBUTES]
+
+
+def _html_links(text: str) -> list[str]:
+    parser = _Links()
+    parser.feed(text)
+    parser.close()
+    return parser.found
+
+
+def _published_links(site: Site) -> set[str]:
+    """Every link in the pages and the feed (its show notes included), made absolute the
+    way a browser or a podcast app makes it; each must be http(s)."""
+    links: set[str] = set()
+    for path in site.out.rglob("*.html"):
+        if ".narrate" in path.parts:
+            continue
+        here = BASE_URL + path.relative_to(site.out).as_posix()
+        links |= {urljoin(here, link) for link in _html_links(path.read_text(encoding="utf-8"))}
+    feed = ET.fromstring((site.out / "feeds" / "feed.xml").read_bytes())
+    for element in feed.iter():
+        links |= {value for name, value in element.attrib.items() if name in URL_ATTRIBUTES}
+        if element.tag == "link":
+            links.add(element.text or "")
+        if element.tag.endswith("}encoded"):
+            links |= set(_html_links(element.text or ""))
+    bad = {link for link in links if not re.match(r"https?://[^/\\s]", link, re.IGNORECASE)}
+    assert bad == set(), "links that are not absolute http(s)"
+    return links
+
+
+def _linked(url: str) -> bytes:
+    """A summary whose front matter gives ``url`` as its source (a YAML quoted string)."""
+    return _yaml(f"date: 2026-11-20\nsource_url: {json.dumps(url, ensure_ascii=False)}")
+
+
+def test_summary_links_that_are_not_http_are_left_out_with_a_warning(tmp_path: Path) -> None:
+    summaries = {f"{case}.md": _linked(url) for case, url in UNSAFE_LINKS.items()}
+    summaries["fine.md"] = _linked("HTTPS://Example.org/summaries/fine")
+
+    site = _build(tmp_path, summaries)
+
+    _assert_built(site)  # a bad link is no reason to lose the episode
+    assert len(site.feed_items()) == len(summaries)
+    for case in UNSAFE_LINKS:
+        naming = [line for line in site.run.stderr.splitlines() if f"/{case}.md" in line]
+        assert len(naming) == 1, (case, site.run.stderr)
+        assert naming[0].startswith(f"{tmp_path / case}.md: front matter source_url ")
+        assert naming[0].endswith("; the link is left out")
+    assert "fine.md: front matter" not in site.run.stderr
+    outside = {link.lower() for link in _published_links(site) if not link.startswith(BASE_URL)}
+    assert outside == {"https://example.org/summaries/fine"}
+    assert "Read the written summary" in site.page("fine")
+    assert "Read the written summary" not in site.page("javascript")
+    tagged = {
+        mp3.stem: [frame.url for frame in ID3(mp3).getall("WXXX")]
+        for mp3 in (site.out / "audio").glob("*.mp3")
+    }
+    assert tagged.pop("fine") == ["HTTPS://Example.org/summaries/fine"]
+    assert set(tagged) == set(UNSAFE_LINKS) and not any(tagged.values())
+
+
+def test_show_links_that_are_not_http_are_configuration_errors_with_their_keys(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "fine.md").write_bytes(_markdown("Fine"))
+    entries = [{"file": '"fine.md"', "source_url": json.dumps(u)} for u in UNSAFE_LINKS.values()]
+    show = write_show(tmp_path, [*entries, {"file": '"fine.md"', "source_url": '"http://x.org"'}])
+
+    run = run_narrate("build", "--show", show, "--out", tmp_path / "out", *TONE)
+
+    assert run.code == 2 and "Traceback" not in run.stderr
+    lines = run.stderr.splitlines()
+    assert lines[0] == f"narrate: configuration error in {show}:"
+    keys = [line.split(":")[0].strip() for line in lines[1:]]
+    assert keys == [f"episodes[{n}].source_url" for n in range(1, len(UNSAFE_LINKS) + 1)]
+    assert lines[1] == (
+        '  episodes[1].source_url: "javascript:alert(document.cookie)" is a "javascript:" link; '
+        "only http:// and https:// links are published"
+    )
+    assert r'"java\tscript:alert(1)" has an invisible character (\t)' in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("url", UNSAFE_LINKS.values(), ids=UNSAFE_LINKS)
+def test_a_base_url_that_is_not_http_is_a_configuration_error(tmp_path: Path, url: str) -> None:
+    show = write_show(tmp_path, [])
+    text = show.read_text(encoding="utf-8")
+    show.write_text(text.replace(f'"{BASE_URL[:-1]}"', json.dumps(url)), encoding="utf-8")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(show)
+
+    (problem,) = caught.value.problems
+    assert problem.startswith('base_url: "') and "\n" not in problem

@@ -14,7 +14,7 @@ from multiprocessing import get_all_start_methods
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_DIR
+from conftest import EXAMPLE_DIR, UNSAFE_LINKS
 
 from narrate import pages
 from narrate.config import load_settings
@@ -353,3 +353,20 @@ def test_players_show_the_episodes_own_cover_when_it_has_one(page_name: str) -> 
         for slug in ("one", "two")
     }
     assert covers == {"one": "../../artwork/episodes/one.jpg", "two": "../../artwork/cover.jpg"}
+
+
+@pytest.mark.parametrize("url", UNSAFE_LINKS.values(), ids=UNSAFE_LINKS)
+def test_a_recorded_source_link_that_is_not_http_never_becomes_a_link(url: str) -> None:
+    """Records of episodes published by an older build may hold any link: none but
+    http(s) reaches a page (new ones are refused where they enter: tests/test_hostile_input)."""
+    safe, unsafe = (
+        _pages(_site(_episode("one", dt.date(2026, 3, 1), source_url=link)))
+        for link in ("https://example.org/summaries/one", url)
+    )
+    for path in ("episodes/one/index.html", "episodes/one/embed.html"):
+        hrefs = {a.attrs.get("href") for a in safe[path].find_all("a")}
+        assert {a.attrs.get("href") for a in unsafe[path].find_all("a")} == hrefs - {
+            "https://example.org/summaries/one"
+        }
+    assert "Read the written summary" in safe["episodes/one/index.html"].text
+    assert "Read the written summary" not in unsafe["episodes/one/index.html"].text

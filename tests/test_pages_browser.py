@@ -488,6 +488,50 @@ def test_speed_is_remembered_and_resume_is_offered_never_jumped_to(
     assert _focused(page, "button.play")  # the pressed button went away: focus goes to Play
 
 
+@pytest.mark.parametrize("path", [EPISODE, EMBED])
+def test_before_anything_plays_no_empty_box_nor_blank_gap(
+    open_page: Callable[..., Any], path: str
+) -> None:
+    """Under the speed buttons comes the next thing at once, and no "Now reading:" box
+    stands empty: it appears with the first sentence heard, as the status line appears with
+    its first message."""
+    page = open_page(path)
+    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    _wait(page, "!document.querySelector('.controls').hidden")  # the player's code has run
+
+    def layout() -> dict[str, Any]:
+        return page.evaluate(
+            """() => {
+              const box = (s) => document.querySelector(s).getBoundingClientRect();
+              const reading = document.querySelector('.reading');
+              return {gap: box('.download').top - box('.speeds').bottom,
+                      status: box('.controls .status').height,
+                      line: parseFloat(getComputedStyle(document.body).lineHeight),
+                      reading: reading.checkVisibility() ? box('.reading').height : 0,
+                      text: document.querySelector('.now-reading-text').textContent};
+            }"""
+        )
+
+    before = layout()
+    assert before["status"] == 0 and before["reading"] == 0 and before["text"] == ""
+    assert before["gap"] < before["line"], "a blank line under the speed buttons"
+    assert page.locator(".controls .status").get_attribute("aria-live") == "polite"
+
+    _tab_to(page, "button.play")
+    _press(page, "Enter", "button.play")
+    _wait(page, "document.querySelector('.transcript .sentence.current')")
+    _press(page, "Enter", "button.play")
+    playing = layout()
+    assert playing["reading"] > 0  # the box is there, and says what is being read
+    assert playing["text"] == page.inner_text(".transcript .sentence.current")
+    page.locator("button.speed[data-speed='1.25']").press("Enter")
+    assert page.locator(".controls .status").inner_text() == "Speed 1.25 times"
+    assert layout()["status"] >= before["line"] - 0.5  # a message gets its line
+    if path == EPISODE:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / "episode-1280x800-playing.png", full_page=True)
+
+
 # -- without JavaScript -------------------------------------------------------------------------
 
 

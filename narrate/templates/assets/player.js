@@ -4,7 +4,8 @@
  *   forward 30 s, speeds 0.75x to 1.5x (current one pressed, announced politely, remembered).
  * - Chapter and transcript timestamps seek the player instead of opening the MP3.
  * - The sentence being heard is highlighted (and the word, when timings exist), with a
- *   "now reading" line; scrolling along is a choice, off under prefers-reduced-motion.
+ *   "now reading" line that appears with the first sentence heard (before that it would be
+ *   an empty box); scrolling along is a choice, off under prefers-reduced-motion.
  * - The position is saved per episode and offered as "Resume from m:ss", never jumped to.
  * - Lock-screen and headset controls through the Media Session API.
  * No autoplay, ever; no automatic next episode; no network requests.
@@ -73,7 +74,6 @@
     var currentWord = null;
 
     controls.hidden = false;
-    if (reading) { reading.hidden = false; }
     if (follow) { follow.checked = false; follow.disabled = false; }
 
     function label() {
@@ -120,6 +120,7 @@
           current.classList.add("current");
           current.setAttribute("aria-current", "true");
           if (nowReading) { nowReading.textContent = current.textContent; }
+          if (reading) { reading.hidden = false; }
           if (follow && follow.checked && !reduceMotion) {
             current.scrollIntoView({ block: "center", behavior: "smooth" });
           } else if (follow && follow.checked) {
