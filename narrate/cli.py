@@ -254,9 +254,10 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"      voice: {episode.voice}")
     for episode in report.unchanged:
         print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  unchanged")
-    print(f"  {report.synthesized} phrases spoken, the rest from the cache")
-    listed = f"{len(report.feed)} episode" + ("" if len(report.feed) == 1 else "s")
-    print(f"  {report.feed_path.relative_to(report.out_dir)}  ({listed})")
+    print(f"  {_count(report.synthesized, 'phrase')} spoken afresh (not from the cache)")
+    print(
+        f"  {report.feed_path.relative_to(report.out_dir)}  ({_count(len(report.feed), 'episode')})"
+    )
     if report.failures:
         count = len(report.failures)
         noun = "summary" if count == 1 else "summaries"
@@ -337,10 +338,11 @@ def _run_cache(args: argparse.Namespace) -> int:
     root = args.cache_dir or default_cache_dir()
     if args.prune is not None:
         removed = prune_cache(root, args.prune)
-        print(f"removed {removed.entries} phrases ({removed.bytes / 1e6:.1f} MB) from {root}")
+        print(f"removed {_count(removed.entries, 'phrase')} ({removed.bytes / 1e6:.1f} MB) "
+              f"from {root}")  # fmt: skip
     info = cache_info(root)
     print(
-        f"{root}: {info.entries} phrases, {info.bytes / 1e6:.1f} MB"
+        f"{root}: {_count(info.entries, 'phrase')}, {info.bytes / 1e6:.1f} MB"
         + (f", least recently used {info.oldest_days:.0f} days ago" if info.entries else "")
     )
     return EXIT_OK
@@ -414,6 +416,11 @@ def _run_script(args: argparse.Namespace) -> int:
         if segment.spoken != segment.text:
             print(f"     spoken: {segment.spoken}")
     return EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    """ "1 phrase", "2 phrases", "0 phrases": what a count counts, in good English."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _clock(ms: int) -> str:

@@ -38,7 +38,7 @@ def test_info_and_prune_count_phrases_and_prepared_voices(tmp_path: Path) -> Non
 
     pruned = run_narrate("cache", "--prune", "30", "--cache-dir", root)
     assert pruned.code == 0, pruned.stderr
-    assert "removed 1 phrases (3.0 MB)" in pruned.stdout, pruned.stdout
-    assert "1 phrases, 2.0 MB" in pruned.stdout, pruned.stdout
+    assert "removed 1 phrase (3.0 MB)" in pruned.stdout, pruned.stdout
+    assert ": 1 phrase, 2.0 MB" in pruned.stdout, pruned.stdout
     assert cache.has(recent) and not cache.has(old)
     assert sorted(p.name for p in voices.iterdir()) == ["used.onnx"]

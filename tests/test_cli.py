@@ -295,3 +295,37 @@ def test_summaries_named_on_the_command_line_keep_what_the_show_says(tmp_path: P
     given = items["Given title"]
     assert given.published_parsed[:3] == (2025, 3, 4)
     assert '<a href="https://example.org/a">' in given.content[0].value
+
+
+def test_build_log_counts_phrases_throughout(tmp_path: Path) -> None:
+    """The log's per-episode speech line and the summary count the same thing (phrases,
+    spoken afresh or from the cache), and their counts agree; "1 episode", not "1 episodes"."""
+    import re
+
+    summary = tmp_path / "a.md"
+    summary.write_text(
+        "---\ndate: 2026-01-02\n---\nThe first sentence is here, and it goes on a little, "
+        "long enough to need a breath in the middle of it. The second one is short.\n"
+    )
+    show = write_show(tmp_path, [{"file": '"a.md"'}], **TONE_SHOW)
+    common = ("--out", tmp_path / "out", "--cache-dir", tmp_path / "cache", "--no-check")
+    cold = run_narrate("build", "--show", show, *common)
+    summary.write_text(summary.read_text().replace("second one", "last one"))
+    edited = run_narrate("build", "--show", show, *common)
+
+    for run in (cold, edited):
+        assert run.code == 0, run.stderr
+        [speech] = re.findall(
+            r"^speech: (\d+) phrases in (\d+) segments, (\d+) spoken afresh, (\d+) from the "
+            r"cache$", run.stderr, re.MULTILINE,
+        )  # fmt: skip
+        phrases, segments, afresh, cached = map(int, speech)
+        assert phrases > segments and afresh + cached == phrases
+        noun = "phrase" if afresh == 1 else "phrases"
+        assert f"\n  {afresh} {noun} spoken afresh (not from the cache)\n" in run.stdout
+        assert re.search(r"feed\.xml lists 1 episode$", run.stderr, re.MULTILINE), run.stderr
+        assert "(1 episode)" in run.stdout
+        if run is cold:
+            assert cached == 0
+        else:
+            assert 0 < afresh < phrases and cached > 0
