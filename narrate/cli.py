@@ -334,8 +334,14 @@ def _run_serve(args: argparse.Namespace) -> int:
 def _run_cache(args: argparse.Namespace) -> int:
     from narrate.cache import cache_info, prune_cache
     from narrate.config import default_cache_dir
+    from narrate.errors import COMMAND_LINE, ConfigError
 
     root = args.cache_dir or default_cache_dir()
+    if args.prune is not None and not args.prune >= 0:  # a negative age would delete it all
+        raise ConfigError(
+            [f"--prune: {args.prune:g} is not a number of days; give 0 or more (0 deletes all)"],
+            COMMAND_LINE,
+        )
     if args.prune is not None:
         removed = prune_cache(root, args.prune)
         print(f"removed {_count(removed.entries, 'phrase')} ({removed.bytes / 1e6:.1f} MB) "
