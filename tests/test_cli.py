@@ -329,3 +329,18 @@ def test_build_log_counts_phrases_throughout(tmp_path: Path) -> None:
             assert cached == 0
         else:
             assert 0 < afresh < phrases and cached > 0
+
+
+def test_a_folder_the_show_lists_as_a_summary_is_named_as_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "a.md").write_text("A short summary.\n")
+    show = write_show(tmp_path, [{"file": '"notes"'}, {"file": '"a.md"'}], **TONE_SHOW)
+
+    run = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--no-cache")
+
+    assert run.code == 1  # the other summary is built and published
+    assert _stderr_lines(run)[-2:] == [
+        "1 summary could not be built:",
+        f"  {tmp_path / 'notes'}: is a folder, not a summary file; "
+        "name a .txt or .md file in the show's [[episodes]]",
+    ]
