@@ -2,9 +2,11 @@
 
 A show is one TOML file. Every problem is reported with its key, e.g.
 ``voice.voice: no Piper voice at "voices/amy.onnx" (looked relative to shows/ms.toml)``.
-The settings' dataclasses live in ``narrate.settings`` and the typed table access in
-``narrate.toml_reader``; this module re-exports the dataclasses, so callers import every
-setting from ``narrate.config``.
+The settings' dataclasses live in ``narrate.settings``, the typed table access in
+``narrate.toml_reader`` and the voices (engine names, voice paths) in
+``narrate.voice_settings``; this module re-exports the dataclasses, so callers import every
+setting from ``narrate.config``. Problems are grouped by where their values came from: the
+show file, or the command line (``--rate``, ``--out``, summaries named to ``narrate build``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import os
 import re
 import tomllib
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,13 +31,13 @@ from narrate.settings import (
     ShowSettings,
 )
 from narrate.toml_reader import TomlReader
+from narrate.voice_settings import read_voices
 
 __all__ = [
     "APPLE_CATEGORIES",
     "DEFAULT_DISCLAIMER",
     "DEFAULT_INTRO",
     "DEFAULT_OUTRO",
-    "ENGINE_ENTRY_POINTS",
     "EXAMPLE_SHOW",
     "PODCAST_NAMESPACE_GUID",
     "RATES",
@@ -51,11 +52,7 @@ __all__ = [
     "feed_guid",
     "find_show",
     "load_settings",
-    "registered_engines",
 ]
-
-ENGINE_ENTRY_POINTS = "narrate.engines"
-"""The entry-point group engines register under (the built-ins too)."""
 
 EXAMPLE_SHOW = Path(__file__).parent / "example" / "show.toml"
 """The example show that ships with narrate; built by a bare ``narrate build``."""
@@ -96,8 +93,6 @@ _AUDIO_KEYS = {
     "loudness_lufs", "true_peak_dbtp", "channels", "sample_rate", "bitrate_kbps", "verify",
 }  # fmt: skip
 _EPISODE_KEYS = {"file", "date", "title", "source_url", "cover"}
-_NO_VOICE = EngineSettings(name="", voice="", language="", length_scale=1.0, timeout_s=10.0)
-"""The fields of a voice, before the show and the command line fill them in."""
 
 
 def feed_guid(feed_url: str) -> str:
@@ -115,13 +110,6 @@ def default_cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "narrate"
-
-
-def registered_engines() -> list[str]:
-    """Names of every registered engine: what ``engine`` and ``--engine`` may name."""
-    from importlib.metadata import entry_points
-
-    return sorted(ep.name for ep in entry_points(group=ENGINE_ENTRY_POINTS))
 
 
 def find_show(cwd: Path) -> Path:
@@ -254,10 +242,9 @@ def load_settings(
         language=language,
         lexicon=lexicon_path,
     )
-    primary, fallback = _voices(
-        reader, voice, path, replace(_NO_VOICE, language=language, length_scale=1 / speed),
-        engine, voice_arg, given,
-    )  # fmt: skip
+    primary, fallback = read_voices(
+        reader, voice, path, language, 1 / speed, engine=engine, voice_arg=voice_arg, given=given
+    )
     channels = reader.integer("audio.channels", audio, 1, low=1, high=2)
 
     def pause(key: str, default: int, high: int) -> int:
@@ -326,95 +313,6 @@ def _rate(value: object, key: str, problems: list[str]) -> tuple[float, float, i
         f'{key}: "{value}" is not a rate; use "normal", "gentle" or a number from 0.5 to 2'
     )
     return RATES["normal"]
-
-
-def _voices(
-    reader: TomlReader,
-    voice: dict[str, Any],
-    path: Path,
-    common: EngineSettings,
-    engine: str | None,
-    voice_arg: str | None,
-    given: list[str],
-) -> tuple[EngineSettings, EngineSettings | None]:
-    """The voice and the fallback voice, from [voice] and ``--engine``/``--voice``.
-
-    ``common`` holds what both share (language, rate); problems with the show's values go to
-    ``reader.problems``, problems with the command line's to ``given``.
-    """
-    problems, engines = reader.problems, registered_engines()
-    noise = {
-        key: reader.number(f"voice.{key}", voice, -1.0, low=0.0, high=2.0) if key in voice else None
-        for key in ("noise_scale", "noise_w")
-    }
-    common = replace(
-        common,
-        timeout_s=reader.number("voice.timeout_s", voice, 10.0, low=0.5, high=120.0),
-        noise_scale=noise["noise_scale"],
-        noise_w_scale=noise["noise_w"],
-    )
-
-    def show_voice(key: str, name: str) -> EngineSettings:
-        """A voice as the show file gives it: a Piper voice relative to the show."""
-        own = reader.text(key, voice, default="")
-        where = f"looked relative to {path}"
-        return replace(
-            common, name=name, voice=_voice(own, name, path.parent, key, where, problems)
-        )
-
-    name = reader.text("voice.engine", voice, default="piper")
-    name = _engine_name(name, "voice.engine", engines, problems)
-    if engine is not None:
-        name = _engine_name(engine, "--engine", engines, given)
-    if voice_arg is None:
-        primary = show_voice("voice.voice", name)
-    else:  # typed in a shell: a Piper voice is relative to the current folder
-        cwd = Path.cwd()
-        where = f"looked relative to the current folder, {cwd}"
-        primary = replace(
-            common, name=name, voice=_voice(voice_arg, name, cwd, "--voice", where, given)
-        )
-    if voice.get("fallback_engine") is None:
-        return primary, None
-    name = reader.text("voice.fallback_engine", voice)
-    fallback = show_voice(
-        "voice.fallback_voice", _engine_name(name, "voice.fallback_engine", engines, problems)
-    )
-    if (fallback.name, fallback.voice) != (primary.name, primary.voice):
-        return primary, fallback
-    if engine is None and voice_arg is None:
-        problems.append("voice.fallback_engine: is the same voice as voice.engine; pick another")
-    else:
-        flag = "--engine" if engine is not None else "--voice"
-        given.append(
-            f"{flag}: is the show's fallback voice too (voice.fallback_engine in {path}); "
-            f"pick another, or leave {flag} out"
-        )
-    return primary, fallback
-
-
-def _engine_name(name: str, key: str, engines: list[str], problems: list[str]) -> str:
-    """``name`` if an engine is registered under it; else a problem naming ``key`` (unless
-    its value was already reported, e.g. as not text)."""
-    if name not in engines and not any(p.startswith(f"{key}:") for p in problems):
-        known = ", ".join(engines) or "none (is narrate installed with pip?)"
-        problems.append(f'{key}: no engine called "{name}" (known: {known})')
-    return name
-
-
-def _voice(given: str, engine: str, base: Path, key: str, where: str, problems: list[str]) -> str:
-    """The voice as the engine gets it: a Piper voice is a path, resolved from ``base`` (the
-    show's folder, or the current folder for ``--voice``) and checked; others pass as given."""
-    if engine != "piper" or not given:
-        return given
-    resolved = (base / given).resolve()
-    if not resolved.is_file():
-        looked = "" if Path(given).is_absolute() else f" ({where})"
-        problems.append(
-            f'{key}: no Piper voice at "{given}"{looked}; '
-            "give a path to a Piper .onnx voice or leave it out"
-        )
-    return str(resolved)
 
 
 def _out_dir_problems(out_dir: Path) -> list[str]:

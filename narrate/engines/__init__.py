@@ -10,9 +10,10 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 
-from narrate.config import ENGINE_ENTRY_POINTS, EngineSettings, registered_engines
+from narrate.config import EngineSettings
 from narrate.errors import ConfigError
 from narrate.models import Speech
+from narrate.voice_settings import ENGINE_ENTRY_POINTS, registered_engines
 
 ENTRY_POINT_GROUP = ENGINE_ENTRY_POINTS
 
