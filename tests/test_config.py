@@ -324,3 +324,18 @@ def test_podcast_guid_follows_the_namespace_spec(tmp_path: Path) -> None:
     pinned = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
     text = MINIMAL + f'podcast_guid = "{pinned.upper()}"\n'
     assert load_settings(_show(tmp_path, text), use_cache=False).show.podcast_guid == pinned
+
+
+def test_a_config_error_keeps_its_origins_across_processes(tmp_path: Path) -> None:
+    """Pages are rendered, and voices loaded, in worker processes: an error raised there is
+    pickled back, and must still list each problem under where it came from."""
+    import pickle
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_show(tmp_path, MINIMAL + 'explicit = "no"\n'), rate="fast")
+
+    copy = pickle.loads(pickle.dumps(caught.value))
+
+    assert copy.sections == caught.value.sections
+    assert copy.problems == ["explicit: must be true or false", caught.value.problems[1]]
+    assert str(copy) == str(caught.value)
