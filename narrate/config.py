@@ -224,8 +224,9 @@ def load_settings(
         podcast_guid=podcast_guid or feed_guid(base_url + feed_file),
         locked=reader.boolean("locked", raw, default=True),
     )
-    speed, pause_factor, breath_ms = _rate(voice.get("rate", "normal"), "voice.rate", problems)
-    if rate is not None:
+    if rate is None:
+        speed, pause_factor, breath_ms = _rate(voice.get("rate", "normal"), "voice.rate", problems)
+    else:
         speed, pause_factor, breath_ms = _rate(_number_or_text(rate), "--rate", given)
     lexicon = reader.text("lexicon", raw, default="")
     lexicon_path = (base / lexicon).resolve() if lexicon else None

@@ -67,9 +67,10 @@ def read_voices(
             common, name=name, voice=_voice(own, name, path.parent, key, where, problems)
         )
 
-    name = reader.text("voice.engine", voice, default="piper")
-    name = _engine_name(name, "voice.engine", engines, problems)
-    if engine is not None:
+    if engine is None:
+        name = reader.text("voice.engine", voice, default="piper")
+        name = _engine_name(name, "voice.engine", engines, problems)
+    else:  # the show may name an engine this machine lacks: --engine is how to build anyway
         name = _engine_name(engine, "--engine", engines, given)
     if voice_arg is None:
         primary = show_voice("voice.voice", name)

@@ -217,7 +217,7 @@ def test_show_and_command_line_problems_are_reported_together(tmp_path: Path) ->
     """The show's engine is checked with the rest of the show, not when the build starts."""
     show = write_show(tmp_path, [], voice='{ engine = "espeak" }', explicit='"no"')
 
-    run = run_narrate("build", "--show", show, "--engine", "espeak-ng", "--out", tmp_path / "o")
+    run = run_narrate("build", "--show", show, "--rate", "fast", "--out", tmp_path / "o")
 
     assert run.code == 2
     assert _stderr_lines(run) == [
@@ -225,7 +225,7 @@ def test_show_and_command_line_problems_are_reported_together(tmp_path: Path) ->
         "  explicit: must be true or false",
         '  voice.engine: no engine called "espeak" (known: gtts, piper, tone)',
         "narrate: configuration error on the command line:",
-        '  --engine: no engine called "espeak-ng" (known: gtts, piper, tone)',
+        '  --rate: "fast" is not a rate; use "normal", "gentle" or a number from 0.5 to 2',
     ]
     assert not (tmp_path / "o").exists()
 
