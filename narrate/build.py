@@ -95,7 +95,8 @@ def build(
     out = Output(settings.out_dir)
     with out.lock(wait=log.warning), _one_core(jobs == 1):
         if removed := out.clean_up():
-            log.info("removed %d files an interrupted build left behind", removed)
+            log.info("removed %d %s an interrupted build left behind", removed,
+                     "file" if removed == 1 else "files")  # fmt: skip
         return _build_locked(settings, out, jobs, progress)
 
 
@@ -179,7 +180,8 @@ def _build_locked(
     feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show, artwork))
     out.save_published(settings.show.feed_url, list(published.values()))
     remove_old_revisions(out, listed)
-    log.info("feed: %s lists %d episodes", feed_path, len(listed))
+    log.info("feed: %s lists %d %s", feed_path, len(listed),
+             "episode" if len(listed) == 1 else "episodes")  # fmt: skip
     return BuildReport(
         built=tuple(report.built),
         unchanged=tuple(report.unchanged),

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from narrate import __version__
 
@@ -35,15 +35,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
-    from narrate.errors import ConfigError, NarrateError, write_error
+    from narrate.errors import COMMAND_LINE, ConfigError, NarrateError, write_error
 
     try:
         code: int = args.run(args)
     except ConfigError as error:
-        print(f"narrate: configuration error in {error.source or 'the command line'}:",
-              file=sys.stderr)  # fmt: skip
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
+        for source, problems in error.sections:
+            where = " on the command line" if source == COMMAND_LINE else f" in {source}"
+            print(f"narrate: configuration error{where if source else ''}:", file=sys.stderr)
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
         return EXIT_CONFIG
     except NarrateError as error:
         print(f"narrate: {error}", file=sys.stderr)
@@ -207,14 +208,40 @@ def _show_path(args: argparse.Namespace) -> Path:
     return Path(args.show) if args.show else find_show(Path.cwd())
 
 
+def _load(show: Path, own_problems: list[str], **options: Any) -> Settings:
+    """``load_settings``, with the problems a command found in its own arguments (``--jobs``)
+    reported together with the show's, each under its origin."""
+    from narrate.config import load_settings
+    from narrate.errors import COMMAND_LINE, ConfigError
+
+    try:
+        settings = load_settings(show, **options)
+    except ConfigError as error:
+        raise error.plus([(COMMAND_LINE, own_problems)]) from None
+    if own_problems:
+        raise ConfigError(own_problems, COMMAND_LINE)
+    return settings
+
+
+@contextlib.contextmanager
+def _show_problems(settings: Settings) -> Iterator[None]:
+    """A problem found while building from the show's settings (a cover Pillow cannot read, a
+    lexicon entry) is the show file's: name it, where the stage that found it could not."""
+    from narrate.errors import ConfigError
+
+    try:
+        yield
+    except ConfigError as error:
+        raise error.with_source(str(settings.show_path)) from None
+
+
 def _run_build(args: argparse.Namespace) -> int:
     _keep_freed_memory()
     from narrate.build import build
-    from narrate.config import load_settings
-    from narrate.errors import ConfigError
 
-    settings = load_settings(
+    settings = _load(
         _show_path(args),
+        ["--jobs: must be 1 or more"] if args.jobs is not None and args.jobs < 1 else [],
         summaries=list(args.summaries) or None,
         out_dir=args.out,
         cache_dir=args.cache_dir,
@@ -223,22 +250,22 @@ def _run_build(args: argparse.Namespace) -> int:
         voice_arg=args.voice,
         rate=args.rate,
     )
-    if args.jobs is not None and args.jobs < 1:
-        raise ConfigError(["--jobs: must be 1 or more"])
-    with _progress_display(quiet=args.quiet) as progress:
+    with _show_problems(settings), _progress_display(quiet=args.quiet) as progress:
         report = build(settings, jobs=args.jobs, progress=progress)
     # Mixdown decoded and measured every MP3 it encoded, and the self-check listened to
     # it: the check after a build looks at everything else, not at the sound again.
-    problems = [] if args.no_check else _check(settings, measure=set())
+    with _show_problems(settings):
+        problems = [] if args.no_check else _check(settings, measure=set())
     print(f"Built {settings.show.title!r} into {report.out_dir}")
     for episode in report.built:
         print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  {episode.title}")
         print(f"      voice: {episode.voice}")
     for episode in report.unchanged:
         print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  unchanged")
-    print(f"  {report.synthesized} phrases spoken, the rest from the cache")
-    listed = f"{len(report.feed)} episode" + ("" if len(report.feed) == 1 else "s")
-    print(f"  {report.feed_path.relative_to(report.out_dir)}  ({listed})")
+    print(f"  {_count(report.synthesized, 'phrase')} spoken afresh (not from the cache)")
+    print(
+        f"  {report.feed_path.relative_to(report.out_dir)}  ({_count(len(report.feed), 'episode')})"
+    )
     if report.failures:
         count = len(report.failures)
         noun = "summary" if count == 1 else "summaries"
@@ -315,14 +342,21 @@ def _run_serve(args: argparse.Namespace) -> int:
 def _run_cache(args: argparse.Namespace) -> int:
     from narrate.cache import cache_info, prune_cache
     from narrate.config import default_cache_dir
+    from narrate.errors import COMMAND_LINE, ConfigError
 
     root = args.cache_dir or default_cache_dir()
+    if args.prune is not None and not args.prune >= 0:  # a negative age would delete it all
+        raise ConfigError(
+            [f"--prune: {args.prune:g} is not a number of days; give 0 or more (0 deletes all)"],
+            COMMAND_LINE,
+        )
     if args.prune is not None:
         removed = prune_cache(root, args.prune)
-        print(f"removed {removed.entries} phrases ({removed.bytes / 1e6:.1f} MB) from {root}")
+        print(f"removed {_count(removed.entries, 'phrase')} ({removed.bytes / 1e6:.1f} MB) "
+              f"from {root}")  # fmt: skip
     info = cache_info(root)
     print(
-        f"{root}: {info.entries} phrases, {info.bytes / 1e6:.1f} MB"
+        f"{root}: {_count(info.entries, 'phrase')}, {info.bytes / 1e6:.1f} MB"
         + (f", least recently used {info.oldest_days:.0f} days ago" if info.entries else "")
     )
     return EXIT_OK
@@ -356,17 +390,23 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 
 def _run_script(args: argparse.Namespace) -> int:
-    from narrate.config import EpisodeSource, load_settings
     from narrate.engines import load_engine
     from narrate.script import build_script, speech_options
     from narrate.sources import read_episode
 
-    settings = load_settings(_show_path(args))
-    path = args.file.resolve()
-    listed = [source for source in settings.episodes if source.path == path]
-    episode = read_episode(listed[0] if listed else EpisodeSource(path, None, None, None))
-    speech = speech_options(settings.script, load_engine(settings.engine))
-    script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
+    file: Path = args.file
+    wrong = []
+    if file.is_dir():
+        wrong.append(f"FILE: {file} is a folder; name one summary in it (a .txt or .md file)")
+    elif not file.exists():
+        wrong.append(f"FILE: no file at {file}; check the path")
+    # As a summary named to narrate build: what the show says about it (date, title) applies.
+    settings = _load(_show_path(args), wrong, summaries=[] if wrong else [file], use_cache=False)
+    [source] = settings.episodes
+    with _show_problems(settings):
+        episode = read_episode(source)
+        speech = speech_options(settings.script, load_engine(settings.engine))
+        script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
     if args.format == "json":
         segments = [
             {
@@ -390,6 +430,11 @@ def _run_script(args: argparse.Namespace) -> int:
         if segment.spoken != segment.text:
             print(f"     spoken: {segment.spoken}")
     return EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    """ "1 phrase", "2 phrases", "0 phrases": what a count counts, in good English."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _clock(ms: int) -> str:

@@ -2,9 +2,11 @@
 
 A show is one TOML file. Every problem is reported with its key, e.g.
 ``voice.voice: no Piper voice at "voices/amy.onnx" (looked relative to shows/ms.toml)``.
-The settings' dataclasses live in ``narrate.settings`` and the typed table access in
-``narrate.toml_reader``; this module re-exports the dataclasses, so callers import every
-setting from ``narrate.config``.
+The settings' dataclasses live in ``narrate.settings``, the typed table access in
+``narrate.toml_reader`` and the voices (engine names, voice paths) in
+``narrate.voice_settings``; this module re-exports the dataclasses, so callers import every
+setting from ``narrate.config``. Problems are grouped by where their values came from: the
+show file, or the command line (``--rate``, ``--out``, summaries named to ``narrate build``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from narrate.errors import ConfigError
+from narrate.errors import COMMAND_LINE, ConfigError
 from narrate.links import link_problem, shown
 from narrate.settings import (
     APPLE_CATEGORIES,
@@ -30,6 +32,7 @@ from narrate.settings import (
     ShowSettings,
 )
 from narrate.toml_reader import TomlReader
+from narrate.voice_settings import read_voices
 
 __all__ = [
     "APPLE_CATEGORIES",
@@ -129,23 +132,36 @@ def load_settings(
 ) -> Settings:
     """Read and check a show file; raise ``ConfigError`` listing every problem at once.
 
-    ``summaries`` given on the command line replace the show's own list; ``engine``, ``voice``
-    and ``rate`` override the show's [voice] table for one build.
+    ``summaries`` given on the command line replace the show's own list (those the show lists
+    keep its date, title, source_url and cover); ``engine``, ``voice`` and ``rate`` override
+    the show's [voice] table for one build. Each problem is reported under where its value
+    came from: the show file, or the command line (``--rate``, ``--out``, ...).
     """
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise ConfigError([f"no show file at {path} (give an existing file with --show)"]) from None
+        raise ConfigError(
+            [f"no show file at {path} (give an existing file with --show)"], COMMAND_LINE
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            [f"{path} is a folder, not a show file (give its .toml file with --show)"],
+            COMMAND_LINE,
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            [f"cannot read the show file ({error.strerror}); check its permissions"], str(path)
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError([f"not valid TOML ({error}); fix the syntax"], str(path)) from None
 
     problems: list[str] = []
+    """Problems with the show file's values."""
+    given: list[str] = []
+    """Problems with values given on the command line."""
     reader = TomlReader(raw, problems)
     reader.unknown_keys("", raw, _TOP_KEYS)
-    voice = dict(reader.table("voice", _VOICE_KEYS))
-    for key, value in (("engine", engine), ("voice", voice_arg), ("rate", rate)):
-        if value is not None:
-            voice[key] = _number_or_text(value) if key == "rate" else value
+    voice = reader.table("voice", _VOICE_KEYS)
     audio = reader.table("audio", _AUDIO_KEYS)
     base = path.parent
 
@@ -208,7 +224,10 @@ def load_settings(
         podcast_guid=podcast_guid or feed_guid(base_url + feed_file),
         locked=reader.boolean("locked", raw, default=True),
     )
-    speed, pause_factor, breath_ms = _rate(voice.get("rate", "normal"), problems)
+    if rate is None:
+        speed, pause_factor, breath_ms = _rate(voice.get("rate", "normal"), "voice.rate", problems)
+    else:
+        speed, pause_factor, breath_ms = _rate(_number_or_text(rate), "--rate", given)
     lexicon = reader.text("lexicon", raw, default="")
     lexicon_path = (base / lexicon).resolve() if lexicon else None
     if lexicon_path and not lexicon_path.is_file():
@@ -224,15 +243,9 @@ def load_settings(
         language=language,
         lexicon=lexicon_path,
     )
-    timeout_s = reader.number("voice.timeout_s", voice, 10.0, low=0.5, high=120.0)
-    primary = _engine(reader, voice, "", language, 1 / speed, timeout_s, path)
-    fallback = None
-    if voice.get("fallback_engine") is not None:
-        fallback = _engine(reader, voice, "fallback_", language, 1 / speed, timeout_s, path)
-        if fallback.name == primary.name and fallback.voice == primary.voice:
-            problems.append(
-                "voice.fallback_engine: is the same voice as voice.engine; pick another"
-            )
+    primary, fallback = read_voices(
+        reader, voice, path, language, 1 / speed, engine=engine, voice_arg=voice_arg, given=given
+    )
     channels = reader.integer("audio.channels", audio, 1, low=1, high=2)
 
     def pause(key: str, default: int, high: int) -> int:
@@ -257,13 +270,18 @@ def load_settings(
         bitrate_kbps=reader.integer("audio.bitrate_kbps", audio, 64, low=32, high=320),
         verify=reader.boolean("audio.verify", audio, default=True),
     )
+    episodes = tuple(_show_episodes(raw.get("episodes", []), base, problems))
     if summaries is not None:
-        episodes = tuple(_expand_summaries(summaries, problems))
-    else:
-        episodes = tuple(_show_episodes(raw.get("episodes", []), base, problems))
+        listed = {episode.path: episode for episode in episodes}
+        episodes = tuple(
+            listed.get(found, EpisodeSource(found, None, None, None))
+            for found in _expand_summaries(summaries, given)
+        )
     drop_removed = reader.boolean("drop_removed", raw, default=False)
-    if problems:
-        raise ConfigError(problems, str(path))
+    if out_dir is not None:
+        given.extend(_out_dir_problems(out_dir))
+    if problems or given:
+        raise ConfigError.grouped({str(path): problems, COMMAND_LINE: given})
     return Settings(
         show_path=path,
         show=show,
@@ -286,69 +304,43 @@ def _number_or_text(value: str) -> str | float:
         return value
 
 
-def _rate(value: object, problems: list[str]) -> tuple[float, float, int]:
+def _rate(value: object, key: str, problems: list[str]) -> tuple[float, float, int]:
     """ "normal", "gentle", or a speed factor such as 0.9 (slower) or 1.1 (faster)."""
     if isinstance(value, str) and value in RATES:
         return RATES[value]
     if isinstance(value, int | float) and not isinstance(value, bool) and 0.5 <= value <= 2.0:
         return float(value), 1.0, RATES["normal"][2]
     problems.append(
-        f'voice.rate: "{value}" is not a rate; use "normal", "gentle" or a number from 0.5 to 2'
+        f'{key}: "{value}" is not a rate; use "normal", "gentle" or a number from 0.5 to 2'
     )
     return RATES["normal"]
 
 
-def _engine(
-    reader: TomlReader,
-    voice: dict[str, Any],
-    prefix: str,
-    language: str,
-    length_scale: float,
-    timeout_s: float,
-    path: Path,
-) -> EngineSettings:
-    """Engine settings from [voice] (``prefix`` "fallback_" reads the fallback's keys)."""
-    name = reader.text(f"voice.{prefix}engine", voice, default="piper")
-    given = reader.text(f"voice.{prefix}voice", voice, default="")
-    noise = {
-        key: reader.number(f"voice.{key}", voice, -1.0, low=0.0, high=2.0) if key in voice else None
-        for key in ("noise_scale", "noise_w")
-    }
-    settings = EngineSettings(
-        name=name,
-        voice=_resolve_voice(given, name, path),
-        language=language,
-        length_scale=length_scale,
-        timeout_s=timeout_s,
-        noise_scale=noise["noise_scale"],
-        noise_w_scale=noise["noise_w"],
-    )
-    if name == "piper" and settings.voice and not Path(settings.voice).is_file():
-        reader.problems.append(
-            f'voice.{prefix}voice: no Piper voice at "{given}" '
-            f"(looked relative to {path}); give a path to a Piper .onnx voice or leave it out"
-        )
-    return settings
+def _out_dir_problems(out_dir: Path) -> list[str]:
+    """Why ``--out`` cannot hold a build: a file in the way of it or of a folder above it."""
+    for folder in (out_dir, *out_dir.absolute().parents):
+        if folder.is_dir():
+            return []
+        if folder.exists():
+            what = "it is a file" if folder == out_dir else f"{folder} is a file"
+            return [
+                f"--out: {out_dir} cannot be the output folder ({what}); "
+                "name a folder (it is made if missing)"
+            ]
+    return []
 
 
-def _resolve_voice(voice: str, engine: str, show_path: Path) -> str:
-    """Piper voices given as paths are resolved relative to the show file."""
-    if engine != "piper" or not voice:
-        return voice
-    return str((show_path.parent / voice).resolve())
-
-
-def _expand_summaries(paths: list[Path], problems: list[str]) -> list[EpisodeSource]:
+def _expand_summaries(paths: list[Path], problems: list[str]) -> list[Path]:
     """Files as given; folders expand to the summaries they hold, sorted by name."""
-    found: list[EpisodeSource] = []
+    found: list[Path] = []
     for path in paths:
         if path.is_dir():
             files = sorted(p for p in path.iterdir() if p.suffix.lower() in SUMMARY_SUFFIXES)
             if not files:
                 problems.append(f"summaries: no .txt or .md files in folder {path}")
-            found.extend(EpisodeSource(f.resolve(), None, None, None) for f in files)
+            found.extend(f.resolve() for f in files)
         elif path.is_file():
-            found.append(EpisodeSource(path.resolve(), None, None, None))
+            found.append(path.resolve())
         else:
             problems.append(f"summaries: no file or folder at {path}")
     return found

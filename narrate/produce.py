@@ -75,8 +75,12 @@ def produce_episode(
     artwork = plan.artwork or artwork
     disclaimer = [s for s in script.segments if _is_disclaimer(s)]
     listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
+    before = speaker.synthesized
     clips = speaker.clips(pending)
-    log.info("speech: %d segments, %d spoken afresh", len(clips), sum(not c.cached for c in clips))
+    # Counted in phrases, as the build's total ("N phrases spoken afresh") is: the sum agrees.
+    afresh, phrases = speaker.synthesized - before, sum(len(c.parts) for c in clips)
+    log.info("speech: %d phrases in %d segments, %d spoken afresh, %d from the cache",
+             phrases, len(clips), afresh, phrases - afresh)  # fmt: skip
     staged = out.staging_path(f"{episode.slug}.mp3")
     try:
         audio = _mix_and_check(plan, clips, settings, artwork, staged, ears, listen)

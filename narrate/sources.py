@@ -157,6 +157,11 @@ def _decode(path: Path) -> str:
         data = path.read_bytes()
     except FileNotFoundError:
         raise SourceError(f"{path}: file not found; check the path in the show file") from None
+    except IsADirectoryError:
+        raise SourceError(
+            f"{path}: is a folder, not a summary file; "
+            "name a .txt or .md file in the show's [[episodes]]"
+        ) from None
     except OSError as error:
         raise SourceError(f"{path}: cannot be read ({error.strerror}); check permissions") from None
     if not data.strip():

@@ -81,7 +81,7 @@ def main() -> None:
         edited[0] = edited[0].replace("Surprisingly,", "Unexpectedly,", 1)
         edit, _, _ = _build(root / "jobsn", edited, jobs=cores, fresh=False)
         spoken = _phrases_spoken(root / "jobsn.log")
-        rows.append(("one-sentence edit", f"{edit:.1f} s", f"{spoken} segment(s) re-synthesized"))
+        rows.append(("one-sentence edit", f"{edit:.1f} s", f"{spoken} phrase(s) spoken afresh"))
 
         for count in (1000, 10000):
             seconds = _render(count)

@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from conftest import run_narrate
 
 from narrate.cache import VOICES, ClipCache, clip_key
@@ -38,7 +39,25 @@ def test_info_and_prune_count_phrases_and_prepared_voices(tmp_path: Path) -> Non
 
     pruned = run_narrate("cache", "--prune", "30", "--cache-dir", root)
     assert pruned.code == 0, pruned.stderr
-    assert "removed 1 phrases (3.0 MB)" in pruned.stdout, pruned.stdout
-    assert "1 phrases, 2.0 MB" in pruned.stdout, pruned.stdout
+    assert "removed 1 phrase (3.0 MB)" in pruned.stdout, pruned.stdout
+    assert ": 1 phrase, 2.0 MB" in pruned.stdout, pruned.stdout
     assert cache.has(recent) and not cache.has(old)
     assert sorted(p.name for p in voices.iterdir()) == ["used.onnx"]
+
+
+@pytest.mark.parametrize("days", ["-3", "nan"])
+def test_prune_refuses_a_negative_age_and_deletes_nothing(tmp_path: Path, days: str) -> None:
+    """A negative age puts the cut-off in the future: it would delete every phrase."""
+    root = tmp_path / "cache"
+    cache = ClipCache(root)
+    key = clip_key("voice", "a phrase in use")
+    cache.put(key, Speech(b"\1\0" * 100, "pcm_s16le", 22050))
+
+    run = run_narrate("cache", "--prune", days, "--cache-dir", root)
+
+    assert run.code == 2 and "Traceback" not in run.stderr
+    assert run.stderr.splitlines() == [
+        "narrate: configuration error on the command line:",
+        f"  --prune: {days} is not a number of days; give 0 or more (0 deletes all)",
+    ]
+    assert cache.has(key)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, run_narrate, write_show
+from conftest import SAMPLE, Run, run_narrate, write_show
 
 
 def test_help_and_version() -> None:
@@ -163,3 +163,184 @@ def test_feed_keeps_its_own_history_and_only_its_own(tmp_path: Path) -> None:
     show2.write_text(text)
     assert run_narrate("build", "--show", show2, "--out", out, "--no-cache").code == 0
     assert _titles(feed) == ["Three"]
+
+
+# Errors name where the value came from: the show file, or the command line
+
+
+def _stderr_lines(run: Run) -> list[str]:
+    """What narrate said about the problem: one line per problem, never a traceback."""
+    assert "Traceback" not in run.stderr, run.stderr
+    return run.stderr.splitlines()
+
+
+TONE_SHOW = {"voice": '{ engine = "tone" }'}
+
+
+def test_out_naming_a_file_is_a_command_line_error(tmp_path: Path) -> None:
+    show = write_show(tmp_path, [], **TONE_SHOW)
+    (tmp_path / "taken").write_text("not a folder")
+
+    run = run_narrate("build", "--show", show, "--out", tmp_path / "taken")
+    below = run_narrate("build", "--show", show, "--out", tmp_path / "taken" / "out")
+
+    assert run.code == below.code == 2
+    assert _stderr_lines(run) == [
+        "narrate: configuration error on the command line:",
+        f"  --out: {tmp_path / 'taken'} cannot be the output folder (it is a file); "
+        "name a folder (it is made if missing)",
+    ]
+    assert _stderr_lines(below)[1] == (
+        f"  --out: {tmp_path / 'taken' / 'out'} cannot be the output folder "
+        f"({tmp_path / 'taken'} is a file); name a folder (it is made if missing)"
+    )
+
+
+def test_rate_and_voice_from_the_command_line_are_blamed_on_it(tmp_path: Path) -> None:
+    show = write_show(tmp_path, [])
+    missing = tmp_path / "nowhere" / "missing.onnx"
+
+    run = run_narrate("build", "--show", show, "--rate", "fast", "--voice", missing,
+                      "--jobs", "0")  # fmt: skip
+
+    assert run.code == 2
+    assert _stderr_lines(run) == [
+        "narrate: configuration error on the command line:",
+        '  --rate: "fast" is not a rate; use "normal", "gentle" or a number from 0.5 to 2',
+        f'  --voice: no Piper voice at "{missing}"; '
+        "give a path to a Piper .onnx voice or leave it out",
+        "  --jobs: must be 1 or more",
+    ]
+
+
+def test_show_and_command_line_problems_are_reported_together(tmp_path: Path) -> None:
+    """The show's engine is checked with the rest of the show, not when the build starts."""
+    show = write_show(tmp_path, [], voice='{ engine = "espeak" }', explicit='"no"')
+
+    run = run_narrate("build", "--show", show, "--rate", "fast", "--out", tmp_path / "o")
+
+    assert run.code == 2
+    assert _stderr_lines(run) == [
+        f"narrate: configuration error in {show}:",
+        "  explicit: must be true or false",
+        '  voice.engine: no engine called "espeak" (known: gtts, piper, tone)',
+        "narrate: configuration error on the command line:",
+        '  --rate: "fast" is not a rate; use "normal", "gentle" or a number from 0.5 to 2',
+    ]
+    assert not (tmp_path / "o").exists()
+
+
+def test_summary_folder_without_summaries_is_not_the_example_shows_fault(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+
+    run = run_narrate("build", "empty", cwd=tmp_path)
+
+    assert run.code == 2
+    assert _stderr_lines(run) == [
+        "narrate: configuration error on the command line:",
+        "  summaries: no .txt or .md files in folder empty",
+    ]
+
+
+def test_a_problem_found_while_building_names_the_show_file(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("A short summary.\n")
+    show = write_show(tmp_path, [{"file": '"a.md"'}], cover='"art/missing.jpg"', **TONE_SHOW)
+
+    run = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--no-cache")
+
+    assert run.code == 2
+    assert _stderr_lines(run)[-2:] == [
+        f"narrate: configuration error in {show}:",
+        f'  cover: "{tmp_path / "art" / "missing.jpg"}" does not exist '
+        "(check the path, or remove cover to use the generated one)",
+    ]
+
+
+def test_script_names_its_own_argument(tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+
+    missing = run_narrate("script", "missing.md", cwd=tmp_path)
+    folder = run_narrate("script", "folder", cwd=tmp_path)
+
+    assert missing.code == folder.code == 2
+    assert _stderr_lines(missing) == [
+        "narrate: configuration error on the command line:",
+        "  FILE: no file at missing.md; check the path",
+    ]
+    assert _stderr_lines(folder) == [
+        "narrate: configuration error on the command line:",
+        "  FILE: folder is a folder; name one summary in it (a .txt or .md file)",
+    ]
+
+
+def test_summaries_named_on_the_command_line_keep_what_the_show_says(tmp_path: Path) -> None:
+    import feedparser
+
+    (tmp_path / "summaries").mkdir()
+    (tmp_path / "summaries" / "a.txt").write_text("A summary the show dates.\n")
+    (tmp_path / "summaries" / "b.txt").write_text("A summary the show does not list.\n")
+    entry = {"file": '"summaries/a.txt"', "date": "2025-03-04", "title": '"Given title"',
+             "source_url": '"https://example.org/a"'}  # fmt: skip
+    show = write_show(tmp_path, [entry], **TONE_SHOW)
+    out = tmp_path / "out"
+
+    run = run_narrate("build", "--show", show, tmp_path / "summaries", "--out", out,
+                      "--no-cache", "--no-check", cwd=tmp_path)  # fmt: skip
+
+    assert run.code == 0, run.stderr
+    items = {
+        e.title: e for e in feedparser.parse((out / "feeds" / "feed.xml").read_bytes()).entries
+    }
+    assert set(items) == {"Given title", "A summary the show does not list"}
+    given = items["Given title"]
+    assert given.published_parsed[:3] == (2025, 3, 4)
+    assert '<a href="https://example.org/a">' in given.content[0].value
+
+
+def test_build_log_counts_phrases_throughout(tmp_path: Path) -> None:
+    """The log's per-episode speech line and the summary count the same thing (phrases,
+    spoken afresh or from the cache), and their counts agree; "1 episode", not "1 episodes"."""
+    import re
+
+    summary = tmp_path / "a.md"
+    summary.write_text(
+        "---\ndate: 2026-01-02\n---\nThe first sentence is here, and it goes on a little, "
+        "long enough to need a breath in the middle of it. The second one is short.\n"
+    )
+    show = write_show(tmp_path, [{"file": '"a.md"'}], **TONE_SHOW)
+    common = ("--out", tmp_path / "out", "--cache-dir", tmp_path / "cache", "--no-check")
+    cold = run_narrate("build", "--show", show, *common)
+    summary.write_text(summary.read_text().replace("second one", "last one"))
+    edited = run_narrate("build", "--show", show, *common)
+
+    for run in (cold, edited):
+        assert run.code == 0, run.stderr
+        [speech] = re.findall(
+            r"^speech: (\d+) phrases in (\d+) segments, (\d+) spoken afresh, (\d+) from the "
+            r"cache$", run.stderr, re.MULTILINE,
+        )  # fmt: skip
+        phrases, segments, afresh, cached = map(int, speech)
+        assert phrases > segments and afresh + cached == phrases
+        noun = "phrase" if afresh == 1 else "phrases"
+        assert f"\n  {afresh} {noun} spoken afresh (not from the cache)\n" in run.stdout
+        assert re.search(r"feed\.xml lists 1 episode$", run.stderr, re.MULTILINE), run.stderr
+        assert "(1 episode)" in run.stdout
+        if run is cold:
+            assert cached == 0
+        else:
+            assert 0 < afresh < phrases and cached > 0
+
+
+def test_a_folder_the_show_lists_as_a_summary_is_named_as_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "a.md").write_text("A short summary.\n")
+    show = write_show(tmp_path, [{"file": '"notes"'}, {"file": '"a.md"'}], **TONE_SHOW)
+
+    run = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--no-cache")
+
+    assert run.code == 1  # the other summary is built and published
+    assert _stderr_lines(run)[-2:] == [
+        "1 summary could not be built:",
+        f"  {tmp_path / 'notes'}: is a folder, not a summary file; "
+        "name a .txt or .md file in the show's [[episodes]]",
+    ]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from narrate.config import EXAMPLE_SHOW, find_show, load_settings
-from narrate.errors import ConfigError
+from narrate.config import EXAMPLE_SHOW, EpisodeSource, find_show, load_settings
+from narrate.errors import COMMAND_LINE, ConfigError
 
 MINIMAL = """\
 title = "Test Show"
@@ -148,6 +148,8 @@ bitrate_kbps = 999
         ('[[episodes]]\nfile = "a.txt"\ndate = "2026-11-20"\n', "episodes[1].date"),
         ('[[episodes]]\nfile = "a.txt"\nauthor = "X"\n', "episodes[1].author"),
         ('[[episodes]]\nfile = "a.txt"\ncover = 5\n', "episodes[1].cover"),
+        ('[voice]\nengine = "espeak"\n', "voice.engine"),
+        ('[voice]\nfallback_engine = "espeak"\n', "voice.fallback_engine"),
     ],
 )
 def test_single_problem_is_prefixed_by_its_key(tmp_path: Path, extra: str, key: str) -> None:
@@ -205,6 +207,70 @@ def test_summaries_replace_the_show_list_and_folders_expand_sorted(tmp_path: Pat
         folder / "c.markdown",
     ]
     assert all(e.date is None and e.title is None for e in settings.episodes)
+
+
+def test_summaries_the_show_lists_keep_its_date_title_source_and_cover(tmp_path: Path) -> None:
+    folder = tmp_path / "summaries"
+    folder.mkdir()
+    for name in ("listed.txt", "other.txt"):
+        (folder / name).write_text("Text.", encoding="utf-8")
+    entry = (
+        '[[episodes]]\nfile = "summaries/listed.txt"\ndate = 2026-11-20\ntitle = "Given"\n'
+        'source_url = "https://example.org/s"\ncover = "art.png"\n'
+    )
+    path = _show(tmp_path, MINIMAL + entry)
+
+    settings = load_settings(path, summaries=[folder], use_cache=False)
+
+    listed, other = settings.episodes
+    assert listed.path == folder / "listed.txt"
+    assert (listed.date, listed.title) == (dt.date(2026, 11, 20), "Given")
+    assert (listed.source_url, listed.cover) == ("https://example.org/s", tmp_path / "art.png")
+    assert other == EpisodeSource(folder / "other.txt", None, None, None)
+
+
+def test_command_line_problems_are_grouped_apart_from_the_show_files(tmp_path: Path) -> None:
+    path = _show(tmp_path, MINIMAL + 'explicit = "no"\n')
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, rate="fast", engine="espeak", summaries=[tmp_path / "absent.txt"])
+
+    assert [
+        (where, [p.split(":")[0] for p in found]) for where, found in caught.value.sections
+    ] == [
+        (str(path), ["explicit"]),
+        (COMMAND_LINE, ["--rate", "--engine", "summaries"]),
+    ]
+
+
+def test_the_command_line_overrides_an_engine_this_machine_lacks(tmp_path: Path) -> None:
+    """A show written for an engine that is not installed here still builds with --engine."""
+    path = _show(tmp_path, MINIMAL + '[voice]\nengine = "kokoro"\nrate = "brisk"\n')
+
+    settings = load_settings(path, engine="tone", rate="normal", use_cache=False)
+
+    assert settings.engine.name == "tone"
+    assert _problems(path) == [
+        'voice.rate: "brisk" is not a rate; use "normal", "gentle" or a number from 0.5 to 2',
+        'voice.engine: no engine called "kokoro" (known: gtts, piper, tone)',
+    ]
+
+
+def test_voice_on_the_command_line_is_relative_to_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "show").mkdir()
+    path = _show(tmp_path / "show", MINIMAL + '[voice]\nvoice = "voices/own.onnx"\n')
+    for folder in (tmp_path / "show" / "voices", tmp_path / "here" / "voices"):
+        folder.mkdir(parents=True)
+        (folder / "own.onnx").write_bytes(b"")
+    monkeypatch.chdir(tmp_path / "here")
+
+    from_show = load_settings(path, use_cache=False).engine.voice
+    typed = load_settings(path, voice_arg="voices/own.onnx", use_cache=False).engine.voice
+
+    assert from_show == str(tmp_path / "show" / "voices" / "own.onnx")
+    assert typed == str(tmp_path / "here" / "voices" / "own.onnx")
 
 
 def test_summaries_report_missing_paths_and_empty_folders(tmp_path: Path) -> None:
@@ -271,3 +337,18 @@ def test_podcast_guid_follows_the_namespace_spec(tmp_path: Path) -> None:
     pinned = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
     text = MINIMAL + f'podcast_guid = "{pinned.upper()}"\n'
     assert load_settings(_show(tmp_path, text), use_cache=False).show.podcast_guid == pinned
+
+
+def test_a_config_error_keeps_its_origins_across_processes(tmp_path: Path) -> None:
+    """Pages are rendered, and voices loaded, in worker processes: an error raised there is
+    pickled back, and must still list each problem under where it came from."""
+    import pickle
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_show(tmp_path, MINIMAL + 'explicit = "no"\n'), rate="fast")
+
+    copy = pickle.loads(pickle.dumps(caught.value))
+
+    assert copy.sections == caught.value.sections
+    assert copy.problems == ["explicit: must be true or false", caught.value.problems[1]]
+    assert str(copy) == str(caught.value)

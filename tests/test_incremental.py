@@ -31,7 +31,7 @@ def _files(out: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def _spoken(stdout: str) -> int:
-    match = re.search(r"(\d+) phrases spoken", stdout)
+    match = re.search(r"(\d+) phrases? spoken afresh", stdout)  # "1 phrase", "2 phrases"
     assert match, stdout
     return int(match.group(1))
 

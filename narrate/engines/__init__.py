@@ -13,8 +13,9 @@ from typing import Protocol, runtime_checkable
 from narrate.config import EngineSettings
 from narrate.errors import ConfigError
 from narrate.models import Speech
+from narrate.voice_settings import ENGINE_ENTRY_POINTS, registered_engines
 
-ENTRY_POINT_GROUP = "narrate.engines"
+ENTRY_POINT_GROUP = ENGINE_ENTRY_POINTS
 
 
 @runtime_checkable
@@ -39,11 +40,12 @@ class SpeechEngine(Protocol):
 
 def available_engines() -> list[str]:
     """Names of every registered engine."""
-    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    return registered_engines()
 
 
 def load_engine(settings: EngineSettings) -> SpeechEngine:
-    """Instantiate the engine ``settings.name`` names."""
+    """Instantiate the engine ``settings.name`` names (``load_settings`` has checked that one
+    is registered under it, and reported it as a problem of the show or the command line)."""
     found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == settings.name]
     if not found:
         known = ", ".join(available_engines()) or "none (is narrate installed with pip?)"
