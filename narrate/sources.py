@@ -1,7 +1,10 @@
 """Stage: read_episode(source) -> Episode, from a page dump (.txt) or Markdown with front matter.
 
-Page dumps are what a reader copies from a summary website: the summary paragraphs, a disclaimer
-line, then site chrome (dated "Read More" teasers, boilerplate) that must never be spoken.
+Page dumps are what a reader copies from a summary website: perhaps a breadcrumb, a share bar
+and a title line, the summary paragraphs, a disclaimer line, then more site chrome (dated "Read
+More" teasers, boilerplate) that must never be spoken. Chrome is known by the shape of a whole
+line, never by the first word of a paragraph; every line before the disclaimer that is not
+spoken is kept on the ``Episode`` so that the build can say which (``reading_warnings``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from typing import Any
 
 from narrate.config import EpisodeSource
 from narrate.errors import SourceError
+from narrate.markup import strip_markup
 from narrate.models import Episode, Section
+from narrate.pronounce import word_tables
 from narrate.sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -39,27 +44,46 @@ _DISCLAIMER_RE = re.compile(
     re.IGNORECASE,
 )
 _DATE_LINE_RE = re.compile(r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\s*$")
-# Site chrome glues "Read More" to what follows ("Read More9/1/2026", "Read MoreWhether").
-_CHROME_START_RE = re.compile(
-    r"^\s*(Read More|Learn More|Share this|Subscribe|Related)(?-i:(?![a-z]))", re.I
+# A teaser's link, alone or glued to what follows ("Read More9/1/2026", "Read MoreWhether").
+_MORE_RE = re.compile(r"^(?:[Rr]ead|[Ll]earn) [Mm]ore(?:\W*$|(?=\d|[A-Z]))")
+# Whole lines that are navigation, not text: "Share this page", "Share on Facebook",
+# "Subscribe to our newsletter", "Related articles". A paragraph that merely starts with one
+# of these words ("Related studies in other conditions suggest ...") does not match.
+_NAVIGATION_RE = re.compile(
+    r"^(?:share(?: this(?: page| article| post| story| summary)?| on [\w.+ ]{1,20}"
+    r"| via [\w ]{1,20})?|related(?: (?:articles|posts|stories|summaries|content|reading|links))?"
+    r"|subscribe(?: (?:to|for) [\w' ]{1,30}| now)?|sign up(?: (?:to|for) [\w' ]{1,30})?"
+    r"|follow us(?: on [\w ]{1,20})?|print(?: this page)?|e-?mail this(?: page)?|back to top"
+    r"|skip to (?:main )?content|menu|search|home|log in|sign in)\W*$",
+    re.IGNORECASE,
 )
+# Breadcrumbs: "Home > Summaries > Lifestyle", "Home › Research", "News | Diet", "A / B".
+_CRUMB_SEPARATOR_RE = re.compile(r"\s*[>›»|•·]\s*|\s+/\s+")
+_SENTENCE_END = ".!?;:,…"
+_MENU_ITEM_WORDS = 3
+_MENU_LENGTH = 3
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _LEADING_CLAUSE_RE = re.compile(
     r"^(?:in|among|for|after|during|across|using|with|from|based on)\b[^,]{0,60},\s+", re.I
 )
 _PARENS_RE = re.compile(r"\s*\([^()]*\)")
-_TITLE_BREAKS = {"mainly", "by", "which", "that", "while", "because", "although", "whereas"}
 _TITLE_WORDS = 12
+_TITLE_LINE_WORDS = 20
+"""A page dump's first line is its title when it is this short and ends without punctuation."""
+FAR_SHORTER = 0.5
+"""An episode that speaks less than this share of the words before its disclaimer is warned
+about: its summary was probably cut."""
 
 
 def read_episode(source: EpisodeSource) -> Episode:
     """Read one summary file; raise ``SourceError`` naming the file, the cause and the fix."""
     path = source.path
-    text = _decode(path)
+    text = strip_markup(_decode(path))
+    unspoken: tuple[tuple[int, str], ...] = ()
     if path.suffix.lower() in MARKDOWN_SUFFIXES or text.startswith("---\n"):
         meta, sections, disclaimer = _read_markdown(path, text)
     else:
-        meta, sections, disclaimer = {}, *_read_page_dump(text)
+        meta, sections, disclaimer, unspoken = _read_page_dump(text)
     if not sections:
         raise SourceError(
             f"{path}: no summary text before the disclaimer or site chrome; "
@@ -72,7 +96,7 @@ def read_episode(source: EpisodeSource) -> Episode:
         )
     lead = split_sentences(sections[0].paragraphs[0])[0]
     title = (
-        clean_text(source.title or "").strip()
+        strip_markup(clean_text(source.title or "")).strip()
         or _text_meta(meta, "title", path)
         or derive_title(lead)
         or lead
@@ -91,7 +115,52 @@ def read_episode(source: EpisodeSource) -> Episode:
         or _text_meta(meta, "source_url", path),
         dated=date is not None,
         cover=source.cover,
+        unspoken=unspoken,
     )
+
+
+def reading_warnings(episode: Episode) -> tuple[str, ...]:
+    """What the build should tell about how a file was read: each a line naming the file.
+
+    Lines before the disclaimer that are not spoken (site chrome, or teasers after a summary
+    with no disclaimer line), and an episode far shorter than its file's text, which means
+    part of the summary was probably taken for chrome.
+    """
+    if not episode.unspoken:
+        return ()
+    path = episode.source_path
+    numbers = [number for number, _ in episode.unspoken]
+    first = episode.unspoken[0][1]
+    quoted = first if len(first) <= 40 else first[:40].rstrip() + "…"
+    fix = (
+        "delete them from the file if so"
+        if episode.disclaimer
+        else "if they belong to the summary, put the disclaimer line after its last paragraph"
+    )
+    warnings = [
+        f"{path}: {_line_ranges(numbers)} not spoken, taken for site chrome "
+        f'(the first: "{quoted}"); {fix}'
+    ]
+    spoken = sum(len(p.split()) for s in episode.sections for p in s.paragraphs)
+    dropped = sum(len(line.split()) for _, line in episode.unspoken)
+    if spoken < FAR_SHORTER * (spoken + dropped):
+        warnings.append(
+            f"{path}: the episode speaks only {spoken} of the {spoken + dropped} words before "
+            "the disclaimer; check that the lines above hold no summary text"
+        )
+    return tuple(warnings)
+
+
+def _line_ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "lines 1–3, 7"; [4] -> "line 4"."""
+    ranges: list[list[int]] = []
+    for number in numbers:
+        if ranges and number == ranges[-1][-1] + 1:
+            ranges[-1].append(number)
+        else:
+            ranges.append([number])
+    said = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in ranges)
+    return ("lines " if len(numbers) > 1 else "line ") + said
 
 
 # Control characters that are white space become a space, so "a\fb" stays two words.
@@ -128,7 +197,7 @@ def slugify(name: str) -> str:
 
 
 def derive_title(lead: str) -> str:
-    """A short title from the lead sentence.
+    """A short title from the lead sentence, cut where a phrase ends, never on "and the".
 
     "In a mouse model of MS, invading immune cells damage tissue mainly by making ROS (mtROS)."
     -> "Invading immune cells damage tissue"
@@ -136,13 +205,29 @@ def derive_title(lead: str) -> str:
     text = _PARENS_RE.sub("", lead).strip().rstrip(".!?;:")
     text = _LEADING_CLAUSE_RE.sub("", text)
     words = text.split()
-    cut = next(
-        (i for i, w in enumerate(words) if i >= 5 and w.lower().strip(",") in _TITLE_BREAKS),
-        _TITLE_WORDS,
-    )
-    words = words[: min(cut, _TITLE_WORDS)]
-    title = " ".join(words).rstrip(",;:")
+    words = words[: _title_cut(words)]
+    function_words = word_tables()["titles"]["function_words"]
+    while len(words) > 1 and words[-1].lower().strip(",;:") in function_words:
+        words.pop()
+    title = " ".join(words).rstrip(",;:—–-")
     return title[:1].upper() + title[1:]
+
+
+def _title_cut(words: list[str]) -> int:
+    """How many of the lead's words a title keeps: up to a clause it can do without
+    ("mainly by ..."); the whole sentence if short; else up to its last comma, or before its
+    last phrase ("in people with MS"), within ``_TITLE_WORDS``; else ``_TITLE_WORDS``."""
+    limit = min(len(words), _TITLE_WORDS + 1)
+    table = word_tables()["titles"]
+    lowered = [word.lower().strip(",;:") for word in words]
+    clause = next((i for i in range(5, limit) if lowered[i] in table["clause_starts"]), None)
+    if clause is not None:
+        return clause
+    if len(words) <= _TITLE_WORDS:
+        return len(words)
+    commas = [i + 1 for i in range(3, _TITLE_WORDS) if words[i][-1] in ",;:—–"]
+    phrases = [i for i in range(4, limit) if lowered[i] in table["phrase_starts"]]
+    return (commas or phrases or [_TITLE_WORDS])[-1]
 
 
 def chapter_title(paragraph: str) -> str:
@@ -210,33 +295,119 @@ def _too_long(path: Path) -> str:
     )
 
 
-def _read_page_dump(text: str) -> tuple[list[Section], str | None]:
+def _read_page_dump(
+    text: str,
+) -> tuple[dict[str, Any], list[Section], str | None, tuple[tuple[int, str], ...]]:
+    """Title line, summary paragraphs, disclaimer, and the lines before it not spoken.
+
+    Everything after the disclaimer line is site chrome. Before it, whole lines shaped like
+    navigation are dropped wherever they stand; a page with no disclaimer ends where its
+    dated teasers start.
+    """
     lines = [line.strip() for line in text.split("\n")]
-    disclaimer: str | None = None
-    end = len(lines)
-    for index, line in enumerate(lines):
-        if _DISCLAIMER_RE.search(line) and len(line) < 300:
-            disclaimer, end = line, index
-            break
-        if _DATE_LINE_RE.match(line) or _CHROME_START_RE.match(line):
-            end = index
-            break
-    body = lines[:end]
-    paragraphs = _paragraphs(body)
-    return [Section(chapter_title(p), (p,)) for p in paragraphs], disclaimer
+    end = next(
+        (i for i, line in enumerate(lines) if _DISCLAIMER_RE.search(line) and len(line) < 300),
+        None,
+    )
+    disclaimer = None if end is None else lines[end]
+    before = lines if end is None else lines[:end]
+    chrome = _chrome_lines(before)
+    cut = len(before)
+    if disclaimer is None:
+        start = next((i for i, line in enumerate(before) if line and i not in chrome), cut)
+        cut = next((i for i in range(start, cut) if _teaser_start(before[i])), cut)
+    unspoken = tuple(
+        (i + 1, line) for i, line in enumerate(before) if line and (i in chrome or i >= cut)
+    )
+    kept = _trim([line for i, line in enumerate(before[:cut]) if i not in chrome])
+    meta: dict[str, Any] = {}
+    if _starts_with_title(kept):
+        meta["title"], kept = kept[0], kept[1:]
+    paragraphs = _paragraphs(kept)
+    sections = [Section(chapter_title(p), (p,)) for p in paragraphs]
+    return meta, sections, disclaimer, unspoken
+
+
+def _starts_with_title(lines: list[str]) -> bool:
+    """Whether the first line is the page's title: short, letters, no final punctuation, and
+    followed by a blank line, or by the body when that has no blank lines (else it is the
+    first line of a wrapped paragraph)."""
+    first = lines[0] if lines else ""
+    return (
+        len(lines) > 1
+        and len(first.split()) <= _TITLE_LINE_WORDS
+        and first[-1] not in _SENTENCE_END
+        and any(c.isalpha() for c in first)
+        and any(lines[1:])
+        and (not lines[1] or all(lines))
+    )
+
+
+def _teaser_start(line: str) -> bool:
+    """Where a page's list of dated teasers starts: a date alone, or a "Read More" link."""
+    return bool(_DATE_LINE_RE.match(line) or _MORE_RE.match(line))
+
+
+def _chrome_lines(lines: list[str]) -> set[int]:
+    """Indexes of the lines that are site chrome by their shape: a date alone, a teaser's
+    "Read More", a breadcrumb, a share or subscribe bar, a menu of short capitalised items."""
+    chrome = {
+        i
+        for i, line in enumerate(lines)
+        if line and (_teaser_start(line) or _NAVIGATION_RE.match(line) or _is_breadcrumb(line))
+    }
+    run: list[int] = []
+    for i, line in enumerate([*lines, ""]):
+        if _is_menu_item(line):
+            run.append(i)
+            continue
+        if len(run) >= _MENU_LENGTH:
+            chrome.update(run)
+        run = []
+    return chrome
+
+
+def _is_breadcrumb(line: str) -> bool:
+    """ "Home > Summaries > Lifestyle" -> True; "EDSS > 6 in 30% of people." -> False."""
+    parts = _CRUMB_SEPARATOR_RE.split(line)
+    return (
+        len(parts) >= 2
+        and line[-1] not in _SENTENCE_END
+        and all(re.search(r"[^\W\d_]", part) and len(part.split()) <= 5 for part in parts)
+    )
+
+
+def _is_menu_item(line: str) -> bool:
+    """ "About us" -> True: a line of a few words with a capital and no punctuation."""
+    return (
+        bool(line)
+        and line[0].isupper()
+        and line[-1] not in _SENTENCE_END
+        and len(line.split()) <= _MENU_ITEM_WORDS
+    )
 
 
 def _paragraphs(lines: list[str]) -> list[str]:
-    """Blank-line separated blocks when the text has them, else one paragraph per line."""
-    if any(not line for line in _trim(lines)):
-        blocks: list[list[str]] = [[]]
-        for line in lines:
-            if line:
-                blocks[-1].append(line)
-            elif blocks[-1]:
-                blocks.append([])
-        return [" ".join(block) for block in blocks if block]
-    return [line for line in lines if line]
+    """Blank-line separated blocks when the text has them, else one paragraph per line.
+
+    A block whose every line ends a sentence is one paragraph per line: a page pasted with
+    a stray blank line, not a wrapped paragraph.
+    """
+    if not any(not line for line in _trim(lines)):
+        return [line for line in lines if line]
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    paragraphs: list[str] = []
+    for block in blocks:
+        if all(line.rstrip("\"')”’»")[-1:] in ".!?" for line in block):
+            paragraphs += block
+        elif block:
+            paragraphs.append(" ".join(block))
+    return paragraphs
 
 
 def _trim(lines: list[str]) -> list[str]:
