@@ -13,6 +13,7 @@ import pytest
 from narrate.config import EXAMPLE_SHOW, EpisodeSource
 from narrate.errors import SourceError
 from narrate.models import Episode
+from narrate.page_dump import read_page_dump
 from narrate.sources import derive_title, read_episode, reading_warnings, slugify
 
 SAMPLE = EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt"
@@ -221,6 +222,37 @@ def test_page_dump_shapes(
     _assert_no_chrome(episode)
     for chrome in ("Home", "Share this page", "Share on X", "Contact"):
         assert all(not p.startswith(chrome) for p in _all_paragraphs(episode))
+
+
+@pytest.mark.parametrize(
+    ("line", "chrome"),
+    [
+        ("Home > Summaries > Lifestyle", True),
+        ("Home › Research › Immunology", True),
+        ("News | Diet | Exercise", True),
+        ("Share this page", True),
+        ("Share on Facebook", True),
+        ("Subscribe to our newsletter", True),
+        ("Related articles", True),
+        ("Read More", True),
+        ("Read More9/1/2026", True),
+        ("12/31/2026", True),
+        ("Related studies in other conditions found the same sparks.", False),
+        ("Share your experience of fatigue with your care team.", False),
+        ("Subscribe to the idea that diet matters, the authors say.", False),
+        ("An EDSS > 6 was seen in 30% of people.", False),
+        ("Read more about the trial in the full paper.", False),
+    ],
+)
+def test_chrome_is_known_by_the_shape_of_the_whole_line(line: str, chrome: bool) -> None:
+    dump = read_page_dump(f"First paragraph.\n{line}\nLast paragraph.\nNot medical advice.\n")
+
+    assert dump.unspoken == (((2, line),) if chrome else ())
+    assert dump.paragraphs == (
+        ("First paragraph.", "Last paragraph.")
+        if chrome
+        else ("First paragraph.", line, "Last paragraph.")
+    )
 
 
 def test_an_episode_far_shorter_than_its_file_is_a_warning(tmp_path: Path) -> None:
