@@ -109,7 +109,7 @@ def reading_warnings(episode: Episode) -> tuple[str, ...]:
     first = episode.unspoken[0][1]
     quoted = first if len(first) <= 40 else first[:40].rstrip() + "…"
     fix = (
-        "delete them from the file if so"
+        "delete them from the file if they are; a line of summary text ends with a full stop"
         if episode.disclaimer
         else "if they belong to the summary, put the disclaimer line after its last paragraph"
     )
@@ -120,9 +120,10 @@ def reading_warnings(episode: Episode) -> tuple[str, ...]:
     spoken = sum(len(p.split()) for s in episode.sections for p in s.paragraphs)
     dropped = sum(len(line.split()) for _, line in episode.unspoken)
     if spoken < FAR_SHORTER * (spoken + dropped):
+        where = "before its disclaimer" if episode.disclaimer else "in the file"
         warnings.append(
-            f"{path}: the episode speaks only {spoken} of the {spoken + dropped} words before "
-            "the disclaimer; check that the lines above hold no summary text"
+            f"{path}: the episode speaks only {spoken} of the {spoken + dropped} words {where}; "
+            f"check that {_line_ranges(numbers)} hold no summary text"
         )
     return tuple(warnings)
 
