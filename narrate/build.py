@@ -34,7 +34,7 @@ from narrate.processes import worker_pool
 from narrate.produce import Plan, produce_episode
 from narrate.revisions import intact, next_file, playable, remove_old_revisions
 from narrate.script import SpeechOptions, build_script, speech_options
-from narrate.sources import read_episode, slugify
+from narrate.sources import read_episode, reading_warnings, slugify
 from narrate.synthesize import Pending, Speaker
 from narrate.timing import read_timings
 
@@ -70,6 +70,9 @@ class BuildReport:
     """Episodes whose inputs had not changed: nothing of theirs was rewritten."""
     failures: tuple[str, ...]
     """One line per summary that could not be built: file, cause, fix."""
+    warnings: tuple[str, ...]
+    """One line per thing to check in a summary that was read (text not spoken): file, what,
+    what to do. The episode is built all the same."""
     feed: tuple[PublishedEpisode, ...]
     """Everything the feed now lists, including episodes kept from earlier builds."""
     feed_path: Path
@@ -186,6 +189,7 @@ def _build_locked(
         built=tuple(report.built),
         unchanged=tuple(report.unchanged),
         failures=tuple(report.failures),
+        warnings=tuple(report.warnings),
         feed=tuple(listed),
         feed_path=feed_path,
         out_dir=settings.out_dir,
@@ -217,6 +221,7 @@ def _plan(
         except NarrateError as error:
             report.fail(source.path, error)
             continue
+        report.warnings += reading_warnings(episode)
         previous = published.get(slug) or _renamed(episode, settings, published)
         if previous and previous.slug != slug:
             log.info("%s was %s: keeping its guid, number and address", source.path.name,
@@ -381,6 +386,7 @@ class _Tally:
         self.built: list[PublishedEpisode] = []
         self.unchanged: list[PublishedEpisode] = []
         self.failures: list[str] = []
+        self.warnings: list[str] = []
         self._progress = progress
 
     def tell(self, current: str) -> None:

@@ -272,7 +272,17 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"{count} {noun} could not be built:", file=sys.stderr)
         for failure in report.failures:
             print(f"  {failure}", file=sys.stderr)
+    _print_warnings(report.warnings)
     return EXIT_FAILED_EPISODES if report.failures or problems else EXIT_OK
+
+
+def _print_warnings(warnings: Sequence[str]) -> None:
+    """What to check in summaries that were read, after the build summary (exit code unchanged)."""
+    if warnings:
+        noun = "warning" if len(warnings) == 1 else "warnings"
+        print(f"{len(warnings)} {noun} about the summaries:", file=sys.stderr)
+        for warning in warnings:
+            print(f"  {warning}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -392,7 +402,7 @@ def _run_verify(args: argparse.Namespace) -> int:
 def _run_script(args: argparse.Namespace) -> int:
     from narrate.engines import load_engine
     from narrate.script import build_script, speech_options
-    from narrate.sources import read_episode
+    from narrate.sources import read_episode, reading_warnings
 
     file: Path = args.file
     wrong = []
@@ -407,6 +417,7 @@ def _run_script(args: argparse.Namespace) -> int:
         episode = read_episode(source)
         speech = speech_options(settings.script, load_engine(settings.engine))
         script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
+    _print_warnings(reading_warnings(episode))
     if args.format == "json":
         segments = [
             {

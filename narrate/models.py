@@ -44,6 +44,10 @@ class Episode:
     """False when no date was given anywhere and the file's modification date stands in."""
     cover: Path | None = None
     """The episode's own artwork, when the show gives one."""
+    unspoken: tuple[tuple[int, str], ...] = ()
+    """Lines of the file before its disclaimer that are not spoken, with their numbers
+    (from 1): site chrome, or a page's teasers when it has no disclaimer. A build warns about
+    them, so no summary text is ever lost in silence."""
 
 
 @dataclass(frozen=True)

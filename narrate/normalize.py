@@ -16,7 +16,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from narrate.markup import strip_markup
 from narrate.numbers import (
+    bounds_after_nouns,
     number_ranges,
     read_numbers,
     read_ratios,
@@ -35,9 +37,11 @@ __all__ = [
     "Context",
     "Rule",
     "ampersand_to_and",
+    "bounds_after_nouns",
     "dashes_to_pauses",
     "define_acronyms",
     "drop_decorations",
+    "drop_markup",
     "expand_abbreviations",
     "normalize",
     "number_ranges",
@@ -63,6 +67,15 @@ def _variants(key: str) -> list[str]:
 
 
 # --- before anything else -----------------------------------------------------------------
+
+
+def drop_markup(text: str, context: Context = DEFAULT_CONTEXT) -> str:
+    """ "<b>Claims</b> about diet" -> "Claims about diet" (a tag is never read aloud).
+
+    Only real HTML element names are tags: "p<0.05" is still a comparison.
+    """
+    return strip_markup(text)
+
 
 _QUOTES = str.maketrans("‘’“”", "''\"\"")
 
@@ -288,6 +301,7 @@ def tidy_spacing(text: str, context: Context = DEFAULT_CONTEXT) -> str:
 
 
 RULES: tuple[Rule, ...] = (
+    drop_markup,
     unify_quotes,
     drop_decorations,
     read_links,
@@ -299,6 +313,7 @@ RULES: tuple[Rule, ...] = (
     read_units,
     slashes_to_or,
     read_ratios,
+    bounds_after_nouns,
     read_symbols,
     read_numbers,
     define_acronyms,

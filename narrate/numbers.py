@@ -256,6 +256,47 @@ def read_ratios(text: str, context: Context = DEFAULT_CONTEXT) -> str:
 
 
 @lru_cache(maxsize=1)
+def _bounds() -> re.Pattern[str]:
+    bounds = alternation(list(word_tables()["bounds_after_nouns"]))
+    return re.compile(
+        rf"(?<![\w.])(?P<noun>[^\W\d_][\w'-]*)\s*(?P<bound>{bounds})\s*"
+        rf"(?P<num>[-−]?(?:{_NUMBER})%?)(?![\w%]|[.,]\d)"
+    )
+
+
+def _noun(word: str) -> bool:
+    """Whether a bound after ``word`` sizes it: "EDSS", "score" yes; "was", "aged", "p" no."""
+    tables = word_tables()["not_nouns"]
+    if sum(c.isupper() for c in word) >= 2:
+        return True
+    lower = word.lower()
+    return (
+        len(lower) >= 3
+        and lower not in tables["words"]
+        and not lower.endswith(tuple(tables["endings"]))
+    )
+
+
+def bounds_after_nouns(text: str, context: Context = DEFAULT_CONTEXT) -> str:
+    """ "an EDSS ≥ 6.5" -> "an EDSS of 6.5 or more"; "a score ≤ 4" -> "a score of 4 or less".
+
+    Said "an EDSS at least 6.5", a bound after a noun is not English. After anything else
+    ("was ≥ 6.5", "aged ≥18", "p ≤ 0.05") ``read_symbols`` says "at least" and "at most".
+    """
+    if not context.english:
+        return text
+    table = word_tables()["bounds_after_nouns"]
+
+    def say(m: re.Match[str]) -> str:
+        if not _noun(m["noun"]):
+            return m[0]
+        of, more = table[m["bound"]]
+        return f"{m['noun']} {of} {m['num']} {more}"
+
+    return _bounds().sub(say, text)
+
+
+@lru_cache(maxsize=1)
 def _symbols() -> tuple[re.Pattern[str], dict[str, str]]:
     table: dict[str, str] = word_tables()["symbols"]
     return re.compile(rf"\s*(?:{alternation(list(table))})\s*"), table

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from narrate.config import ScriptSettings
 from narrate.engines import SpeechEngine
+from narrate.markup import strip_markup
 from narrate.models import Episode, Script, Segment, SegmentKind
 from narrate.normalize import Context, normalize
 from narrate.pronounce import Lexicon, load_lexicon
@@ -27,6 +28,9 @@ def build_script(
 ) -> Script:
     """Everything the episode will say, segment by segment, with its chapter.
 
+    The intro and outro say the show's and the episode's titles: any HTML tags in them are
+    dropped, so neither the voice nor the captions ever meet one.
+
     ``lexicon`` is the pronunciation lexicon to apply; ``phonemes`` says the engine accepts
     Piper's inline ``[[ ]]`` phonemes (else lexicon entries use their respelling).
     """
@@ -40,12 +44,12 @@ def build_script(
     }
     chapters = [INTRO_CHAPTER, *(s.title for s in episode.sections), DISCLAIMER_CHAPTER]
     parts: list[tuple[SegmentKind, int, list[str]]] = [
-        ("intro", 0, [render_text(settings.intro, "intro", **values)])
+        ("intro", 0, [strip_markup(render_text(settings.intro, "intro", **values))])
     ]
     for number, section in enumerate(episode.sections, start=1):
         parts.append(("body", number, list(section.paragraphs)))
     parts.append(("disclaimer", len(chapters) - 1, [disclaimer]))
-    outro = render_text(settings.outro, "outro", **values).strip()
+    outro = strip_markup(render_text(settings.outro, "outro", **values)).strip()
     if outro:
         chapters.append(OUTRO_CHAPTER)
         parts.append(("outro", len(chapters) - 1, [outro]))

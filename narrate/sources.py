@@ -1,7 +1,8 @@
 """Stage: read_episode(source) -> Episode, from a page dump (.txt) or Markdown with front matter.
 
-Page dumps are what a reader copies from a summary website: the summary paragraphs, a disclaimer
-line, then site chrome (dated "Read More" teasers, boilerplate) that must never be spoken.
+Page dumps (``narrate.page_dump``) are what a reader copies from a summary website: the
+summary among site chrome that must never be spoken. Every line before the disclaimer that is
+not spoken is kept on the ``Episode``, so that the build can say which (``reading_warnings``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from typing import Any
 from narrate.config import EpisodeSource
 from narrate.errors import SourceError
 from narrate.links import link_problem, shown
+from narrate.markup import strip_markup
 from narrate.models import Episode, Section
+from narrate.page_dump import is_disclaimer, read_page_dump
+from narrate.pronounce import word_tables
 from narrate.sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -34,33 +38,29 @@ one will hear, and sentence splitting slows down with the square of a paragraph'
 clear error at once serves the user better than a build that seems to hang.
 """
 
-_DISCLAIMER_RE = re.compile(
-    r"(AI[- ]generated|informational purposes|not (?:intended as |a substitute for )?"
-    r"(?:professional )?medical advice|for information only)",
-    re.IGNORECASE,
-)
-_DATE_LINE_RE = re.compile(r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\s*$")
-# Site chrome glues "Read More" to what follows ("Read More9/1/2026", "Read MoreWhether").
-_CHROME_START_RE = re.compile(
-    r"^\s*(Read More|Learn More|Share this|Subscribe|Related)(?-i:(?![a-z]))", re.I
-)
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _LEADING_CLAUSE_RE = re.compile(
     r"^(?:in|among|for|after|during|across|using|with|from|based on)\b[^,]{0,60},\s+", re.I
 )
 _PARENS_RE = re.compile(r"\s*\([^()]*\)")
-_TITLE_BREAKS = {"mainly", "by", "which", "that", "while", "because", "although", "whereas"}
 _TITLE_WORDS = 12
+FAR_SHORTER = 0.5
+"""An episode that speaks less than this share of the words before its disclaimer is warned
+about: its summary was probably cut."""
 
 
 def read_episode(source: EpisodeSource) -> Episode:
     """Read one summary file; raise ``SourceError`` naming the file, the cause and the fix."""
     path = source.path
-    text = _decode(path)
+    text = strip_markup(_decode(path))
+    unspoken: tuple[tuple[int, str], ...] = ()
     if path.suffix.lower() in MARKDOWN_SUFFIXES or text.startswith("---\n"):
         meta, sections, disclaimer = _read_markdown(path, text)
     else:
-        meta, sections, disclaimer = {}, *_read_page_dump(text)
+        dump = read_page_dump(text)
+        meta = {"title": dump.title} if dump.title else {}
+        sections = [Section(chapter_title(p), (p,)) for p in dump.paragraphs]
+        disclaimer, unspoken = dump.disclaimer, dump.unspoken
     if not sections:
         raise SourceError(
             f"{path}: no summary text before the disclaimer or site chrome; "
@@ -73,7 +73,7 @@ def read_episode(source: EpisodeSource) -> Episode:
         )
     lead = split_sentences(sections[0].paragraphs[0])[0]
     title = (
-        clean_text(source.title or "").strip()
+        strip_markup(clean_text(source.title or "")).strip()
         or _text_meta(meta, "title", path)
         or derive_title(lead)
         or lead
@@ -91,7 +91,53 @@ def read_episode(source: EpisodeSource) -> Episode:
         source_url=clean_text(source.source_url or "").strip() or _source_url(meta, path),
         dated=date is not None,
         cover=source.cover,
+        unspoken=unspoken,
     )
+
+
+def reading_warnings(episode: Episode) -> tuple[str, ...]:
+    """What the build should tell about how a file was read: each a line naming the file.
+
+    Lines before the disclaimer that are not spoken (site chrome, or teasers after a summary
+    with no disclaimer line), and an episode far shorter than its file's text, which means
+    part of the summary was probably taken for chrome.
+    """
+    if not episode.unspoken:
+        return ()
+    path = episode.source_path
+    numbers = [number for number, _ in episode.unspoken]
+    first = episode.unspoken[0][1]
+    quoted = first if len(first) <= 40 else first[:40].rstrip() + "…"
+    fix = (
+        "delete them from the file if they are; a line of summary text ends with a full stop"
+        if episode.disclaimer
+        else "if they belong to the summary, put the disclaimer line after its last paragraph"
+    )
+    warnings = [
+        f"{path}: {_line_ranges(numbers)} not spoken, taken for site chrome "
+        f'(the first: "{quoted}"); {fix}'
+    ]
+    spoken = sum(len(p.split()) for s in episode.sections for p in s.paragraphs)
+    dropped = sum(len(line.split()) for _, line in episode.unspoken)
+    if spoken < FAR_SHORTER * (spoken + dropped):
+        where = "before its disclaimer" if episode.disclaimer else "in the file"
+        warnings.append(
+            f"{path}: the episode speaks only {spoken} of the {spoken + dropped} words {where}; "
+            f"check that {_line_ranges(numbers)} hold no summary text"
+        )
+    return tuple(warnings)
+
+
+def _line_ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "lines 1–3, 7"; [4] -> "line 4"."""
+    ranges: list[list[int]] = []
+    for number in numbers:
+        if ranges and number == ranges[-1][-1] + 1:
+            ranges[-1].append(number)
+        else:
+            ranges.append([number])
+    said = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in ranges)
+    return ("lines " if len(numbers) > 1 else "line ") + said
 
 
 # Control characters that are white space become a space, so "a\fb" stays two words.
@@ -128,7 +174,7 @@ def slugify(name: str) -> str:
 
 
 def derive_title(lead: str) -> str:
-    """A short title from the lead sentence.
+    """A short title from the lead sentence, cut where a phrase ends, never on "and the".
 
     "In a mouse model of MS, invading immune cells damage tissue mainly by making ROS (mtROS)."
     -> "Invading immune cells damage tissue"
@@ -136,13 +182,29 @@ def derive_title(lead: str) -> str:
     text = _PARENS_RE.sub("", lead).strip().rstrip(".!?;:")
     text = _LEADING_CLAUSE_RE.sub("", text)
     words = text.split()
-    cut = next(
-        (i for i, w in enumerate(words) if i >= 5 and w.lower().strip(",") in _TITLE_BREAKS),
-        _TITLE_WORDS,
-    )
-    words = words[: min(cut, _TITLE_WORDS)]
-    title = " ".join(words).rstrip(",;:")
+    words = words[: _title_cut(words)]
+    function_words = word_tables()["titles"]["function_words"]
+    while len(words) > 1 and words[-1].lower().strip(",;:") in function_words:
+        words.pop()
+    title = " ".join(words).rstrip(",;:—–-")
     return title[:1].upper() + title[1:]
+
+
+def _title_cut(words: list[str]) -> int:
+    """How many of the lead's words a title keeps: up to a clause it can do without
+    ("mainly by ..."); the whole sentence if short; else up to its last comma, or before its
+    last phrase ("in people with MS"), within ``_TITLE_WORDS``; else ``_TITLE_WORDS``."""
+    limit = min(len(words), _TITLE_WORDS + 1)
+    table = word_tables()["titles"]
+    lowered = [word.lower().strip(",;:") for word in words]
+    clause = next((i for i in range(5, limit) if lowered[i] in table["clause_starts"]), None)
+    if clause is not None:
+        return clause
+    if len(words) <= _TITLE_WORDS:
+        return len(words)
+    commas = [i + 1 for i in range(3, _TITLE_WORDS) if words[i][-1] in ",;:—–"]
+    phrases = [i for i in range(4, limit) if lowered[i] in table["phrase_starts"]]
+    return (commas or phrases or [_TITLE_WORDS])[-1]
 
 
 def chapter_title(paragraph: str) -> str:
@@ -215,41 +277,6 @@ def _too_long(path: Path) -> str:
     )
 
 
-def _read_page_dump(text: str) -> tuple[list[Section], str | None]:
-    lines = [line.strip() for line in text.split("\n")]
-    disclaimer: str | None = None
-    end = len(lines)
-    for index, line in enumerate(lines):
-        if _DISCLAIMER_RE.search(line) and len(line) < 300:
-            disclaimer, end = line, index
-            break
-        if _DATE_LINE_RE.match(line) or _CHROME_START_RE.match(line):
-            end = index
-            break
-    body = lines[:end]
-    paragraphs = _paragraphs(body)
-    return [Section(chapter_title(p), (p,)) for p in paragraphs], disclaimer
-
-
-def _paragraphs(lines: list[str]) -> list[str]:
-    """Blank-line separated blocks when the text has them, else one paragraph per line."""
-    if any(not line for line in _trim(lines)):
-        blocks: list[list[str]] = [[]]
-        for line in lines:
-            if line:
-                blocks[-1].append(line)
-            elif blocks[-1]:
-                blocks.append([])
-        return [" ".join(block) for block in blocks if block]
-    return [line for line in lines if line]
-
-
-def _trim(lines: list[str]) -> list[str]:
-    start = next((i for i, line in enumerate(lines) if line), len(lines))
-    end = len(lines) - next((i for i, line in enumerate(reversed(lines)) if line), 0)
-    return lines[start:end]
-
-
 def _read_markdown(path: Path, text: str) -> tuple[dict[str, Any], list[Section], str | None]:
     meta: dict[str, Any] = {}
     match = _FRONT_MATTER_RE.match(text)
@@ -292,7 +319,7 @@ def _read_markdown(path: Path, text: str) -> tuple[dict[str, Any], list[Section]
             title, paragraphs = _inline(block[3:]), []
         elif block.startswith("# "):
             heading_title = heading_title or _inline(block[2:])
-        elif _DISCLAIMER_RE.search(block) and len(block) < 300:
+        elif is_disclaimer(block):
             disclaimer = _inline(block)
         else:
             paragraphs.append(_inline(block))

@@ -1,7 +1,9 @@
 """One timing model, many formats: WebVTT and SRT captions, word timings, JSON chapters.
 
 Every format is rendered from an ``EpisodeAudio``: the same millisecond clock as the MP3's ID3
-chapters, so captions, chapters and highlighted words always agree.
+chapters, so captions, chapters and highlighted words always agree. Every format shows the same
+text: HTML tags dropped (``strip_markup``), then escaped as the format needs (WebVTT and HTML
+escape "&", "<" and ">"; SRT and JSON have nothing to escape).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from narrate.markup import strip_markup
 from narrate.models import Chapter, EpisodeAudio, Segment, SegmentTiming, WordTiming
 from narrate.settings import text_direction
 
@@ -46,7 +49,7 @@ def srt(audio: EpisodeAudio) -> str:
         lines += [
             str(number),
             f"{clock(timing.start_ms, ',')} --> {clock(timing.end_ms, ',')}",
-            " ".join(timing.segment.text.split()),
+            _shown(timing.segment.text),
             "",
         ]
     return "\n".join(lines)
@@ -62,7 +65,7 @@ def timings_json(audio: EpisodeAudio) -> str:
                 "kind": segment.kind,
                 "chapter": segment.chapter,
                 "paragraph": segment.paragraph,
-                "text": segment.text,
+                "text": strip_markup(segment.text),
                 "spoken": segment.spoken,
                 "start_ms": timing.start_ms,
                 "end_ms": timing.end_ms,
@@ -79,7 +82,8 @@ def timings_json(audio: EpisodeAudio) -> str:
         "duration_ms": audio.duration_ms,
         "voice": audio.voice,
         "chapters": [
-            {"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms} for c in audio.chapters
+            {"title": _shown(c.title), "start_ms": c.start_ms, "end_ms": c.end_ms}
+            for c in audio.chapters
         ],
         "segments": segments,
     }
@@ -122,7 +126,7 @@ def chapters_json(audio: EpisodeAudio) -> str:
     data = {
         "version": "1.2.0",
         "chapters": [
-            {"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title}
+            {"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": _shown(c.title)}
             for c in audio.chapters
         ],
     }
@@ -138,13 +142,14 @@ def transcript_html(audio: EpisodeAudio, title: str, language: str) -> str:
         if timing.segment.paragraph != last:
             paragraphs.append((timing.start_ms, []))
             last = timing.segment.paragraph
-        paragraphs[-1][1].append(timing.segment.text)
+        paragraphs[-1][1].append(_shown(timing.segment.text))
     body = "\n".join(
         f'<p><time datetime="PT{start / 1000:.3f}S">{short_clock(start)}</time> '
         f"{html.escape(' '.join(texts))}</p>"
         for start, texts in paragraphs
     )
     direction = ' dir="rtl"' if text_direction(language) == "rtl" else ""
+    title = _shown(title)
     return (
         f'<!DOCTYPE html>\n<html lang="{html.escape(language)}"{direction}>\n<head>\n'
         '<meta charset="utf-8">\n'
@@ -197,7 +202,11 @@ def short_clock(ms: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+def _shown(text: str) -> str:
+    """ "<b>Claims</b>  about\ndiet" -> "Claims about diet": what every format shows."""
+    return " ".join(strip_markup(text).split())
+
+
 def _vtt_escape(text: str) -> str:
     """Cue text may not hold raw "&", "<" or "-->", nor blank lines."""
-    text = " ".join(text.split())
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _shown(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -131,6 +131,34 @@ def test_build_from_folder_argument_with_tone_engine(tmp_path: Path) -> None:
     assert "audio/a.mp3" in run.stdout and "audio/b.mp3" in run.stdout
 
 
+def test_build_summary_warns_about_summary_text_it_does_not_speak(tmp_path: Path) -> None:
+    folder = tmp_path / "summaries"
+    folder.mkdir()
+    body = SAMPLE.read_text(encoding="utf-8").splitlines()[:5]  # the summary and disclaimer
+    (folder / "crumbs.txt").write_text(
+        "\n".join(["Home > Summaries > Lifestyle", "Share this page", *body]), encoding="utf-8"
+    )
+    (folder / "cut.txt").write_text(
+        "\n".join([body[0], "12/31/2026", *body[1:4]]), encoding="utf-8"
+    )
+    (folder / "clean.txt").write_text("\n".join(body), encoding="utf-8")
+    show = write_show(tmp_path, [], **{"voice": '{ engine = "tone" }'})
+    out = tmp_path / "out"
+
+    run = run_narrate("build", "--show", show, folder, "--out", out, "--no-cache")
+
+    assert run.code == 0, run.stderr
+    summary = run.stderr[run.stderr.index("3 warnings about the summaries:") :].splitlines()
+    assert summary[1].startswith(f"  {folder / 'crumbs.txt'}: lines 1–2 not spoken")
+    assert summary[2].startswith(f"  {folder / 'cut.txt'}: lines 2–5 not spoken")
+    assert summary[3].startswith(f"  {folder / 'cut.txt'}: the episode speaks only ")
+    assert len(summary) == 4  # nothing about clean.txt
+    preview = run_narrate("script", folder / "crumbs.txt")
+    assert preview.code == 0
+    assert "lines 1–2 not spoken" in preview.stderr
+    assert "Home > Summaries" not in preview.stdout
+
+
 def _titles(feed: Path) -> list[str]:
     import feedparser
 

@@ -10,9 +10,11 @@ from narrate.normalize import (
     RULES,
     Context,
     ampersand_to_and,
+    bounds_after_nouns,
     dashes_to_pauses,
     define_acronyms,
     drop_decorations,
+    drop_markup,
     expand_abbreviations,
     normalize,
     number_ranges,
@@ -41,6 +43,7 @@ LEXICON = load_lexicon()
 
 def test_rules_are_listed_once_in_order() -> None:
     assert [rule.__name__ for rule in RULES] == [
+        "drop_markup",
         "unify_quotes",
         "drop_decorations",
         "read_links",
@@ -52,6 +55,7 @@ def test_rules_are_listed_once_in_order() -> None:
         "read_units",
         "slashes_to_or",
         "read_ratios",
+        "bounds_after_nouns",
         "read_symbols",
         "read_numbers",
         "define_acronyms",
@@ -419,6 +423,43 @@ def test_read_symbols(written: str, spoken: str) -> None:
 @pytest.mark.parametrize(
     ("written", "spoken"),
     [
+        ("an EDSS ≥ 6.5", "an EDSS of 6.5 or more"),
+        ("an EDSS≥6.5.", "an EDSS of 6.5 or more."),
+        ("a score ≤ 4 points", "a score of 4 or less points"),
+        ("EDSS >= 3 and NfL <= 10", "EDSS of 3 or more and NfL of 10 or less"),
+        ("a BMI ≥30%", "a BMI of 30% or more"),
+        ("a dose ≥ 5 mg", "a dose of 5 or more mg"),
+        # no noun before the bound: read_symbols says "at least" / "at most" as before
+        ("was ≥ 6.5", "was ≥ 6.5"),
+        ("aged ≥18 or ≤65", "aged ≥18 or ≤65"),
+        ("p ≤ 0.05", "p ≤ 0.05"),
+        ("n ≥ 30", "n ≥ 30"),
+        ("≥18 years", "≥18 years"),
+        ("EDSS ≥ x", "EDSS ≥ x"),
+    ],
+)
+def test_bounds_after_nouns(written: str, spoken: str) -> None:
+    assert bounds_after_nouns(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("<b>Claims</b> about <i>diet</i>", "Claims about diet"),
+        ("fatigue<br>and sleep", "fatigue and sleep"),
+        ('<a href="https://x.org">the study</a>', "the study"),
+        ("10 m<sup>2</sup>", "10 m2"),
+        ("p<0.05 and <5% and x < b > y", "p<0.05 and <5% and x < b > y"),
+        ("<live> is not a tag", "<live> is not a tag"),
+    ],
+)
+def test_drop_markup(written: str, spoken: str) -> None:
+    assert drop_markup(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
         ("0", "zero"),
         ("7 days", "seven days"),
         ("316.", "three hundred sixteen."),
@@ -630,6 +671,8 @@ def test_tidy_spacing(written: str, spoken: str) -> None:
         ("OR 1.5 (1.1–2.0)", "odds ratio one point five, one point one to two point zero"),
         ("mean 5.2 ± 1.3 years", "mean five point two plus or minus one point three years"),
         ("aged ≥18 or ≤65", "aged at least eighteen or at most sixty-five"),
+        ("an EDSS ≥ 6.5", "an EDSS of six point five or more"),
+        ("<b>Claims</b> about diet", "Claims about diet"),
         ("a 1:1000 dilution", "a one to one thousand dilution"),
         ("fell by -0.3 points", "fell by minus zero point three points"),
         ("the 2nd of 12,500 doses", "the second of twelve thousand five hundred doses"),
@@ -734,6 +777,7 @@ def test_normalize_in_other_languages(written: str, spoken: str) -> None:
         ),
         ("Multiple Sclerosis (MS) is", "Multiple Sclerosis, or M.S, is"),
         ("two DMTs and the EDSS", "two D.M.T's and the E.D.S.S"),
+        ("an EDSS ≥ 6.5", "an E.D.S.S of six point five or more"),
         ("NICE and the NHS", "nice and the N.H.S"),
         ("ms and rose stay as written", "ms and rose stay as written"),
         ("took 300 mg ocrelizumab", "took three hundred milligrams oak-ruh-liz-oo-mab"),

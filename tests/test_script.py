@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from narrate.config import DEFAULT_DISCLAIMER, EXAMPLE_SHOW, ScriptSettings, load_settings
+from narrate.config import (
+    DEFAULT_DISCLAIMER,
+    EXAMPLE_SHOW,
+    EpisodeSource,
+    ScriptSettings,
+    load_settings,
+)
 from narrate.errors import ConfigError
 from narrate.models import Episode, Script, Section
 from narrate.normalize import normalize
@@ -240,3 +246,40 @@ def test_a_sentence_with_nothing_to_say_is_not_spoken(settings: ScriptSettings) 
     )  # fmt: skip
     spoken = [s.spoken for s in build_script(episode, settings).segments if s.kind == "body"]
     assert spoken and all(any(c.isalnum() for c in text) for text in spoken)
+
+
+def test_a_title_line_is_said_once_in_the_intro_not_as_a_chapter(
+    tmp_path: Path, settings: ScriptSettings
+) -> None:
+    title = "Invading immune cells drive nerve damage"
+    sample = EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt"
+    path = tmp_path / "titled.txt"
+    lines = ["Home > Summaries > Research", "Share this page", title, ""]
+    path.write_text("\n".join([*lines, sample.read_text(encoding="utf-8")]), encoding="utf-8")
+    episode = read_episode(EpisodeSource(path, dt.date(2026, 11, 20), None, None))
+
+    script = build_script(episode, settings, load_lexicon())
+
+    said = " ".join(s.spoken for s in script.segments if s.kind in ("intro", "body"))
+    assert said.count(title) == 1 and title in _text(script, "intro")  # the outro's own
+    assert title not in script.chapters
+    assert _text(script, "body").startswith("In a mouse model of MS")
+    assert "Home" not in said and "greater than" not in said and "Share" not in said
+    assert episode.summary.startswith("In a mouse model of MS")
+
+
+def test_markup_in_titles_is_never_spoken_nor_written(
+    tmp_path: Path, settings: ScriptSettings
+) -> None:
+    path = tmp_path / "claims.md"
+    path.write_text("---\ntitle: <b>Claims</b> about diet\n---\nFibre helped.\n")
+    episode = read_episode(EpisodeSource(path, dt.date(2026, 11, 20), None, None))
+    tagged = dataclasses.replace(settings, show_title="<i>MS</i> Research")
+
+    script = build_script(episode, tagged, load_lexicon())
+
+    for segment in script.segments:
+        for text in (segment.text, segment.spoken):
+            assert "<" not in text and "less than" not in text and "greater than" not in text
+    assert "MS Research" in _text(script, "intro")
+    assert "Claims about diet" in _text(script, "intro")

@@ -13,7 +13,8 @@ import pytest
 from narrate.config import EXAMPLE_SHOW, EpisodeSource
 from narrate.errors import SourceError
 from narrate.models import Episode
-from narrate.sources import derive_title, read_episode, slugify
+from narrate.page_dump import read_page_dump
+from narrate.sources import derive_title, read_episode, reading_warnings, slugify
 
 SAMPLE = EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt"
 SAMPLE_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
@@ -127,6 +128,180 @@ def test_dump_variants_keep_the_body_and_drop_chrome(
     _assert_no_chrome(episode)
 
 
+# (b2) page-dump shapes: chrome above, chrome below, chrome words opening a body paragraph,
+# no disclaimer. Body paragraphs are never dropped; chrome before the disclaimer is dropped by
+# the shape of the whole line, and every dropped line is named in a warning.
+
+BREADCRUMB = ("Home > Summaries > Lifestyle", "Share this page")
+RELATED = (
+    "Related studies in other conditions found the same sparks, so the idea may reach beyond MS."
+)
+SHARE = "Share this finding with your neurologist: it may change which treatments you discuss."
+TITLE_LINE = "Invading immune cells, not microglia, drive nerve damage in mice"
+
+
+def _shape(
+    lines: list[str], top: tuple[str, ...] = (), middle: dict[int, str] | None = None
+) -> list[str]:
+    """The sample with ``top`` lines above it and ``middle`` lines inserted at their indexes."""
+    body = list(lines)
+    for index, line in sorted((middle or {}).items(), reverse=True):
+        body[index:index] = [line]
+    return [*top, *body]
+
+
+@pytest.mark.parametrize(
+    ("lines", "title", "paragraphs", "unspoken", "warnings"),
+    [
+        pytest.param(
+            _shape(SAMPLE.read_text(encoding="utf-8").splitlines()),
+            None, [0, 1, 2, 3], [], [], id="chrome-below",
+        ),
+        pytest.param(
+            _shape(SAMPLE.read_text(encoding="utf-8").splitlines(), top=BREADCRUMB),
+            None, [0, 1, 2, 3], [1, 2], ["lines 1–2"], id="breadcrumb-and-share-bar-above",
+        ),
+        pytest.param(
+            _shape(
+                SAMPLE.read_text(encoding="utf-8").splitlines(),
+                top=("Home › Research › Immunology", "Menu", "Summaries", "About us", "Contact",
+                     "", TITLE_LINE, ""),
+            ),
+            TITLE_LINE, [0, 1, 2, 3], [1, 2, 3, 4, 5], ["lines 1–5"],
+            id="menu-and-title-line-above",
+        ),
+        pytest.param(
+            _shape(SAMPLE.read_text(encoding="utf-8").splitlines(), middle={2: RELATED, 3: SHARE}),
+            None, [0, 1, RELATED, 2, SHARE, 3], [], [],
+            id="body-paragraphs-starting-with-chrome-words",
+        ),
+        pytest.param(
+            _shape(SAMPLE.read_text(encoding="utf-8").splitlines(), middle={2: "Share on X"}),
+            None, [0, 1, 2, 3], [3], ["line 3"], id="share-bar-between-paragraphs",
+        ),
+        pytest.param(
+            [x for x in SAMPLE.read_text(encoding="utf-8").splitlines() if x != SAMPLE_DISCLAIMER],
+            None, [0, 1, 2, 3], list(range(5, 20)), ["lines 5–19"], id="no-disclaimer",
+        ),
+        pytest.param(
+            _shape(
+                [x for x in SAMPLE.read_text(encoding="utf-8").splitlines()
+                 if x != SAMPLE_DISCLAIMER],
+                top=BREADCRUMB, middle={1: RELATED},
+            ),
+            None, [0, RELATED, 1, 2, 3], [1, 2, *range(8, 23)], ["lines 1–2, 8–22"],
+            id="no-disclaimer-chrome-above-and-a-related-paragraph",
+        ),
+    ],
+)  # fmt: skip
+def test_page_dump_shapes(
+    tmp_path: Path,
+    lines: list[str],
+    title: str | None,
+    paragraphs: list[int | str],
+    unspoken: list[int],
+    warnings: list[str],
+) -> None:
+    """``paragraphs`` are indexes into the sample's lines, or literal text."""
+    path = tmp_path / "shape.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    body = _sample_lines()
+
+    episode = _read(path)
+
+    assert _all_paragraphs(episode) == [body[p] if isinstance(p, int) else p for p in paragraphs]
+    assert episode.summary == LEAD
+    assert [number for number, _ in episode.unspoken] == unspoken
+    assert all(lines[number - 1] == line for number, line in episode.unspoken)
+    assert episode.title == (title or derive_title(LEAD))
+    said = reading_warnings(episode)
+    assert len(said) == len(warnings)
+    for warning, lines_named in zip(said, warnings, strict=True):
+        assert warning.startswith(f"{path}: {lines_named} not spoken, taken for site chrome")
+        assert "\n" not in warning
+    _assert_no_chrome(episode)
+    for chrome in ("Home", "Share this page", "Share on X", "Contact"):
+        assert all(not p.startswith(chrome) for p in _all_paragraphs(episode))
+
+
+@pytest.mark.parametrize(
+    ("line", "chrome"),
+    [
+        ("Home > Summaries > Lifestyle", True),
+        ("Home › Research › Immunology", True),
+        ("News | Diet | Exercise", True),
+        ("Share this page", True),
+        ("Share on Facebook", True),
+        ("Subscribe to our newsletter", True),
+        ("Related articles", True),
+        ("Read More", True),
+        ("Read More9/1/2026", True),
+        ("12/31/2026", True),
+        ("Related studies in other conditions found the same sparks.", False),
+        ("Share your experience of fatigue with your care team.", False),
+        ("Subscribe to the idea that diet matters, the authors say.", False),
+        ("An EDSS > 6 was seen in 30% of people.", False),
+        ("Read more about the trial in the full paper.", False),
+    ],
+)
+def test_chrome_is_known_by_the_shape_of_the_whole_line(line: str, chrome: bool) -> None:
+    dump = read_page_dump(f"First paragraph.\n{line}\nLast paragraph.\nNot medical advice.\n")
+
+    assert dump.unspoken == (((2, line),) if chrome else ())
+    assert dump.paragraphs == (
+        ("First paragraph.", "Last paragraph.")
+        if chrome
+        else ("First paragraph.", line, "Last paragraph.")
+    )
+
+
+def test_an_episode_far_shorter_than_its_file_is_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt"
+    body = _sample_lines()[1:4]
+    path.write_text("\n".join([LEAD, "12/31/2026", *body]) + "\n", encoding="utf-8")
+
+    episode = _read(path)
+
+    assert _all_paragraphs(episode) == [LEAD]
+    assert [number for number, _ in episode.unspoken] == [2, 3, 4, 5]
+    chrome, short = reading_warnings(episode)
+    assert chrome.startswith(
+        f'{path}: lines 2–5 not spoken, taken for site chrome (the first: "12/31'
+    )
+    assert short.startswith(f"{path}: the episode speaks only {len(LEAD.split())} of the ")
+
+
+def test_a_title_line_is_the_title_not_a_chapter_nor_the_summary(tmp_path: Path) -> None:
+    path = tmp_path / "titled.txt"
+    path.write_text("\n".join([TITLE_LINE, *_sample_lines()]), encoding="utf-8")
+
+    episode = _read(path)
+
+    assert episode.title == TITLE_LINE
+    assert episode.summary == LEAD
+    assert _all_paragraphs(episode) == _sample_lines()[:4]
+    assert all(TITLE_LINE not in s.title for s in episode.sections)
+    assert episode.unspoken == ()
+    assert reading_warnings(episode) == ()
+
+
+def test_markup_never_reaches_the_episode(tmp_path: Path) -> None:
+    path = tmp_path / "markup.txt"
+    path.write_text(
+        "<b>Claims</b> about <i>diet</i> and MS\n\n"
+        "People who ate <em>more</em> fibre<br>had fewer relapses (p<0.05).\n\n"
+        "Not medical advice.\n",
+        encoding="utf-8",
+    )
+
+    episode = _read(path)
+    shown = read_episode(EpisodeSource(path, DATE, "<b>Show</b> title", None))
+
+    assert episode.title == "Claims about diet and MS"
+    assert _all_paragraphs(episode) == ["People who ate more fibre had fewer relapses (p<0.05)."]
+    assert shown.title == "Show title"
+
+
 # (c) Markdown with front matter
 
 
@@ -222,7 +397,7 @@ def test_bom_and_crlf_read_the_same_as_plain_lf(tmp_path: Path, kind: str) -> No
         ("bad-yaml.md", b"---\ntitle: [unclosed\n---\nBody text.\n"),
         ("list-yaml.md", b"---\n- a\n- b\n---\nBody text.\n"),
         ("quoted-date.md", b"---\ndate: '2026-02-30'\n---\nBody text.\n"),
-        ("only-chrome.txt", b"Read More\nSome teaser.\n"),
+        ("only-chrome.txt", b"Home > Summaries > Lifestyle\nShare this page\nRead More\n"),
         ("missing.txt", None),
         pytest.param("impossible-date.md", b"---\ntitle: X\ndate: 2026-02-30\n---\nBody text.\n"),
     ],
@@ -261,6 +436,34 @@ def test_bad_files_raise_a_one_line_source_error_naming_the_file(
             "In a mouse model of MS, invading immune cells damage tissue mainly by making ROS "
             "(mtROS).",
             "Invading immune cells damage tissue",
+        ),
+        pytest.param(
+            "Learn how certain gut bacteria can worsen MS symptoms and what this means for "
+            "treatment and daily life.",
+            "Learn how certain gut bacteria can worsen MS symptoms",
+            id="cut-before-a-phrase",
+        ),
+        pytest.param(
+            "A large study of people with relapsing MS found gut bacteria, and the molecules "
+            "they make, change before a relapse.",
+            "A large study of people with relapsing MS found gut bacteria",
+            id="cut-at-a-comma-not-on-and-the",
+        ),
+        pytest.param(
+            "Researchers found consistent gut bacteria differences in MS tied to disease type, "
+            "treatment response and the course of illness.",
+            "Researchers found consistent gut bacteria differences in MS tied to disease type",
+            id="cut-at-the-last-comma",
+        ),
+        pytest.param(
+            "Fibre-rich diets cut relapses in people with MS who ate them daily.",
+            "Fibre-rich diets cut relapses in people with MS who ate them daily",
+            id="a-short-sentence-is-kept-whole",
+        ),
+        pytest.param(
+            "A study of the effects of vitamin D on the relapse rate of the people in the trial.",
+            "A study of the effects of vitamin D",
+            id="never-ends-on-a-function-word",
         ),
     ],
 )

@@ -16,11 +16,27 @@ from conftest import EXAMPLE_DIR
 from narrate.config import load_settings
 from narrate.engines.tone import ToneEngine
 from narrate.mixdown import mix_episode
-from narrate.models import Episode, EpisodeAudio, Script, Section, WordTiming
+from narrate.models import (
+    Chapter,
+    Episode,
+    EpisodeAudio,
+    Script,
+    Section,
+    Segment,
+    SegmentTiming,
+    WordTiming,
+)
 from narrate.script import build_script
 from narrate.settings import text_direction
 from narrate.synthesize import synthesize_script
-from narrate.timing import chapters_json, clock, timings_json, transcript_html, written_words
+from narrate.timing import (
+    chapters_json,
+    chapters_webvtt,
+    clock,
+    timings_json,
+    transcript_html,
+    written_words,
+)
 from narrate.timing import srt as to_srt
 from narrate.timing import webvtt as to_vtt
 
@@ -92,6 +108,35 @@ def test_srt_matches_vtt(episode_audio: tuple[EpisodeAudio, Script]) -> None:
     assert [round(s.end.total_seconds() * 1000) for s in subtitles] == [
         t.end_ms for t in audio.segments
     ]
+
+
+def test_every_caption_format_drops_markup_the_same_way() -> None:
+    """Tags are dropped in every format; what only looks like one ("p<0.05") is text in all."""
+    written = ["<b>Claims</b> about <i>diet</i> and MS", "Fewer relapses (p<0.05) &amp; more."]
+    shown = ["Claims about diet and MS", "Fewer relapses (p<0.05) &amp; more."]
+    audio = EpisodeAudio(
+        path=Path("x.mp3"),
+        duration_ms=4000,
+        chapters=(Chapter("<b>Claims</b> in short", 0, 4000),),
+        segments=tuple(
+            SegmentTiming(Segment("body", 0, 0, text, text), 2000 * i, 2000 * i + 1500)
+            for i, text in enumerate(written)
+        ),
+        voice="tone",
+        loudness_lufs=-19.0,
+        true_peak_dbtp=-2.0,
+    )
+
+    vtt = [html.unescape(c.text) for c in webvtt.from_buffer(io.StringIO(to_vtt(audio)))]
+    subrip = [s.content for s in srt.parse(to_srt(audio))]
+    timed = [s["text"] for s in json.loads(timings_json(audio))["segments"]]
+    chapters = [c["title"] for c in json.loads(chapters_json(audio))["chapters"]]
+    chapter_cues = webvtt.from_buffer(io.StringIO(chapters_webvtt(audio.chapters)))
+    page = transcript_html(audio, "<b>Claims</b> in short", "en-US")
+
+    assert vtt == subrip == timed == shown
+    assert chapters == [html.unescape(c.text) for c in chapter_cues] == ["Claims in short"]
+    assert "<b>" not in page and "&lt;b&gt;" not in page and "<h1>Claims in short</h1>" in page
 
 
 def test_word_timings_sit_inside_their_segments(episode_audio: tuple[EpisodeAudio, Script]) -> None:
