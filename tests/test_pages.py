@@ -28,6 +28,7 @@ from narrate.models import (
     WordTiming,
 )
 from narrate.pages import ASSETS, EpisodePage, render_pages
+from narrate.processes import worker_pool
 
 SHOW = load_settings(EXAMPLE_DIR / "show.toml").show
 ART = Artwork(b"jpeg", "image/jpeg", "artwork/cover.jpg", b"small")
@@ -308,12 +309,11 @@ def test_csp_meta_forbids_inline_code_and_no_page_has_any() -> None:
 def test_several_processes_render_the_same_site_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[int] = []
 
-    class Workers(ProcessPoolExecutor):
-        def __init__(self, jobs: int, **options: Any) -> None:
-            started.append(jobs)
-            super().__init__(jobs, **options)
+    def workers(jobs: int, *args: Any, **options: Any) -> ProcessPoolExecutor:
+        started.append(jobs)
+        return worker_pool(jobs, *args, **options)
 
-    monkeypatch.setattr(pages, "ProcessPoolExecutor", Workers)
+    monkeypatch.setattr(pages, "worker_pool", workers)
     monkeypatch.setattr(pages, "WORKER_SHARE", 1)
     episodes = [
         EpisodePage(
