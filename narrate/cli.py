@@ -39,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`narrate script FILE | head`): nothing left to tell it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED_EPISODES
     except ConfigError as error:
         for source, problems in error.sections:
             where = " on the command line" if source == COMMAND_LINE else f" in {source}"

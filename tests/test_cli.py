@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, Run, run_narrate, write_show
+from conftest import REPO, SAMPLE, Run, run_narrate, write_show
 
 
 def test_help_and_version() -> None:
@@ -372,3 +372,17 @@ def test_a_folder_the_show_lists_as_a_summary_is_named_as_a_folder(tmp_path: Pat
         f"  {tmp_path / 'notes'}: is a folder, not a summary file; "
         "name a .txt or .md file in the show's [[episodes]]",
     ]
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`narrate script FILE | head`: the pipe closes before narrate has written everything."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "narrate", "script", str(SAMPLE)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.close()  # before narrate writes a line: every write finds no reader
+    _, stderr = process.communicate(timeout=120)
+    assert "Traceback" not in stderr, stderr
+    assert "Exception ignored" not in stderr, stderr
+    assert process.returncode == 1
