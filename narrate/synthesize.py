@@ -31,20 +31,34 @@ def synthesize_script(
     fallback: SpeechEngine | None = None,
     *,
     cache: ClipCache | None = None,
+    speak: Callable[[str], Speech] | None = None,
+    spoken: Callable[[], None] | None = None,
 ) -> list[Clip]:
     """Speak every segment, reusing cached audio for phrases whose sound cannot have changed.
 
     If ``engine`` fails and a ``fallback`` is given, the whole episode is spoken by the
-    fallback: one voice per episode, never a switch mid-way.
+    fallback: one voice per episode, never a switch mid-way. ``speak`` speaks a phrase in
+    ``engine``'s voice (default: ``engine.synthesize``; a build hands in what its workers
+    speak, see ``Speaker``); ``spoken`` is told of every phrase an engine spoke.
     """
+    told = spoken or (lambda: None)
+
+    def counted(say: Callable[[str], Speech]) -> Callable[[str], Speech]:
+        def speak_and_tell(phrase: str) -> Speech:
+            speech = say(phrase)
+            told()
+            return speech
+
+        return speak_and_tell
+
     try:
-        return _collect(script, engine, cache, lambda phrase: engine.synthesize(phrase))
+        return _collect(script, engine, cache, counted(speak or engine.synthesize))
     except EngineError as error:
         if fallback is None:
             raise
         log.warning("%s failed (%s); speaking the episode with %s", engine.name, error,
                     fallback.describe())  # fmt: skip
-        return _collect(script, fallback, cache, lambda phrase: fallback.synthesize(phrase))
+        return _collect(script, fallback, cache, counted(fallback.synthesize))
 
 
 def _collect(
@@ -160,28 +174,20 @@ class Speaker:
 
         def speak(phrase: str) -> Speech:
             future = pending.futures.get(clip_key(self._fingerprint, phrase))
-            speech = future.result() if future else self.engine.synthesize(phrase)
-            self.synthesized += 1
-            self._on_phrase()
-            return speech
+            return future.result() if future else self.engine.synthesize(phrase)
 
         try:
-            return _collect(pending.script, self.engine, self.cache, speak)
-        except EngineError as error:
+            return synthesize_script(
+                pending.script, self.engine, self.fallback, cache=self.cache, speak=speak,
+                spoken=self._spoken,
+            )  # fmt: skip
+        finally:
             for future in pending.futures.values():
-                future.cancel()
-            fallback = self.fallback
-            if fallback is None:
-                raise
-            log.warning("%s failed (%s); speaking the episode with %s", self.engine.name,
-                        error, fallback.describe())  # fmt: skip
+                future.cancel()  # those not started, when the fallback spoke instead
 
-            def speak_fallback(phrase: str) -> Speech:
-                self.synthesized += 1
-                self._on_phrase()
-                return fallback.synthesize(phrase)
-
-            return _collect(pending.script, fallback, self.cache, speak_fallback)
+    def _spoken(self) -> None:
+        self.synthesized += 1
+        self._on_phrase()
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:

@@ -146,3 +146,33 @@ def test_workers_wait_for_one_another_to_prepare_the_voice_only_without_a_core_e
     with Speaker(settings, settings, cache, jobs) as speaker:
         assert speaker.settings.wait_for_preparation is waits
         assert speaker.settings.prepared_dir == str(cache.root / VOICES)
+
+
+def test_a_build_speaks_through_synthesize_script(
+    cache: ClipCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One synthesis path: the Speaker a build uses goes through the stage the tests hold,
+    fallback and all, and counts every phrase an engine spoke, the fallback's too."""
+    import narrate.synthesize
+
+    calls: list[Script] = []
+
+    def spy(script: Script, *args: object, **options: object) -> object:
+        calls.append(script)
+        return synthesize_script(script, *args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(narrate.synthesize, "synthesize_script", spy)
+    settings = EngineSettings("tone", "", "en-US", 1.0, 5.0)
+    with Speaker(settings, settings, cache, 1) as speaker:
+        speaker.engine = _Failing(speaker.engine)
+        clips = speaker.clips(speaker.submit(SCRIPT))
+    assert calls == [SCRIPT]
+    assert {clip.voice for clip in clips} == {speaker.fallback.describe()}  # type: ignore[union-attr]
+    assert speaker.synthesized == sum(len(clip.parts) for clip in clips) > 0
+
+
+class _Failing(_Counting):
+    def synthesize(self, text: str) -> Speech:
+        from narrate.errors import EngineError
+
+        raise EngineError("the voice is gone")
