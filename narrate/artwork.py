@@ -8,12 +8,14 @@ so every machine draws the same bytes. Pillow lives only here.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
+from narrate import __version__
 from narrate.config import ShowSettings
 from narrate.errors import ConfigError, NarrateError
 from narrate.models import Artwork
@@ -65,6 +67,14 @@ class Cover:
     """Width in pixels."""
     height: int
     """Height in pixels (equal to the width)."""
+
+
+def artwork_key(show: ShowSettings) -> str:
+    """A digest of everything the show's artwork is made from (same key, same artwork)."""
+    cover = show.cover.read_bytes() if show.cover and show.cover.is_file() else b""
+    return hashlib.sha256(
+        "|".join([__version__, show.title, show.author, hashlib.sha256(cover).hexdigest()]).encode()
+    ).hexdigest()[:16]
 
 
 def show_artwork(show: ShowSettings) -> Artwork:

@@ -11,30 +11,27 @@ stay busy and memory stays bounded.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from narrate import __version__
-from narrate.artwork import episode_artwork, show_artwork
+from narrate.artwork import artwork_key, show_artwork
 from narrate.cache import ClipCache
 from narrate.config import Settings
 from narrate.errors import NarrateError
-from narrate.feed import episode_guid, render_feed
-from narrate.models import Artwork, Episode, PublishedEpisode, Script, SegmentTiming
+from narrate.feed import render_feed
+from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import STATE_DIR, Output, sidecar
 from narrate.pages import EpisodePage, render_pages
+from narrate.plan import plan_show
 from narrate.processes import worker_pool
-from narrate.produce import Plan, produce_episode
-from narrate.revisions import intact, next_file, playable, remove_old_revisions
-from narrate.script import SpeechOptions, build_script, speech_options
-from narrate.sources import read_episode, reading_warnings, slugify
+from narrate.produce import produce_episode
+from narrate.revisions import intact, playable, remove_old_revisions
+from narrate.script import speech_options
 from narrate.synthesize import Pending, Speaker
 from narrate.timing import read_timings
 
@@ -124,7 +121,7 @@ def _build_locked(
     jobs: int | None,
     progress: Callable[[Progress], None] | None,
 ) -> BuildReport:
-    cover = _cover_key(settings)
+    cover = artwork_key(settings.show)
     # Every episode ever published keeps its guid and number, even one whose files went
     # missing; only intact ones are listed again unless rebuilt now.
     published = out.load_published(settings.show.feed_url, intact_only=False)
@@ -140,7 +137,17 @@ def _build_locked(
             Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase)
         )
         speech = speech_options(settings.script, speaker.engine, speaker.fallback)
-        plans = _plan(settings, speech, speaker, cover, published, report)
+        voices = (speaker.engine.fingerprint(),
+                  speaker.fallback.fingerprint() if speaker.fallback else None)  # fmt: skip
+        planned = plan_show(settings, speech, voices, cover, published)
+        report.warnings += planned.warnings
+        for summary, failure in planned.failures:
+            report.fail(summary, failure)
+        for kept in planned.unchanged:
+            published[kept.slug] = kept
+            report.unchanged.append(kept)
+            report.episode_done(f"unchanged {kept.audio_file}")
+        plans = planned.plans
         report.phrases_total = sum(speaker.to_speak(p.script) for p in plans)
         if report.phrases_total:
             speaker.warm_up(report.phrases_total)  # they load the voice while the cover is drawn
@@ -197,119 +204,6 @@ def _build_locked(
     )
 
 
-def _plan(
-    settings: Settings,
-    speech: SpeechOptions,
-    speaker: Speaker,
-    cover: str,
-    published: dict[str, PublishedEpisode],
-    report: _Tally,
-) -> list[Plan]:
-    """Read and script every summary; keep what is unchanged, plan the rest."""
-    plans: list[Plan] = []
-    seen: dict[str, Path] = {}
-    next_number = max((e.number for e in published.values()), default=0) + 1
-    for source in settings.episodes:
-        slug = slugify(source.path.stem)
-        if slug in seen:
-            report.fail(source.path, f"has the same name as {seen[slug]} ({slug}); rename one")
-            continue
-        seen[slug] = source.path
-        try:
-            episode = read_episode(source)
-            script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
-        except NarrateError as error:
-            report.fail(source.path, error)
-            continue
-        report.warnings += reading_warnings(episode)
-        previous = published.get(slug) or _renamed(episode, settings, published)
-        if previous and previous.slug != slug:
-            log.info("%s was %s: keeping its guid, number and address", source.path.name,
-                     previous.source)  # fmt: skip
-            episode = dataclasses.replace(episode, slug=previous.slug)
-            script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
-        if previous and not episode.dated and previous.date != episode.date:
-            # A fresh clone or a copy gives the file a new modification date; the episode
-            # keeps the date it was published with (podcast apps would see a new episode).
-            log.info("%s: keeping the date it was first published, %s", source.path.name,
-                     previous.date)  # fmt: skip
-            episode = dataclasses.replace(episode, date=previous.date)
-            script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
-        guid = previous.guid if previous else episode_guid(settings.show, slug)
-        number = previous.number if previous else next_number
-        next_number += previous is None
-        own = _own_cover_key(episode)
-        recipe = _recipe(settings, speaker, own or cover, episode, script, guid, number)
-        recipe += ":" + _content(episode)
-        if previous and previous.recipe == recipe and intact(Output(settings.out_dir), previous):
-            log.info("unchanged: %s", previous.audio_file)
-            previous = dataclasses.replace(previous, source=str(source.path))
-            published[previous.slug] = previous
-            report.unchanged.append(previous)
-            report.episode_done(f"unchanged {previous.audio_file}")
-            continue
-        log.info("read %s: %r, %d segments", source.path.name, episode.title,
-                 len(script.segments))  # fmt: skip
-        try:
-            art = episode_artwork(episode.cover, episode.slug) if episode.cover else None
-        except NarrateError as error:
-            report.fail(source.path, f"{error}; or remove the episode's cover to use the show's")
-            continue
-        audio_file = next_file(episode.slug, previous, Output(settings.out_dir))
-        plans.append(Plan(episode, script, guid, number, recipe, audio_file, art))
-    return plans
-
-
-def _recipe(
-    settings: Settings,
-    speaker: Speaker,
-    cover: str,
-    episode: Episode,
-    script: Script,
-    guid: str,
-    number: int,
-) -> str:
-    """A digest of everything an episode's published files are made from.
-
-    Same recipe, same files: the episode is not rebuilt. Any change (a word, a pause, the
-    voice, the lexicon, the cover, narrate itself) makes a new recipe.
-    """
-    recipe = {
-        "narrate": __version__,
-        "episode": [episode.slug, episode.title, episode.date, episode.summary,
-                    episode.source_url],
-        "script": [script.chapters, script.disclaimer,
-                   [asdict(s) for s in script.segments]],
-        "voices": [speaker.engine.fingerprint(),
-                   speaker.fallback.fingerprint() if speaker.fallback else None],
-        "audio": asdict(settings.audio),
-        "show": [settings.show.title, settings.show.author, settings.show.language,
-                 settings.show.feed_url],
-        "cover": cover,
-        "identity": [guid, number],
-    }  # fmt: skip
-    return hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
-
-
-def _own_cover_key(episode: Episode) -> str:
-    """A digest of the episode's own cover file ("" when it has none)."""
-    if episode.cover is None:
-        return ""
-    try:
-        return hashlib.sha256(episode.cover.read_bytes()).hexdigest()[:16]
-    except OSError:
-        return f"unreadable {episode.cover}"  # building it will say what is wrong
-
-
-def _cover_key(settings: Settings) -> str:
-    """A digest of everything the show's artwork is made from (same key, same artwork)."""
-    show = settings.show
-    cover = show.cover.read_bytes() if show.cover and show.cover.is_file() else b""
-    return hashlib.sha256(
-        "|".join([__version__, show.title, show.author, hashlib.sha256(cover).hexdigest()]).encode()
-    ).hexdigest()[:16]
-
-
 def _artwork(settings: Settings, out: Output, key: str) -> Artwork:
     """The show's artwork, drawn (or checked and scaled) once per change, not once per build."""
     show = settings.show
@@ -326,29 +220,6 @@ def _artwork(settings: Settings, out: Output, key: str) -> Artwork:
     out.write_bytes(f"{saved}.embedded", artwork.embedded)
     out.write_text(f"{saved}.json", json.dumps({"mime": artwork.mime, "file": artwork.file}))
     return artwork
-
-
-def _content(episode: Episode) -> str:
-    """A digest of what the summary says (not where its file is)."""
-    text = "\n".join(p for section in episode.sections for p in section.paragraphs)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _renamed(
-    episode: Episode, settings: Settings, published: dict[str, PublishedEpisode]
-) -> PublishedEpisode | None:
-    """The published episode this summary was, if its file was renamed or moved.
-
-    A match is an episode whose summary file is no longer in the show, saying the same
-    thing (or, when edited while renamed, bearing the same title); one match only.
-    """
-    listed = {str(source.path) for source in settings.episodes}
-    content = _content(episode)
-    gone = [e for e in published.values() if e.source and e.source not in listed]
-    same = [e for e in gone if e.recipe.endswith(":" + content)] or [
-        e for e in gone if e.title == episode.title
-    ]
-    return same[0] if len(same) == 1 else None
 
 
 def _without_removed(

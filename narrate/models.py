@@ -244,3 +244,26 @@ class Artwork:
     """Path of the published cover relative to the output root."""
     embedded: bytes
     """A smaller JPEG copy for each MP3's APIC frame."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An episode that must be (re)built, with everything decided before speaking it."""
+
+    episode: Episode
+    """The summary, as it will be published (its slug and date kept from before)."""
+    script: Script
+    """What will be said."""
+    guid: str
+    """The episode's guid: kept for ever once published."""
+    number: int
+    """Its ``itunes:episode`` number: kept for ever once published."""
+    recipe: str
+    """Digest of everything its files are made from (see ``plan._recipe``)."""
+    audio_file: str
+    """Where the new MP3 goes: a new name when it replaces a published one (see
+    ``revisions.next_file``)."""
+    artwork: Artwork | None = None
+    """The episode's own cover (None: the show's), checked and ready to publish."""
+    content: str = ""
+    """Digest of the summary's text, kept with the published episode (see ``plan._renamed``)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.config import Settings
@@ -23,10 +22,9 @@ from narrate.mixdown import mix_episode
 from narrate.models import (
     Artwork,
     Clip,
-    Episode,
     EpisodeAudio,
+    Plan,
     PublishedEpisode,
-    Script,
     Segment,
 )
 from narrate.output import Output, sidecar
@@ -43,21 +41,6 @@ from narrate.timing import (
 from narrate.verify import hear_disclaimer, verify_episode
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """An episode that must be (re)built, with everything decided before speaking it."""
-
-    episode: Episode
-    script: Script
-    guid: str
-    number: int
-    recipe: str
-    audio_file: str
-    """Where the new MP3 goes: a new name when it replaces a published one (see _next_file)."""
-    artwork: Artwork | None = None
-    """The episode's own cover (None: the show's), checked and ready to publish."""
 
 
 def produce_episode(
@@ -118,6 +101,7 @@ def produce_episode(
         recipe=plan.recipe,
         source=str(episode.source_path),
         image=plan.artwork.file if plan.artwork else "",
+        content=plan.content,
     )
 
 

@@ -1,0 +1,194 @@
+"""plan_show(settings, ...) -> ShowPlan: what every episode of the show is, before anything is
+spoken: its identity (slug, guid, number, which it keeps for ever once published), the file
+its MP3 goes to (a new revision when it replaces a published one), and whether it is
+unchanged (same recipe, files intact: nothing to rebuild).
+
+It reads and scripts the summaries; it speaks nothing and writes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from narrate import __version__
+from narrate.artwork import episode_artwork
+from narrate.config import Settings
+from narrate.errors import NarrateError
+from narrate.feed import episode_guid
+from narrate.models import Episode, Plan, PublishedEpisode, Script
+from narrate.output import Output
+from narrate.revisions import intact, next_file
+from narrate.script import SpeechOptions, build_script
+from narrate.sources import read_episode, reading_warnings, slugify
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ShowPlan:
+    """What a build will do with each summary of the show, in show order."""
+
+    plans: tuple[Plan, ...]
+    """Episodes to build (new, or changed since they were published)."""
+    unchanged: tuple[PublishedEpisode, ...]
+    """Published episodes whose every input is the same: nothing of theirs is rewritten
+    (their record names the summary file they now come from)."""
+    failures: tuple[tuple[Path, str], ...]
+    """Summaries that cannot be built: the file, and the cause with its fix."""
+    warnings: tuple[str, ...]
+    """Things to check in summaries that were read (text not spoken): one line each."""
+
+
+def plan_show(
+    settings: Settings,
+    speech: SpeechOptions,
+    voices: tuple[str, str | None],
+    cover: str,
+    published: Mapping[str, PublishedEpisode],
+) -> ShowPlan:
+    """Read and script every summary; keep what is unchanged, plan the rest.
+
+    ``voices`` are the fingerprints of the voice and its fallback, ``cover`` the key of the
+    show's artwork, ``published`` every episode the feed ever published, by slug.
+    """
+    plans: list[Plan] = []
+    unchanged: list[PublishedEpisode] = []
+    failures: list[tuple[Path, str]] = []
+    warnings: list[str] = []
+    out = Output(settings.out_dir)
+    seen: dict[str, Path] = {}
+    next_number = max((e.number for e in published.values()), default=0) + 1
+    for source in settings.episodes:
+        slug = slugify(source.path.stem)
+        if slug in seen:
+            failures.append(
+                (source.path, f"has the same name as {seen[slug]} ({slug}); rename one")
+            )
+            continue
+        seen[slug] = source.path
+        try:
+            episode = read_episode(source)
+        except NarrateError as error:
+            failures.append((source.path, str(error)))
+            continue
+        warnings += reading_warnings(episode)
+        previous = published.get(slug) or _renamed(episode, settings, published)
+        episode = _as_published(episode, previous)
+        try:
+            script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
+        except NarrateError as error:
+            failures.append((source.path, str(error)))
+            continue
+        guid = previous.guid if previous else episode_guid(settings.show, episode.slug)
+        number = previous.number if previous else next_number
+        next_number += previous is None
+        content = _content(episode)
+        own = _own_cover_key(episode)
+        recipe = _recipe(settings, voices, own or cover, episode, script, guid, number)
+        # The recipe ends with the content digest, as it always has: a recipe written by an
+        # earlier build must still match, or every episode would be rebuilt under a new name.
+        recipe += ":" + content
+        if previous and previous.recipe == recipe and intact(out, previous):
+            log.info("unchanged: %s", previous.audio_file)
+            unchanged.append(dataclasses.replace(previous, source=str(source.path)))
+            continue
+        log.info("read %s: %r, %d segments", source.path.name, episode.title,
+                 len(script.segments))  # fmt: skip
+        try:
+            art = episode_artwork(episode.cover, episode.slug) if episode.cover else None
+        except NarrateError as error:
+            failures.append(
+                (source.path, f"{error}; or remove the episode's cover to use the show's")
+            )
+            continue
+        audio_file = next_file(episode.slug, previous, out)
+        plans.append(Plan(episode, script, guid, number, recipe, audio_file, art, content))
+    return ShowPlan(tuple(plans), tuple(unchanged), tuple(failures), tuple(warnings))
+
+
+def _as_published(episode: Episode, previous: PublishedEpisode | None) -> Episode:
+    """The episode as it was published before: the same slug when its file was renamed, the
+    same date when its summary gives none."""
+    if previous is None:
+        return episode
+    if previous.slug != episode.slug:
+        log.info("%s was %s: keeping its guid, number and address", episode.source_path.name,
+                 previous.source)  # fmt: skip
+        episode = dataclasses.replace(episode, slug=previous.slug)
+    if not episode.dated and previous.date != episode.date:
+        # A fresh clone or a copy gives the file a new modification date; the episode
+        # keeps the date it was published with (podcast apps would see a new episode).
+        log.info("%s: keeping the date it was first published, %s", episode.source_path.name,
+                 previous.date)  # fmt: skip
+        episode = dataclasses.replace(episode, date=previous.date)
+    return episode
+
+
+def _recipe(
+    settings: Settings,
+    voices: tuple[str, str | None],
+    cover: str,
+    episode: Episode,
+    script: Script,
+    guid: str,
+    number: int,
+) -> str:
+    """A digest of everything an episode's published files are made from.
+
+    Same recipe, same files: the episode is not rebuilt. Any change (a word, a pause, the
+    voice, the lexicon, the cover, narrate itself) makes a new recipe.
+    """
+    recipe = {
+        "narrate": __version__,
+        "episode": [episode.slug, episode.title, episode.date, episode.summary,
+                    episode.source_url],
+        "script": [script.chapters, script.disclaimer,
+                   [asdict(s) for s in script.segments]],
+        "voices": list(voices),
+        "audio": asdict(settings.audio),
+        "show": [settings.show.title, settings.show.author, settings.show.language,
+                 settings.show.feed_url],
+        "cover": cover,
+        "identity": [guid, number],
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
+
+
+def _own_cover_key(episode: Episode) -> str:
+    """A digest of the episode's own cover file ("" when it has none)."""
+    if episode.cover is None:
+        return ""
+    try:
+        return hashlib.sha256(episode.cover.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return f"unreadable {episode.cover}"  # building it will say what is wrong
+
+
+def _content(episode: Episode) -> str:
+    """A digest of what the summary says (not where its file is)."""
+    text = "\n".join(p for section in episode.sections for p in section.paragraphs)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _renamed(
+    episode: Episode, settings: Settings, published: Mapping[str, PublishedEpisode]
+) -> PublishedEpisode | None:
+    """The published episode this summary was, if its file was renamed or moved.
+
+    A match is an episode whose summary file is no longer in the show, saying the same
+    thing (or, when edited while renamed, bearing the same title); one match only.
+    """
+    listed = {str(source.path) for source in settings.episodes}
+    content = _content(episode)
+    gone = [e for e in published.values() if e.source and e.source not in listed]
+    # Records of builds before ``content`` was kept carry it at the end of their recipe.
+    same = [e for e in gone if content in (e.content, e.recipe.rpartition(":")[2])] or [
+        e for e in gone if e.title == episode.title
+    ]
+    return same[0] if len(same) == 1 else None
