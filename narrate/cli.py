@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--jobs", type=int, metavar="N", help="speech worker processes (default: one per core)"
     )
-    build.add_argument("--engine", help="speech engine for this build (piper, gtts, tone)")
+    build.add_argument("--engine", help="speech engine for this build (a registered name)")
     build.add_argument("--voice", help="voice for this build (a Piper .onnx path, a gTTS domain)")
     build.add_argument("--rate", help='speaking rate: "normal", "gentle" or a number like 0.9')
     build.add_argument("-q", "--quiet", action="store_true", help="print only problems")

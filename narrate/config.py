@@ -25,6 +25,7 @@ from narrate.links import link_problem, shown
 from narrate.settings import (
     APPLE_CATEGORIES,
     AudioSettings,
+    EngineOption,
     EngineSettings,
     EpisodeSource,
     ScriptSettings,
@@ -32,7 +33,7 @@ from narrate.settings import (
     ShowSettings,
 )
 from narrate.toml_reader import TomlReader
-from narrate.voice_settings import read_voices
+from narrate.voice_settings import read_voices, voice_keys
 
 __all__ = [
     "APPLE_CATEGORIES",
@@ -44,6 +45,7 @@ __all__ = [
     "RATES",
     "SUMMARY_SUFFIXES",
     "AudioSettings",
+    "EngineOption",
     "EngineSettings",
     "EpisodeSource",
     "ScriptSettings",
@@ -83,10 +85,6 @@ _TOP_KEYS = {
     "title", "author", "description", "language", "base_url", "owner_name", "owner_email",
     "category", "subcategory", "explicit", "copyright", "disclaimer", "intro", "outro",
     "voice", "audio", "episodes", "feed_file",
-}  # fmt: skip
-_VOICE_KEYS = {
-    "engine", "voice", "rate", "fallback_engine", "fallback_voice", "timeout_s", "words_per_minute",
-    "noise_scale", "noise_w",
 }  # fmt: skip
 _AUDIO_KEYS = {
     "breath_ms",
@@ -161,7 +159,7 @@ def load_settings(
     """Problems with values given on the command line."""
     reader = TomlReader(raw, problems)
     reader.unknown_keys("", raw, _TOP_KEYS)
-    voice = reader.table("voice", _VOICE_KEYS)
+    voice = reader.table("voice", voice_keys())
     audio = reader.table("audio", _AUDIO_KEYS)
     base = path.parent
 

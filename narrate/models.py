@@ -230,6 +230,8 @@ class PublishedEpisode:
     """Digest of the summary's text: recognizes the episode when its file is renamed."""
     image: str = ""
     """The episode's own artwork, relative to the output root ("": the show's cover)."""
+    speaks_words: bool = True
+    """Its voice says words a recognizer can hear (``narrate verify`` listens only then)."""
 
 
 @dataclass(frozen=True)

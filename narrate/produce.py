@@ -15,7 +15,6 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from narrate.config import Settings
-from narrate.engines import SpeechEngine
 from narrate.errors import AudioError
 from narrate.feed import CHAPTERS_SUFFIX
 from narrate.mixdown import mix_episode
@@ -102,6 +101,7 @@ def produce_episode(
         source=str(episode.source_path),
         image=plan.artwork.file if plan.artwork else "",
         content=plan.content,
+        speaks_words=_speaks_words(speaker),
     )
 
 
@@ -144,8 +144,12 @@ def _is_disclaimer(segment: Segment) -> bool:
 def _listens(settings: Settings, speaker: Speaker) -> bool:
     """The recognizer knows English speech only; test voices that beep have no words to hear."""
     english = settings.show.language.lower().startswith("en")
-    voices: list[SpeechEngine] = [e for e in (speaker.engine, speaker.fallback) if e is not None]
-    return english and all(getattr(e, "speaks_words", True) for e in voices)
+    return english and _speaks_words(speaker)
+
+
+def _speaks_words(speaker: Speaker) -> bool:
+    """Whether the episode's voice (or its fallback) says words a recognizer can hear."""
+    return all(e.speaks_words for e in (speaker.engine, speaker.fallback) if e is not None)
 
 
 def _self_check(problems: list[str]) -> None:

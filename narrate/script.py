@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from narrate.config import ScriptSettings
-from narrate.engines import SpeechEngine
+from narrate.engines import Engine
 from narrate.markup import strip_markup
 from narrate.models import Episode, Script, Segment, SegmentKind
 from narrate.normalize import Context, normalize
@@ -68,13 +68,13 @@ class SpeechOptions:
 
 
 def speech_options(
-    settings: ScriptSettings, engine: SpeechEngine, fallback: SpeechEngine | None = None
+    settings: ScriptSettings, engine: Engine, fallback: Engine | None = None
 ) -> SpeechOptions:
     """Load the lexicon once; phonemes only when no voice that may speak would read them aloud."""
     voices = [e for e in (engine, fallback) if e is not None]
     return SpeechOptions(
         load_lexicon(settings.lexicon),
-        all(getattr(e, "accepts_phonemes", False) for e in voices),
+        all(e.accepts_phonemes for e in voices),
     )
 
 

@@ -75,23 +75,36 @@ class ScriptSettings:
 
 
 @dataclass(frozen=True)
+class EngineOption:
+    """A ``[voice]`` key of an engine's own: declared by the engine, checked when the show
+    loads and reported under its key like every other setting."""
+
+    key: str
+    """The key in the show's ``[voice]`` table, e.g. ``noise_scale``."""
+    low: float
+    """Smallest value allowed (options are numbers)."""
+    high: float
+    """Largest value allowed."""
+    doc: str
+    """What it does, in one line (for the README and errors)."""
+    default: float | None = None
+    """Its value when the show leaves it out (None: the engine's own choice)."""
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     """Which voice speaks."""
 
     name: str
-    """Registered engine name: ``piper`` (default), ``gtts`` or ``tone``."""
+    """Registered engine name (``narrate --help`` lists them)."""
     voice: str
-    """Engine-specific voice: a Piper ``.onnx`` path (resolved), or a gTTS ``tld``; may be empty."""
+    """Engine-specific voice (a file resolved where it was given, or a name); may be empty."""
     language: str
     """Show language, for engines that need one."""
     length_scale: float
     """Speech duration factor (1 / rate): above 1 is slower."""
-    timeout_s: float
-    """Network timeout for online engines, in seconds."""
-    noise_scale: float | None = None
-    """Piper's generator noise; pin it (e.g. 0) for byte-identical clean builds. None: voice's."""
-    noise_w_scale: float | None = None
-    """Piper's phoneme-width noise; pin it with noise_scale. None: the voice's own."""
+    options: tuple[tuple[str, float | None], ...] = ()
+    """The engine's own ``[voice]`` options (see ``EngineOption``), checked, defaults filled."""
     threads: int = 0
     """Threads one engine may use (0: the library's default); worker processes use 1."""
     prepared_dir: str = ""
@@ -100,6 +113,10 @@ class EngineSettings:
     wait_for_preparation: bool = True
     """When another worker is preparing the voice this moment: wait and load what it keeps
     (True), or prepare it too, which is sooner when every worker has a core of its own."""
+
+    def option(self, key: str) -> float | None:
+        """The value of the engine's own option ``key`` (None: not set, the engine's choice)."""
+        return dict(self.options).get(key)
 
 
 @dataclass(frozen=True)

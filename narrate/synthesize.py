@@ -16,7 +16,7 @@ from typing import Any
 
 from narrate.cache import VOICES, ClipCache, clip_key
 from narrate.config import EngineSettings
-from narrate.engines import SpeechEngine, load_engine
+from narrate.engines import Engine, load_engine
 from narrate.errors import EngineError
 from narrate.models import Clip, Script, Segment, Speech
 from narrate.processes import worker_pool
@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 
 def synthesize_script(
     script: Script,
-    engine: SpeechEngine,
-    fallback: SpeechEngine | None = None,
+    engine: Engine,
+    fallback: Engine | None = None,
     *,
     cache: ClipCache | None = None,
     speak: Callable[[str], Speech] | None = None,
@@ -63,7 +63,7 @@ def synthesize_script(
 
 def _collect(
     script: Script,
-    engine: SpeechEngine,
+    engine: Engine,
     cache: ClipCache | None,
     speak: Callable[[str], Speech],
 ) -> list[Clip]:

@@ -122,7 +122,7 @@ def verify_published(settings: Settings) -> dict[str, list[str]]:
             found[episode.audio_file] = [f"{timing_file.name} is missing or unreadable ({error})"]
             continue
         found[episode.audio_file] = problems + verify_episode(
-            mp3, segments, listen=listen and "tone" not in episode.voice
+            mp3, segments, listen=listen and episode.speaks_words
         )
     return found
 

@@ -1,10 +1,12 @@
 """Which voices speak: the show's [voice] table and ``--engine``/``--voice``, checked.
 
 ``narrate.config.load_settings`` reads the rest of the show; this module reads the engine,
-the voice and the fallback, checks each engine name against the registered engines and each
-Piper voice against the disk, and reports a problem under where its value came from: a show
-key (``voice.engine``) or a command-line option (``--engine``). A Piper voice in the show
-is relative to the show file; one typed on the command line, to the current folder.
+the voice and the fallback, checks each engine name against the registered engines, a voice
+that is a file against the disk, and each engine's own options (the ``[voice]`` keys it
+declares) against their declaration; a problem is reported under where its value came from:
+a show key (``voice.engine``) or a command-line option (``--engine``). A voice file in the
+show is relative to the show file; one typed on the command line, to the current folder.
+It knows engines only through the registry: what each declares, never which one it is.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from narrate.settings import EngineSettings
+from narrate.settings import EngineOption, EngineSettings
 from narrate.toml_reader import TomlReader
 
 ENGINE_ENTRY_POINTS = "narrate.engines"
 """The entry-point group engines register under (the built-ins too)."""
+NARRATE_KEYS = {"engine", "voice", "rate", "fallback_engine", "fallback_voice", "words_per_minute"}
+"""The ``[voice]`` keys narrate reads itself; every other key is an engine's own option."""
 
 
 def registered_engines() -> list[str]:
@@ -25,6 +29,32 @@ def registered_engines() -> list[str]:
     from importlib.metadata import entry_points
 
     return sorted(ep.name for ep in entry_points(group=ENGINE_ENTRY_POINTS))
+
+
+def _engine(name: str) -> Any:
+    """The class registered as engine ``name`` (None: no such engine)."""
+    from importlib.metadata import entry_points
+
+    found = [point for point in entry_points(group=ENGINE_ENTRY_POINTS) if point.name == name]
+    return found[0].load() if found else None
+
+
+def _declared(name: str) -> tuple[str, tuple[EngineOption, ...]]:
+    """What the engine registered as ``name`` declares: what its voice file is ("": its voice
+    is a name) and its own options. Nothing when no engine has that name."""
+    engine = _engine(name)
+    return getattr(engine, "voice_file", ""), tuple(getattr(engine, "options", ()))
+
+
+def default_engine() -> str:
+    """The engine a show speaks with when it names none: the one registered as the default."""
+    names = registered_engines()
+    return next((n for n in names if getattr(_engine(n), "is_default", False)), "")
+
+
+def voice_keys() -> set[str]:
+    """Every key a show's ``[voice]`` table may hold: narrate's, and every engine's options."""
+    return NARRATE_KEYS | {o.key for name in registered_engines() for o in _declared(name)[1]}
 
 
 def read_voices(
@@ -45,30 +75,32 @@ def read_voices(
     line's to ``given``: each is reported under where its value came from.
     """
     problems, engines = reader.problems, registered_engines()
-    noise = {
-        key: reader.number(f"voice.{key}", voice, -1.0, low=0.0, high=2.0) if key in voice else None
-        for key in ("noise_scale", "noise_w")
-    }
-    common = EngineSettings(
-        name="",
-        voice="",
-        language=language,
-        length_scale=length_scale,
-        timeout_s=reader.number("voice.timeout_s", voice, 10.0, low=0.5, high=120.0),
-        noise_scale=noise["noise_scale"],
-        noise_w_scale=noise["noise_w"],
-    )
+    common = EngineSettings(name="", voice="", language=language, length_scale=length_scale)
+    values: dict[str, float | None] = {}
+
+    def with_options(settings: EngineSettings) -> EngineSettings:
+        """``settings`` with the engine's own options: as the show set them (each checked
+        once, against the first declaration read), else as declared."""
+        declared = _declared(settings.name)[1]
+        for option in declared:
+            if option.key in voice and option.key not in values:
+                values[option.key] = reader.number(
+                    f"voice.{option.key}", voice, -1.0, low=option.low, high=option.high
+                )
+        return replace(
+            settings, options=tuple((o.key, values.get(o.key, o.default)) for o in declared)
+        )
 
     def show_voice(key: str, name: str) -> EngineSettings:
         """A voice as the show file gives it: a Piper voice relative to the show."""
         own = reader.text(key, voice, default="")
         where = f"looked relative to {path}"
-        return replace(
-            common, name=name, voice=_voice(own, name, path.parent, key, where, problems)
+        return with_options(
+            replace(common, name=name, voice=_voice(own, name, path.parent, key, where, problems))
         )
 
     if engine is None:
-        name = reader.text("voice.engine", voice, default="piper")
+        name = reader.text("voice.engine", voice, default=default_engine())
         name = _engine_name(name, "voice.engine", engines, problems)
     else:  # the show may name an engine this machine lacks: --engine is how to build anyway
         name = _engine_name(engine, "--engine", engines, given)
@@ -77,8 +109,8 @@ def read_voices(
     else:  # typed in a shell: a Piper voice is relative to the current folder
         cwd = Path.cwd()
         where = f"looked relative to the current folder, {cwd}"
-        primary = replace(
-            common, name=name, voice=_voice(voice_arg, name, cwd, "--voice", where, given)
+        primary = with_options(
+            replace(common, name=name, voice=_voice(voice_arg, name, cwd, "--voice", where, given))
         )
     if voice.get("fallback_engine") is None:
         return primary, None
@@ -109,15 +141,16 @@ def _engine_name(name: str, key: str, engines: list[str], problems: list[str]) -
 
 
 def _voice(given: str, engine: str, base: Path, key: str, where: str, problems: list[str]) -> str:
-    """The voice as the engine gets it: a Piper voice is a path, resolved from ``base`` (the
-    show's folder, or the current folder for ``--voice``) and checked; others pass as given."""
-    if engine != "piper" or not given:
+    """The voice as the engine gets it: a voice file (the engine says what it is) is a path,
+    resolved from ``base`` (the show's folder, or the current folder for ``--voice``) and
+    checked; a voice name passes as given."""
+    kind = _declared(engine)[0]
+    if not kind or not given:
         return given
     resolved = (base / given).resolve()
     if not resolved.is_file():
         looked = "" if Path(given).is_absolute() else f" ({where})"
         problems.append(
-            f'{key}: no Piper voice at "{given}"{looked}; '
-            "give a path to a Piper .onnx voice or leave it out"
+            f'{key}: no {kind} at "{given}"{looked}; give a path to a {kind} or leave it out'
         )
     return str(resolved)

@@ -183,9 +183,10 @@ def test_piper_speaks_through_the_widened_graph_and_sounds_the_same(
 
     monkeypatch.setattr(convolutions, "widen", counting)
     settings = EngineSettings(
-        name="piper", voice="", language="en-US", length_scale=1.0, timeout_s=5.0
-    )
-    engine = load_engine(dataclasses.replace(settings, noise_scale=0.0, noise_w_scale=0.0))
+        name="piper", voice="", language="en-US", length_scale=1.0,
+        options=(("noise_scale", 0.0), ("noise_w", 0.0)),
+    )  # fmt: skip
+    engine = load_engine(settings)
     text = "Macrophages, not microglia, drive the damage in 2026."
     ours = np.frombuffer(engine.synthesize(text).data, dtype="<i2").astype(np.int32)
     assert converted and converted[0] > 50  # a Piper voice has well over fifty of them
@@ -237,8 +238,8 @@ def test_upsampling_split_into_phases_computes_the_same(
 
 def _pinned(prepared: Path) -> EngineSettings:
     return EngineSettings(
-        name="piper", voice="", language="en-US", length_scale=1.0, timeout_s=5.0,
-        noise_scale=0.0, noise_w_scale=0.0, threads=1, prepared_dir=str(prepared),
+        name="piper", voice="", language="en-US", length_scale=1.0,
+        options=(("noise_scale", 0.0), ("noise_w", 0.0)), threads=1, prepared_dir=str(prepared),
     )  # fmt: skip
 
 

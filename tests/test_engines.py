@@ -23,7 +23,7 @@ from google_stub import batchexecute_body as _batchexecute_body
 from google_stub import response as _response
 
 from narrate.config import EngineSettings
-from narrate.engines import SpeechEngine, available_engines, load_engine
+from narrate.engines import Engine, available_engines, load_engine
 from narrate.errors import ConfigError, EngineError
 from narrate.models import Speech
 
@@ -34,7 +34,9 @@ Responder = Callable[[requests.PreparedRequest], requests.Response]
 
 
 def _settings(name: str, **changes: Any) -> EngineSettings:
-    base = EngineSettings(name=name, voice="", language="en-US", length_scale=1.0, timeout_s=5.0)
+    base = EngineSettings(
+        name=name, voice="", language="en-US", length_scale=1.0, options=(("timeout_s", 5.0),)
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -82,7 +84,7 @@ def test_every_engine_meets_the_contract(name: str, google, mp3: bytes) -> None:
 
     engine = load_engine(_settings(name))
 
-    assert isinstance(engine, SpeechEngine)
+    assert isinstance(engine, Engine)
     assert engine.name == name
     assert isinstance(engine.describe(), str) and engine.describe()
     fingerprint = engine.fingerprint()
@@ -110,7 +112,9 @@ def test_gtts_asks_google_for_language_speed_and_timeout(
     google, mp3: bytes, length_scale: float, speed: bool | None
 ) -> None:
     calls = google(lambda request: _response(request, 200, _batchexecute_body(mp3)))
-    settings = _settings("gtts", language="en-GB", length_scale=length_scale, timeout_s=3.0)
+    settings = _settings(
+        "gtts", language="en-GB", length_scale=length_scale, options=(("timeout_s", 3.0),)
+    )
 
     load_engine(settings).synthesize(TEXT)
 
@@ -175,7 +179,7 @@ def test_gtts_server_error_names_the_status(google) -> None:
 
 def test_gtts_without_network_fails_fast_and_clearly() -> None:
     """Real requests, no stub. ``.invalid`` never resolves (RFC 2606), with or without network."""
-    engine = load_engine(_settings("gtts", voice="invalid", timeout_s=2.0))
+    engine = load_engine(_settings("gtts", voice="invalid", options=(("timeout_s", 2.0),)))
 
     start = time.monotonic()
     with pytest.raises(EngineError) as caught:

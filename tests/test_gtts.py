@@ -120,8 +120,9 @@ def test_split_for_gtts_keeps_every_word_whole_in_order_and_within_the_limit(
 
 def _settings(**changes: Any) -> EngineSettings:
     base = EngineSettings(
-        name="gtts", voice="", language="en-US", length_scale=1.0, timeout_s=TIMEOUT_S
-    )
+        name="gtts", voice="", language="en-US", length_scale=1.0,
+        options=(("timeout_s", TIMEOUT_S),),
+    )  # fmt: skip
     return dataclasses.replace(base, **changes)
 
 

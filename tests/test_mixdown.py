@@ -32,7 +32,7 @@ SETTINGS = AudioSettings(
     verify=True,
 )
 CHAPTERS = ("Introduction", "Body", "Disclaimer")
-ENGINE = ToneEngine(EngineSettings("tone", "", "en-US", 1.0, 10.0))
+ENGINE = ToneEngine(EngineSettings("tone", "", "en-US", 1.0))
 
 
 def _clips() -> list[Clip]:

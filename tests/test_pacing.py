@@ -19,7 +19,7 @@ from narrate.models import Script, Segment, Speech
 from narrate.sentences import MAX_PHRASE_CHARS, breath_groups
 from narrate.synthesize import synthesize_script
 
-TONE = EngineSettings("tone", "", "en-US", 1.0, 10.0)
+TONE = EngineSettings("tone", "", "en-US", 1.0)
 LONG = (
     "They found MdMs had higher activity in genes linked to oxidative stress and made more "
     "reactive oxygen species, or R O S, chemicals that can damage cells; think of R O S like "
@@ -66,7 +66,7 @@ def test_command_line_overrides_the_show_voice(tmp_path: Path) -> None:
     settings = load_settings(_show(tmp_path), rate="0.9")
     assert settings.engine.length_scale == pytest.approx(1 / 0.9)
     # --voice is typed in a shell: its problem is the command line's, not the show's key.
-    with pytest.raises(ConfigError, match=r"--voice: no Piper voice"):
+    with pytest.raises(ConfigError, match=r"--voice: no Piper .onnx voice"):
         load_settings(_show(tmp_path), voice_arg="missing.onnx")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from narrate.cache import VOICES, ClipCache, clip_key
 from narrate.config import EngineSettings
-from narrate.engines import SpeechEngine, load_engine
+from narrate.engines import Engine, load_engine
 from narrate.models import Script, Segment, Speech
 from narrate.synthesize import Speaker, synthesize_script
 
@@ -17,7 +17,7 @@ from narrate.synthesize import Speaker, synthesize_script
 class _Counting:
     """Wraps an engine and records every text it is actually asked to speak."""
 
-    def __init__(self, engine: SpeechEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.name = engine.name
         self.spoken: list[str] = []
@@ -34,7 +34,7 @@ class _Counting:
 
 
 def _tone(length_scale: float = 1.0) -> _Counting:
-    settings = EngineSettings("tone", "", "en-US", length_scale, 5.0)
+    settings = EngineSettings("tone", "", "en-US", length_scale)
     return _Counting(load_engine(settings))
 
 
@@ -142,7 +142,7 @@ def test_workers_wait_for_one_another_to_prepare_the_voice_only_without_a_core_e
     import narrate.synthesize
 
     monkeypatch.setattr(narrate.synthesize, "_cores", lambda: 2)
-    settings = EngineSettings("tone", "", "en-US", 1.0, 5.0)
+    settings = EngineSettings("tone", "", "en-US", 1.0)
     with Speaker(settings, settings, cache, jobs) as speaker:
         assert speaker.settings.wait_for_preparation is waits
         assert speaker.settings.prepared_dir == str(cache.root / VOICES)
@@ -162,7 +162,7 @@ def test_a_build_speaks_through_synthesize_script(
         return synthesize_script(script, *args, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(narrate.synthesize, "synthesize_script", spy)
-    settings = EngineSettings("tone", "", "en-US", 1.0, 5.0)
+    settings = EngineSettings("tone", "", "en-US", 1.0)
     with Speaker(settings, settings, cache, 1) as speaker:
         speaker.engine = _Failing(speaker.engine)
         clips = speaker.clips(speaker.submit(SCRIPT))

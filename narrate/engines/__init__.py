@@ -1,16 +1,18 @@
 """The speech-engine contract and registry.
 
-An engine is any object with ``name``, ``fingerprint()`` and ``synthesize(text)``. Engines are
-found through the ``narrate.engines`` entry-point group; the built-ins (piper, gtts, tone) are
-registered there exactly like an outside package would register its own.
+An engine is a subclass of ``Engine``: ``name``, ``fingerprint()``, ``describe()`` and
+``synthesize(text)``, and every optional capability declared here with its default, so no
+code outside ``engines/`` asks which engine it has. Engines are found through the
+``narrate.engines`` entry-point group; the built-ins are registered there exactly like an
+outside package would register its own (one module, one entry point).
 """
 
 from __future__ import annotations
 
 from importlib.metadata import entry_points
-from typing import Protocol, runtime_checkable
+from typing import ClassVar
 
-from narrate.config import EngineSettings
+from narrate.config import EngineOption, EngineSettings
 from narrate.errors import ConfigError
 from narrate.models import Speech
 from narrate.voice_settings import ENGINE_ENTRY_POINTS, registered_engines
@@ -18,24 +20,47 @@ from narrate.voice_settings import ENGINE_ENTRY_POINTS, registered_engines
 ENTRY_POINT_GROUP = ENGINE_ENTRY_POINTS
 
 
-@runtime_checkable
-class SpeechEngine(Protocol):
-    """What narrate asks of a voice."""
+class Engine:
+    """The base of every engine: the optional capabilities, each with its default.
 
-    name: str
+    A subclass sets ``name`` and implements ``fingerprint``, ``describe`` and ``synthesize``;
+    it overrides a capability only to say it has it (or lacks it).
+    """
+
+    name: ClassVar[str] = ""
     """Registered name, e.g. ``piper``."""
+    accepts_phonemes: ClassVar[bool] = False
+    """Reads ``[[ipa]]`` blocks in the text as phonemes (the lexicon sends IPA then)."""
+    speaks_words: ClassVar[bool] = True
+    """Says words a speech recognizer can hear (the self-check listens to the disclaimer)."""
+    is_default: ClassVar[bool] = False
+    """The engine a show speaks with when it names none (one engine says so)."""
+    voice_file: ClassVar[str] = ""
+    """What its ``voice`` is when it names a file, e.g. "Piper .onnx voice": the show's value
+    is then a path relative to the show file, checked when the show loads ("": a name)."""
+    options: ClassVar[tuple[EngineOption, ...]] = ()
+    """Its own ``[voice]`` keys, checked when the show loads; read with
+    ``settings.option(key)``."""
+
+    @classmethod
+    def option(cls, settings: EngineSettings, key: str) -> float | None:
+        """The value of its own option ``key``: as the show set it, else as declared."""
+        value = settings.option(key)
+        if value is None:
+            value = next(o.default for o in cls.options if o.key == key)
+        return value
 
     def fingerprint(self) -> str:
         """Everything that changes the sound (engine, voice file, rate...): feeds the cache key."""
-        ...
+        raise NotImplementedError
 
     def describe(self) -> str:
         """Human name of the voice, recorded in tags and the build summary."""
-        ...
+        raise NotImplementedError
 
     def synthesize(self, text: str) -> Speech:
         """Speak one segment; raise ``EngineError`` with cause and fix when it cannot."""
-        ...
+        raise NotImplementedError
 
 
 def available_engines() -> list[str]:
@@ -43,7 +68,7 @@ def available_engines() -> list[str]:
     return registered_engines()
 
 
-def load_engine(settings: EngineSettings) -> SpeechEngine:
+def load_engine(settings: EngineSettings) -> Engine:
     """Instantiate the engine ``settings.name`` names (``load_settings`` has checked that one
     is registered under it, and reported it as a problem of the show or the command line)."""
     found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == settings.name]
@@ -52,6 +77,6 @@ def load_engine(settings: EngineSettings) -> SpeechEngine:
         raise ConfigError([f'voice.engine: no engine called "{settings.name}" (known: {known})'])
     factory = found[0].load()
     engine = factory(settings)
-    if not isinstance(engine, SpeechEngine):
-        raise TypeError(f"{found[0].value} does not implement the SpeechEngine protocol")
+    if not isinstance(engine, Engine):
+        raise TypeError(f"{found[0].value} is not a narrate.engines.Engine")
     return engine

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from narrate.config import EngineSettings
+from narrate.config import EngineOption, EngineSettings
+from narrate.engines import Engine
 from narrate.errors import EngineError
 from narrate.models import Speech
 
@@ -103,10 +104,11 @@ CONNECT_TIMEOUT_S = 3.05
 """Seconds to wait for a connection to Google (reading the answer may take timeout_s)."""
 
 
-class GttsEngine:
+class GttsEngine(Engine):
     """Speaks through gTTS; ``voice`` is an optional Google domain (``tld``) for the accent."""
 
     name = "gtts"
+    options = (EngineOption("timeout_s", 0.5, 120.0, "seconds to wait for Google's answer", 10.0),)
 
     def __init__(
         self,
@@ -127,7 +129,9 @@ class GttsEngine:
         self.slow = settings.length_scale >= 1.15  # "gentle" and slower: gTTS's slow mode
         # Connecting takes a moment or never happens; a short connect timeout keeps an offline
         # build's failure within seconds even where packets are silently dropped.
-        self.timeout = (min(CONNECT_TIMEOUT_S, settings.timeout_s), settings.timeout_s)
+        timeout = self.option(settings, "timeout_s")
+        assert timeout is not None  # declared with a default
+        self.timeout = (min(CONNECT_TIMEOUT_S, timeout), timeout)
         self.attempts = attempts
         self._sleep = sleep or time.sleep
         self._rand = rand or random.uniform

