@@ -11,13 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from narrate import layout
 from narrate.artwork import EPISODE_ART_DIR
-from narrate.feed import CHAPTERS_SUFFIX
+from narrate.layout import sidecar
 from narrate.models import PublishedEpisode
-from narrate.output import Output, sidecar
-
-SIDECARS = (".vtt", ".srt", ".transcript.html", CHAPTERS_SUFFIX, ".chapters.vtt", ".timing.json")
-"""Files published next to every MP3."""
+from narrate.output import Output
 
 
 def next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str:
@@ -65,6 +63,6 @@ def intact(out: Output, episode: PublishedEpisode) -> bool:
     """The MP3, at the size the feed states, and every file beside it are there."""
     return (
         playable(out, episode)
-        and all(out.path(sidecar(episode.audio_file, s)).is_file() for s in SIDECARS)
+        and all(out.path(sidecar(episode.audio_file, f)).is_file() for f in layout.SIDECARS)
         and (not episode.image or out.path(episode.image).is_file())
     )
