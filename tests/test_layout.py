@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import write_show
 
 from narrate import layout
 from narrate.build import build
@@ -19,7 +20,6 @@ from narrate.models import EpisodeAudio
 from narrate.output import Output
 from narrate.revisions import intact
 from narrate.serve import make_server, media_type, published
-from conftest import write_show
 
 PODCAST = "{https://podcastindex.org/namespace/1.0}"
 
