@@ -24,8 +24,9 @@ from narrate.cache import ClipCache
 from narrate.config import Settings
 from narrate.errors import NarrateError
 from narrate.feed import render_feed
+from narrate.layout import TIMINGS, sidecar
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
-from narrate.output import STATE_DIR, Output, sidecar
+from narrate.output import STATE_DIR, Output
 from narrate.pages import EpisodePage, render_pages
 from narrate.plan import plan_show
 from narrate.processes import worker_pool
@@ -237,7 +238,7 @@ def _without_removed(
 
 def _timeline(out: Output, episode: PublishedEpisode) -> tuple[SegmentTiming, ...]:
     """An episode's sentences and times, from the timing file published beside its MP3."""
-    path = out.path(sidecar(episode.audio_file, ".timing.json"))
+    path = out.path(sidecar(episode.audio_file, TIMINGS))
     try:
         return read_timings(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError) as error:

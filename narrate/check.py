@@ -21,8 +21,8 @@ from pathlib import Path
 from narrate.artwork import check_cover
 from narrate.config import APPLE_CATEGORIES, Settings
 from narrate.errors import NarrateError
-from narrate.feed import CHAPTERS_TYPE
 from narrate.ffmpeg import decoded_duration_ms, measure_loudness
+from narrate.layout import CHAPTERS_TYPE
 from narrate.models import Chapter
 from narrate.output import Output
 from narrate.tagging import V24_ONLY_FRAMES, TagReport, read_tags

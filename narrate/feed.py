@@ -9,22 +9,14 @@ from collections.abc import Sequence
 from email.utils import format_datetime
 from typing import NamedTuple
 
+from narrate import layout
 from narrate.config import ShowSettings
+from narrate.layout import sidecar
 from narrate.links import safe_link
 from narrate.models import Artwork, PublishedEpisode
-from narrate.output import episode_dir, sidecar
+from narrate.output import episode_dir
 from narrate.templating import render_template
 from narrate.timing import short_clock
-
-SIDECARS = {
-    # suffix: (MIME type, rel) as podcast:transcript declares them
-    ".vtt": ("text/vtt", "captions"),
-    ".srt": ("application/x-subrip", "captions"),
-    ".transcript.html": ("text/html", None),
-}
-"""Transcript files published next to every MP3, WebVTT first (Apple's preference)."""
-CHAPTERS_SUFFIX = ".chapters.json"
-CHAPTERS_TYPE = "application/json+chapters"
 
 
 def episode_guid(show: ShowSettings, slug: str) -> str:
@@ -47,11 +39,14 @@ def render_feed(episodes: Sequence[PublishedEpisode], show: ShowSettings, artwor
         image_url=show.base_url + artwork.file,
         explicit="true" if show.explicit else "false",
         last_build=rfc2822(ordered[0].date) if ordered else None,
+        audio_type=layout.AUDIO_TYPE,
         items=[_item(e, show) for e in ordered],
     )
 
 
-class _Transcript(NamedTuple):
+class _Listed(NamedTuple):
+    """A ``podcast:transcript`` or ``podcast:chapters`` tag (see ``layout.Listing``)."""
+
     url: str
     type: str
     rel: str | None
@@ -71,8 +66,8 @@ class _Item(NamedTuple):
     url: str
     length: int
     duration: int
-    transcripts: list[_Transcript]
-    chapters_url: str
+    transcripts: list[_Listed]
+    chapters: list[_Listed]
     image_url: str
 
 
@@ -95,10 +90,15 @@ def _item(episode: PublishedEpisode, show: ShowSettings) -> _Item:
         url=url + episode.audio_file,
         length=episode.length_bytes,
         duration=round(episode.duration_ms / 1000),
-        transcripts=[
-            _Transcript(url + sidecar(episode.audio_file, suffix), kind, rel)
-            for suffix, (kind, rel) in SIDECARS.items()
-        ],
-        chapters_url=url + sidecar(episode.audio_file, CHAPTERS_SUFFIX),
+        transcripts=_listed(episode, url, "transcript"),
+        chapters=_listed(episode, url, "chapters"),
         image_url=url + episode.image if episode.image else "",
     )
+
+
+def _listed(episode: PublishedEpisode, url: str, tag: str) -> list[_Listed]:
+    """The episode's files the feed lists with ``tag``, in the table's order."""
+    return [
+        _Listed(url + sidecar(episode.audio_file, file), listing.type, listing.rel)
+        for file, listing in layout.listed(tag)
+    ]

@@ -28,20 +28,9 @@ _PUBLIC = 0o644
 STATE_FILE = "published.json"
 
 
-AUDIO_SUFFIXES = (
-    ".mp3", ".vtt", ".srt", ".transcript.html", ".chapters.json", ".chapters.vtt", ".timing.json",
-)  # fmt: skip
-"""What ``audio/`` holds for an episode: its MP3 and the files published beside it."""
-
-
 def episode_dir(slug: str) -> str:
     """Where an episode's web pages live, relative to the output root."""
     return f"episodes/{slug}/"
-
-
-def sidecar(audio_file: str, suffix: str) -> str:
-    """ "audio/x.mp3", ".vtt" -> "audio/x.vtt": the files published next to an MP3."""
-    return audio_file.removesuffix(".mp3") + suffix
 
 
 class Output:

@@ -18,6 +18,7 @@ from multiprocessing import get_all_start_methods
 from typing import Any, NamedTuple
 
 from narrate.config import ShowSettings
+from narrate.layout import CAPTIONS, CHAPTER_TRACK, TRANSCRIPT, sidecar
 from narrate.links import safe_link
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
@@ -216,16 +217,15 @@ def _summary(episode: PublishedEpisode, root: str) -> _Summary:
 def _episode(page: EpisodePage, show: _Show, artwork: Artwork, root: str) -> dict[str, Any]:
     episode = page.episode
     audio = root + episode.audio_file
-    stem = root + episode.audio_file.removesuffix(".mp3")
     return {
         "root": root,
         "show": show,
         "episode": _summary(episode, root),
         "slug": episode.slug,
         "audio": audio,
-        "captions": stem + ".vtt",
-        "chapters_track": stem + ".chapters.vtt",
-        "transcript_file": stem + ".transcript.html",
+        "captions": root + sidecar(episode.audio_file, CAPTIONS),
+        "chapters_track": root + sidecar(episode.audio_file, CHAPTER_TRACK),
+        "transcript_file": root + sidecar(episode.audio_file, TRANSCRIPT),
         "cover": root + (episode.image or artwork.file),  # lock screens show the episode's own
         "source_url": safe_link(episode.source_url),  # a record from an older build may hold any
         "disclaimer": episode.disclaimer,

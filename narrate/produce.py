@@ -14,9 +14,10 @@ import logging
 from concurrent.futures import Executor
 from pathlib import Path
 
+from narrate import layout
 from narrate.config import Settings
 from narrate.errors import AudioError
-from narrate.feed import CHAPTERS_SUFFIX
+from narrate.layout import sidecar
 from narrate.mixdown import mix_episode
 from narrate.models import (
     Artwork,
@@ -26,17 +27,9 @@ from narrate.models import (
     PublishedEpisode,
     Segment,
 )
-from narrate.output import Output, sidecar
+from narrate.output import Output
 from narrate.synthesize import Pending, Speaker
 from narrate.tagging import tag_episode
-from narrate.timing import (
-    chapters_json,
-    chapters_webvtt,
-    srt,
-    timings_json,
-    transcript_html,
-    webvtt,
-)
 from narrate.verify import hear_disclaimer, verify_episode
 
 log = logging.getLogger(__name__)
@@ -69,15 +62,9 @@ def produce_episode(
         relative = plan.audio_file
         # Everything the feed will point at is complete before the MP3, and the MP3 before
         # the feed: a reader never finds a link to a file that is not all there.
-        out.write_text(sidecar(relative, ".vtt"), webvtt(audio))
-        out.write_text(sidecar(relative, ".srt"), srt(audio))
-        out.write_text(
-            sidecar(relative, ".transcript.html"),
-            transcript_html(audio, episode.title, settings.show.language),
-        )
-        out.write_text(sidecar(relative, CHAPTERS_SUFFIX), chapters_json(audio))
-        out.write_text(sidecar(relative, ".chapters.vtt"), chapters_webvtt(audio.chapters))
-        out.write_text(sidecar(relative, ".timing.json"), timings_json(audio))
+        for file in layout.SIDECARS:
+            text = file.render(audio, episode.title, settings.show.language)
+            out.write_text(sidecar(relative, file), text)
         if plan.artwork is not None:
             out.write_bytes(plan.artwork.file, plan.artwork.data)
         final = out.publish(staged, relative)

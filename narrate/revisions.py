@@ -11,13 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from narrate import layout
 from narrate.artwork import EPISODE_ART_DIR
-from narrate.feed import CHAPTERS_SUFFIX
+from narrate.layout import sidecar
 from narrate.models import PublishedEpisode
-from narrate.output import Output, sidecar
-
-SIDECARS = (".vtt", ".srt", ".transcript.html", CHAPTERS_SUFFIX, ".chapters.vtt", ".timing.json")
-"""Files published next to every MP3."""
+from narrate.output import Output
 
 
 def next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str:
@@ -27,12 +25,15 @@ def next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str:
     feed replaces the old one, the old feed and everything it lists stay valid. Old
     revisions are removed once the new feed is out (see ``remove_old_revisions``).
     """
-    first = f"audio/{slug}.mp3"
+    mp3 = layout.AUDIO_SUFFIX
+    first = f"audio/{slug}{mp3}"
     if previous is None or not out.path(previous.audio_file).exists():
         return previous.audio_file if previous else first
-    match = re.fullmatch(rf"audio/{re.escape(slug)}(?:\.r(\d+))?\.mp3", previous.audio_file)
+    match = re.fullmatch(
+        rf"audio/{re.escape(slug)}(?:\.r(\d+))?{re.escape(mp3)}", previous.audio_file
+    )
     revision = int(match.group(1) or 1) if match else 1
-    return f"audio/{slug}.r{revision + 1}.mp3"
+    return f"audio/{slug}.r{revision + 1}{mp3}"
 
 
 def remove_old_revisions(out: Output, listed: list[PublishedEpisode]) -> None:
@@ -48,7 +49,7 @@ def remove_old_revisions(out: Output, listed: list[PublishedEpisode]) -> None:
     if not folder.is_dir():
         return
     for episode in listed:
-        current = Path(episode.audio_file).name.removesuffix(".mp3") + "."
+        current = Path(episode.audio_file).name.removesuffix(layout.AUDIO_SUFFIX) + "."
         pattern = re.compile(rf"{re.escape(episode.slug)}(\.r\d+)?\.")
         for path in folder.iterdir():
             if pattern.match(path.name) and not path.name.startswith(current):
@@ -65,6 +66,6 @@ def intact(out: Output, episode: PublishedEpisode) -> bool:
     """The MP3, at the size the feed states, and every file beside it are there."""
     return (
         playable(out, episode)
-        and all(out.path(sidecar(episode.audio_file, s)).is_file() for s in SIDECARS)
+        and all(out.path(sidecar(episode.audio_file, f)).is_file() for f in layout.SIDECARS)
         and (not episode.image or out.path(episode.image).is_file())
     )

@@ -16,8 +16,9 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
+from narrate import layout
 from narrate.artwork import COVER_FILE, EPISODE_ART_DIR
-from narrate.output import AUDIO_SUFFIXES, episode_dir
+from narrate.output import episode_dir
 from narrate.pages import ASSETS
 
 _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)$")
@@ -25,10 +26,6 @@ _SLUG = "[a-z0-9][a-z0-9-]*"
 """What ``slugify`` makes: never a dot, a slash or an empty name."""
 DEFAULT_FEED = "feeds/feed.xml"
 TYPES = {
-    ".mp3": "audio/mpeg",
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".json": "application/json",
     ".xml": "application/rss+xml",
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -42,12 +39,25 @@ def published(relative: str, feed_file: str = DEFAULT_FEED) -> bool:
     "episodes/a-b/index.html" -> True; ".narrate/published.json", "pyproject.toml",
     "audio/../x", "audio/README.md" -> False.
     """
-    return _layout(feed_file).fullmatch(relative) is not None
+    return _layout(feed_file, layout.audio_suffixes()).fullmatch(relative) is not None
+
+
+def media_type(path: str) -> str | None:
+    """The Content-Type of a file an episode publishes, as ``narrate.layout`` declares it;
+    None for the others (pages, feed, artwork: ``TYPES`` and the standard library's).
+
+    "audio/x.r2.transcript.html" -> "text/html; charset=utf-8"; "index.html" -> None.
+    """
+    files = [(layout.AUDIO_SUFFIX, layout.AUDIO_TYPE)]
+    files += [(f.suffix, f.media_type) for f in layout.SIDECARS]
+    fits = [(len(suffix), kind) for suffix, kind in files if path.endswith(suffix)]
+    return max(fits)[1] if fits else None  # the longest: ".chapters.vtt" is not captions
 
 
 @lru_cache(maxsize=4)
-def _layout(feed_file: str) -> re.Pattern[str]:
-    """Every path a build publishes, as one expression (see ``narrate.output``)."""
+def _layout(feed_file: str, audio_suffixes: tuple[str, ...]) -> re.Pattern[str]:
+    """Every path a build publishes, as one expression (see ``narrate.output`` and
+    ``narrate.layout``)."""
     cover = re.escape(COVER_FILE.removesuffix(".jpg"))
     names = [
         "index.html",
@@ -56,7 +66,7 @@ def _layout(feed_file: str) -> re.Pattern[str]:
         rf"{cover}\.(?:jpg|png)",
         rf"{re.escape(EPISODE_ART_DIR)}/{_SLUG}\.(?:jpg|png)",
         re.escape(episode_dir("SLUG")).replace("SLUG", _SLUG) + r"(?:index|embed)\.html",
-        rf"audio/{_SLUG}(?:\.r[0-9]+)?(?:{'|'.join(map(re.escape, AUDIO_SUFFIXES))})",
+        rf"audio/{_SLUG}(?:\.r[0-9]+)?(?:{'|'.join(map(re.escape, audio_suffixes))})",
     ]
     return re.compile("|".join(names))
 
@@ -74,6 +84,10 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *args: Any, feed_file: str = DEFAULT_FEED, **kwargs: Any) -> None:
         self.feed_file = feed_file  # before the base class handles the request
         super().__init__(*args, **kwargs)
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        """An episode's files as the table declares them, the rest by extension."""
+        return media_type(os.fspath(path)) or super().guess_type(path)
 
     def send_head(self) -> Any:
         if not self._published():

@@ -19,6 +19,7 @@ from typing import Any
 from narrate import dsp
 from narrate.config import Settings
 from narrate.ffmpeg import convert_pcm, decode_pcm
+from narrate.layout import TIMINGS, sidecar
 from narrate.models import SegmentTiming, Speech
 from narrate.output import Output
 from narrate.timing import read_timings
@@ -115,7 +116,7 @@ def verify_published(settings: Settings) -> dict[str, list[str]]:
                 f"the MP3 is {mp3.stat().st_size} bytes but the feed says {episode.length_bytes}; "
                 "run narrate build again"
             )
-        timing_file = mp3.with_suffix(".timing.json")
+        timing_file = out.path(sidecar(episode.audio_file, TIMINGS))
         try:
             segments = read_timings(timing_file.read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError) as error:
