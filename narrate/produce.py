@@ -19,6 +19,7 @@ from narrate.config import Settings
 from narrate.engines import SpeechEngine
 from narrate.errors import AudioError
 from narrate.feed import CHAPTERS_SUFFIX
+from narrate.language import is_english
 from narrate.mixdown import mix_episode
 from narrate.models import (
     Artwork,
@@ -55,7 +56,8 @@ class Plan:
     number: int
     recipe: str
     audio_file: str
-    """Where the new MP3 goes: a new name when it replaces a published one (see _next_file)."""
+    """Where the new MP3 goes: a new name when it replaces a published one
+    (``narrate.revisions.next_file``)."""
     artwork: Artwork | None = None
     """The episode's own cover (None: the show's), checked and ready to publish."""
 
@@ -159,9 +161,9 @@ def _is_disclaimer(segment: Segment) -> bool:
 
 def _listens(settings: Settings, speaker: Speaker) -> bool:
     """The recognizer knows English speech only; test voices that beep have no words to hear."""
-    english = settings.show.language.lower().startswith("en")
     voices: list[SpeechEngine] = [e for e in (speaker.engine, speaker.fallback) if e is not None]
-    return english and all(getattr(e, "speaks_words", True) for e in voices)
+    words = all(getattr(e, "speaks_words", True) for e in voices)
+    return is_english(settings.show.language) and words
 
 
 def _self_check(problems: list[str]) -> None:

@@ -14,9 +14,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from narrate.language import text_direction
 from narrate.markup import strip_markup
 from narrate.models import Chapter, EpisodeAudio, Segment, SegmentTiming, WordTiming
-from narrate.settings import text_direction
 
 TIMING_VERSION = 1
 

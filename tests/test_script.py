@@ -20,7 +20,7 @@ from narrate.errors import ConfigError
 from narrate.models import Episode, Script, Section
 from narrate.normalize import normalize
 from narrate.pronounce import load_lexicon
-from narrate.script import build_script, listening_time, spoken_date
+from narrate.script import build_script, listening_time
 from narrate.sentences import split_sentences
 from narrate.sources import read_episode
 
@@ -231,11 +231,6 @@ def test_listening_time_rounds_up(
 ) -> None:
     own = dataclasses.replace(settings, words_per_minute=per_minute)
     assert listening_time(words, own) == expected
-
-
-def test_spoken_date_has_no_leading_zero(episode: Episode) -> None:
-    assert spoken_date(episode) == "November 20, 2026"
-    assert spoken_date(dataclasses.replace(episode, date=dt.date(2027, 3, 5))) == "March 5, 2027"
 
 
 def test_a_sentence_with_nothing_to_say_is_not_spoken(settings: ScriptSettings) -> None:

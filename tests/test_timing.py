@@ -27,7 +27,6 @@ from narrate.models import (
     WordTiming,
 )
 from narrate.script import build_script
-from narrate.settings import text_direction
 from narrate.synthesize import synthesize_script
 from narrate.timing import (
     chapters_json,
@@ -169,15 +168,6 @@ def test_the_html_transcript_of_a_right_to_left_language_says_so(
     audio, _ = episode_audio
     assert '<html lang="he-IL" dir="rtl">' in transcript_html(audio, "T", "he-IL")
     assert '<html lang="en-US">' in transcript_html(audio, "T", "en-US")
-
-
-@pytest.mark.parametrize(
-    ("language", "direction"),
-    [("ar", "rtl"), ("fa-IR", "rtl"), ("ur_PK", "rtl"), ("ku-Arab", "rtl"), ("ug-Latn", "ltr"),
-     ("en-US", "ltr"), ("de", "ltr"), ("", "ltr")],
-)  # fmt: skip
-def test_text_direction_follows_the_language_and_its_script(language: str, direction: str) -> None:
-    assert text_direction(language) == direction
 
 
 def _heard(spoken: str, start: int = 0) -> list[WordTiming]:
