@@ -14,7 +14,7 @@ from narrate.config import EXAMPLE_SHOW, EpisodeSource
 from narrate.errors import SourceError
 from narrate.models import Episode
 from narrate.page_dump import read_page_dump
-from narrate.sources import derive_title, read_episode, reading_warnings, slugify
+from narrate.sources import clean_text, derive_title, read_episode, reading_warnings, slugify
 
 SAMPLE = EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt"
 SAMPLE_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
@@ -512,3 +512,22 @@ def test_show_entry_overrides_front_matter(tmp_path: Path) -> None:
     assert episode.date == dt.date(2027, 1, 2)
     assert episode.source_url == "https://show.example/1"
     assert episode.disclaimer == "Summary written by a machine; not medical advice."
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("a\r\nb\x00\x0cc", "a\nb c"),  # the docstring's example
+        ("tab\tand\nline\rend", "tab\tand\nline\nend"),  # allowed in XML: kept, "\r" as "\n"
+        ("v\x0bf\x0cfs\x1cgs\x1drs\x1eus\x1fnel\x85", "v f fs gs rs us nel "),  # white space
+        ("nul\x00bs\x08so\x0eesc\x1bdel\x7fc1\x80\x84\x86\x9f.", "nulbssoescdelc1."),
+        ("lone\ud800\udfff surrogates", "lone surrogates"),
+        ("non\ufdd0\ufdef\ufffe\uffff\U0001fffe\U0010ffffcharacters", "noncharacters"),
+        ("Café — 日本 🎉 \u200b", "Café — 日本 🎉 \u200b"),  # printable text stays as it is
+    ],
+)
+def test_clean_text_turns_white_space_controls_to_spaces_and_drops_what_is_not_text(
+    text: str, cleaned: str
+) -> None:
+    # What is not text is templating.NOT_TEXT, the set templates drop from what they print.
+    assert clean_text(text) == cleaned
