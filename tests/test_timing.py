@@ -32,6 +32,7 @@ from narrate.timing import (
     chapters_json,
     chapters_webvtt,
     clock,
+    short_clock,
     timings_json,
     transcript_html,
     written_words,
@@ -69,6 +70,25 @@ def episode_audio(tmp_path_factory: pytest.TempPathFactory) -> tuple[EpisodeAudi
 def test_clock(ms: int, vtt: str, srt_clock: str) -> None:
     assert clock(ms) == vtt
     assert clock(ms, ",") == srt_clock
+
+
+@pytest.mark.parametrize(
+    ("ms", "position", "length"),
+    [
+        (0, "0:00", "0:00"),
+        (65_000, "1:05", "1:05"),
+        (65_900, "1:05", "1:06"),  # a chapter starting in second 65 (pages, feed, transcript)
+        (59_600, "0:59", "1:00"),  # an episode 59.6 s long (narrate build's summary line)
+        (151_600, "2:31", "2:32"),  # as the pages' "2 min 32 s"
+        (3_723_004, "1:02:03", "1:02:03"),  # hours, for a position and a length alike
+        (4_500_000, "1:15:00", "1:15:00"),
+    ],
+)
+def test_short_clock_rounds_a_position_down_and_a_length_to_the_nearest_second(
+    ms: int, position: str, length: str
+) -> None:
+    assert short_clock(ms) == position
+    assert short_clock(ms, length=True) == length
 
 
 def test_webvtt_cues_are_ordered_inside_audio_and_join_to_transcript(
