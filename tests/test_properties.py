@@ -21,12 +21,12 @@ import feedparser
 from conftest import EXAMPLE_DIR
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from published import ART, SHOW, published_episode
 
 from narrate.config import EpisodeSource, load_settings
 from narrate.errors import SourceError
-from narrate.feed import episode_guid, render_feed
+from narrate.feed import render_feed
 from narrate.models import (
-    Artwork,
     Chapter,
     Episode,
     PublishedEpisode,
@@ -38,8 +38,6 @@ from narrate.pages import EpisodePage, render_pages
 from narrate.pronounce import load_lexicon
 from narrate.sources import clean_text, read_episode
 
-SHOW = load_settings(EXAMPLE_DIR / "show.toml").show
-ART = Artwork(b"jpeg", "image/jpeg", "artwork/cover.jpg", b"small")
 LANGUAGES = ("en-US", "en-GB", "de")
 LEXICON = load_lexicon(None)
 DATE = dt.date(2026, 11, 20)
@@ -130,14 +128,11 @@ def test_read_episode_returns_an_episode_or_raises_source_error(data: bytes, suf
 
 
 def _published(title: str, summary: str, disclaimer: str) -> PublishedEpisode:
-    return PublishedEpisode(
-        slug="hostile",
-        guid=episode_guid(SHOW, "hostile"),
-        number=1,
+    return published_episode(
+        "hostile",
+        DATE,
         title=title,
         description=summary,
-        date=DATE,
-        audio_file="audio/hostile.mp3",
         length_bytes=1234,
         duration_ms=61_000,
         source_url="https://example.org/summaries/1?a=1&b=2",
