@@ -18,6 +18,11 @@ from google_stub import Responder
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = REPO / "narrate" / "example"
 SAMPLE = EXAMPLE_DIR / "summaries" / "mtros-macrophages.txt"
+"""The example show's one summary, a page dump."""
+EXAMPLE_SHOW_TITLE = "MS Research, Read Aloud"
+"""The example show's title (narrate/example/show.toml)."""
+EXAMPLE_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
+"""The disclaimer the example summary ends with, and the example show's own."""
 
 
 @dataclass

@@ -6,13 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from conftest import EXAMPLE_DIR
-
-from narrate.config import load_settings
+from narrate.config import EXAMPLE_SHOW, load_settings
 from narrate.feed import episode_guid
 from narrate.models import Artwork, Chapter, PublishedEpisode
 
-SHOW = load_settings(EXAMPLE_DIR / "show.toml").show
+SHOW = load_settings(EXAMPLE_SHOW).show
 """The example show's settings, as the feed and the pages receive them."""
 ART = Artwork(b"jpeg", "image/jpeg", "artwork/cover.jpg", b"small")
 """A cover that is only bytes: rendering never decodes it."""

@@ -18,12 +18,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import feedparser
-from conftest import EXAMPLE_DIR
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from published import ART, SHOW, published_episode
 
-from narrate.config import EpisodeSource, load_settings
+from narrate.config import EXAMPLE_SHOW, EpisodeSource, load_settings
 from narrate.errors import SourceError
 from narrate.feed import render_feed
 from narrate.models import (
@@ -200,7 +199,7 @@ def test_show_title_with_a_control_character_escape_keeps_the_feed_well_formed(
     tmp_path: Path,
 ) -> None:
     show_file = tmp_path / "show.toml"
-    text = (EXAMPLE_DIR / "show.toml").read_text(encoding="utf-8")
+    text = (EXAMPLE_SHOW).read_text(encoding="utf-8")
     show_file.write_text(text.replace('title = "', 'title = "Bell\\u0007 ', 1), encoding="utf-8")
     show = load_settings(show_file).show
 

@@ -9,15 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_DISCLAIMER, SAMPLE
 
-from narrate.config import EXAMPLE_SHOW, EpisodeSource
+from narrate.config import EpisodeSource
 from narrate.errors import SourceError
 from narrate.models import Episode
 from narrate.page_dump import read_page_dump
 from narrate.sources import clean_text, derive_title, read_episode, reading_warnings, slugify
 
-SAMPLE = EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt"
-SAMPLE_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
 LEAD = (
     "In a mouse model of MS, invading immune cells called monocyte-derived macrophages damage "
     "nervous tissue mainly by making harmful mitochondrial reactive oxygen species (mtROS)."
@@ -91,8 +90,8 @@ def test_sample_keeps_body_lead_slug_and_disclaimer_and_drops_chrome(sample: Pat
         "Invading immune cells called monocyte-derived macrophages damage nervous tissue"
     )
     assert (episode.source_path, episode.source_url) == (sample, None)
-    assert episode.disclaimer == SAMPLE_DISCLAIMER
-    assert SAMPLE_DISCLAIMER not in _all_paragraphs(episode)
+    assert episode.disclaimer == EXAMPLE_DISCLAIMER
+    assert EXAMPLE_DISCLAIMER not in _all_paragraphs(episode)
     _assert_no_chrome(episode)
 
 
@@ -102,9 +101,9 @@ def test_sample_keeps_body_lead_slug_and_disclaimer_and_drops_chrome(sample: Pat
 @pytest.mark.parametrize(
     ("edit", "disclaimer"),
     [
-        pytest.param(lambda ls: [x for x in ls if x != SAMPLE_DISCLAIMER], None, id="missing"),
+        pytest.param(lambda ls: [x for x in ls if x != EXAMPLE_DISCLAIMER], None, id="missing"),
         pytest.param(
-            lambda ls: [REWORDED if x == SAMPLE_DISCLAIMER else x for x in ls],
+            lambda ls: [REWORDED if x == EXAMPLE_DISCLAIMER else x for x in ls],
             REWORDED,
             id="reworded",
         ),
@@ -180,13 +179,13 @@ def _shape(
             None, [0, 1, 2, 3], [3], ["line 3"], id="share-bar-between-paragraphs",
         ),
         pytest.param(
-            [x for x in SAMPLE.read_text(encoding="utf-8").splitlines() if x != SAMPLE_DISCLAIMER],
+            [x for x in SAMPLE.read_text(encoding="utf-8").splitlines() if x != EXAMPLE_DISCLAIMER],
             None, [0, 1, 2, 3], list(range(5, 20)), ["lines 5–19"], id="no-disclaimer",
         ),
         pytest.param(
             _shape(
                 [x for x in SAMPLE.read_text(encoding="utf-8").splitlines()
-                 if x != SAMPLE_DISCLAIMER],
+                 if x != EXAMPLE_DISCLAIMER],
                 top=BREADCRUMB, middle={1: RELATED},
             ),
             None, [0, RELATED, 1, 2, 3], [1, 2, *range(8, 23)], ["lines 1–2, 8–22"],

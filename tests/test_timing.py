@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 import srt
 import webvtt
-from conftest import EXAMPLE_DIR
 
-from narrate.config import load_settings
+from narrate.config import EXAMPLE_SHOW, load_settings
 from narrate.engines.tone import ToneEngine
 from narrate.mixdown import mix_episode
 from narrate.models import (
@@ -43,7 +42,7 @@ from narrate.timing import webvtt as to_vtt
 
 @pytest.fixture(scope="module")
 def episode_audio(tmp_path_factory: pytest.TempPathFactory) -> tuple[EpisodeAudio, Script]:
-    settings = load_settings(EXAMPLE_DIR / "show.toml")
+    settings = load_settings(EXAMPLE_SHOW)
     episode = Episode(
         slug="x",
         title="Q&A <live> --> now",
