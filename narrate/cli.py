@@ -261,12 +261,15 @@ def _run_build(args: argparse.Namespace) -> int:
     # it: the check after a build looks at everything else, not at the sound again.
     with _show_problems(settings):
         problems = [] if args.no_check else _check(settings, measure=set())
+    from narrate.timing import short_clock
+
     print(f"Built {settings.show.title!r} into {report.out_dir}")
     for episode in report.built:
-        print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  {episode.title}")
+        length = short_clock(episode.duration_ms, length=True)
+        print(f"  {episode.audio_file}  {length}  {episode.title}")
         print(f"      voice: {episode.voice}")
     for episode in report.unchanged:
-        print(f"  {episode.audio_file}  {_clock(episode.duration_ms)}  unchanged")
+        print(f"  {episode.audio_file}  {short_clock(episode.duration_ms, length=True)}  unchanged")
     print(f"  {_count(report.synthesized, 'phrase')} spoken afresh (not from the cache)")
     print(
         f"  {report.feed_path.relative_to(report.out_dir)}  ({_count(len(report.feed), 'episode')})"
@@ -451,11 +454,6 @@ def _run_script(args: argparse.Namespace) -> int:
 def _count(number: int, noun: str) -> str:
     """ "1 phrase", "2 phrases", "0 phrases": what a count counts, in good English."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _clock(ms: int) -> str:
-    seconds = round(ms / 1000)
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 if __name__ == "__main__":

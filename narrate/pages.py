@@ -8,7 +8,6 @@ Every value is computed here; templates only place it.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import os
 from collections.abc import Iterator, Sequence
@@ -18,12 +17,12 @@ from multiprocessing import get_all_start_methods
 from typing import Any, NamedTuple
 
 from narrate.config import ShowSettings
+from narrate.language import long_date, text_direction
 from narrate.layout import CAPTIONS, CHAPTER_TRACK, TRANSCRIPT, sidecar
 from narrate.links import safe_link
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.output import episode_dir
 from narrate.processes import worker_pool
-from narrate.settings import text_direction
 from narrate.templating import render_fragment, render_template, static_asset
 from narrate.timing import short_clock, written_words
 
@@ -207,7 +206,7 @@ def _summary(episode: PublishedEpisode, root: str) -> _Summary:
         title=episode.title,
         href=root + episode_dir(episode.slug),
         date_iso=episode.date.isoformat(),
-        date=_date(episode.date),
+        date=long_date(episode.date),
         length=_length(episode.duration_ms),
         length_iso=f"PT{round(episode.duration_ms / 1000)}S",
         summary=episode.description,
@@ -289,10 +288,6 @@ def _paragraphs(segments: Sequence[SegmentTiming], audio: str) -> list[_Paragrap
 def _seconds(ms: int) -> str:
     """1500 -> "1.500": a time as media fragments and ``data-start`` attributes give it."""
     return f"{ms / 1000:.3f}"
-
-
-def _date(date: dt.date) -> str:
-    return f"{date:%B} {date.day}, {date.year}"
 
 
 def _length(ms: int) -> str:

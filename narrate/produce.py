@@ -17,6 +17,7 @@ from pathlib import Path
 from narrate import layout
 from narrate.config import Settings
 from narrate.errors import AudioError
+from narrate.language import is_english
 from narrate.layout import sidecar
 from narrate.mixdown import mix_episode
 from narrate.models import (
@@ -130,8 +131,7 @@ def _is_disclaimer(segment: Segment) -> bool:
 
 def _listens(settings: Settings, speaker: Speaker) -> bool:
     """The recognizer knows English speech only; test voices that beep have no words to hear."""
-    english = settings.show.language.lower().startswith("en")
-    return english and _speaks_words(speaker)
+    return is_english(settings.show.language) and _speaks_words(speaker)
 
 
 def _speaks_words(speaker: Speaker) -> bool:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from narrate.language import is_english
 from narrate.pronounce import Lexicon, word_tables
 
 # Regions whose English writes the month first (7/3/2026 is July 3) and says "one hundred
@@ -32,7 +33,7 @@ class Context:
     @property
     def english(self) -> bool:
         """Whether the English word tables apply."""
-        return self.language.lower().split("-")[0].split("_")[0] in ("en", "")
+        return is_english(self.language)
 
     @property
     def month_first(self) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from narrate.config import ScriptSettings
 from narrate.engines import Engine
+from narrate.language import long_date
 from narrate.markup import strip_markup
 from narrate.models import Episode, Script, Segment, SegmentKind
 from narrate.normalize import Context, normalize
@@ -39,7 +40,7 @@ def build_script(
     values = {
         "show": settings.show_title,
         "title": episode.title,
-        "date": spoken_date(episode),
+        "date": long_date(episode.date),
         "minutes": listening_time(body_words + len(disclaimer.split()) + 60, settings),
     }
     chapters = [INTRO_CHAPTER, *(s.title for s in episode.sections), DISCLAIMER_CHAPTER]
@@ -76,11 +77,6 @@ def speech_options(
         load_lexicon(settings.lexicon),
         all(e.accepts_phonemes for e in voices),
     )
-
-
-def spoken_date(episode: Episode) -> str:
-    """2026-11-20 -> "November 20, 2026"."""
-    return f"{episode.date:%B} {episode.date.day}, {episode.date.year}"
 
 
 def listening_time(words: int, settings: ScriptSettings) -> str:

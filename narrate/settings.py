@@ -224,19 +224,3 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
 }  # fmt: skip
 """Apple Podcasts categories and their subcategories (Apple's list, support article 1691)."""
-
-RIGHT_TO_LEFT = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur",
-                           "yi"})  # fmt: skip
-"""Languages (primary subtags) written right to left."""
-
-
-def text_direction(language: str) -> str:
-    """``rtl`` for a language written right to left (``ar``, ``he-IL``, ...), else ``ltr``.
-
-    A script subtag decides when there is one: ``ku-Arab`` is right to left, ``ug-Latn`` not.
-    """
-    parts = language.replace("_", "-").lower().split("-")
-    script = next((p for p in parts[1:] if len(p) == 4 and p.isalpha()), None)
-    if script is not None:
-        return "rtl" if script in {"arab", "hebr", "thaa", "syrc", "nkoo", "adlm"} else "ltr"
-    return "rtl" if parts[0] in RIGHT_TO_LEFT else "ltr"

@@ -25,6 +25,7 @@ from narrate.models import Episode, Section
 from narrate.page_dump import is_disclaimer, read_page_dump
 from narrate.pronounce import word_tables
 from narrate.sentences import split_sentences
+from narrate.templating import NOT_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -140,13 +141,9 @@ def _line_ranges(numbers: list[int]) -> str:
     return ("lines " if len(numbers) > 1 else "line ") + said
 
 
-# Control characters that are white space become a space, so "a\fb" stays two words.
+# Control characters that are white space become a space, so "a\fb" stays two words; the
+# rest of what is not text (``NOT_TEXT``) goes.
 _SPACE_CONTROLS = {c: " " for c in (*range(0x0B, 0x0D), *range(0x1C, 0x20), 0x85)}
-_NOT_TEXT = re.compile(
-    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
-    + "]"
-)
 
 
 def clean_text(text: str) -> str:
@@ -156,7 +153,7 @@ def clean_text(text: str) -> str:
     accepts them and HTML calls them errors. Line ends become "\n"; tab and newline stay.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_CONTROLS)
-    return _NOT_TEXT.sub("", text)
+    return NOT_TEXT.sub("", text)
 
 
 def slugify(name: str) -> str:
@@ -262,9 +259,12 @@ _WIDE_BOMS = (
 
 
 def _wide_text(data: bytes, encoding: str) -> bool:
-    """Whether ``data`` is text in ``encoding``, not a binary file that starts like it."""
+    """Whether ``data`` is text in ``encoding``, not a binary file that starts like it.
+
+    Text as ``clean_text`` reads it: a page break or a NEL is white space, not binary.
+    """
     try:
-        return not _NOT_TEXT.search(data.decode(encoding))
+        return not NOT_TEXT.search(data.decode(encoding).translate(_SPACE_CONTROLS))
     except UnicodeDecodeError:
         return False
 

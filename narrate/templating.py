@@ -11,19 +11,22 @@ from typing import Any
 
 from narrate.errors import ConfigError
 
-_NOT_TEXT = re.compile(
+NOT_TEXT = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
     + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
     + "]"
 )
-"""Characters XML 1.0 forbids and HTML calls errors: control codes, surrogates, noncharacters."""
+"""Characters XML 1.0 forbids and HTML calls errors: control codes but tab and line ends,
+lone surrogates, noncharacters. The one definition: templates drop them from every value
+they print, and ``narrate.sources.clean_text`` drops them from what it reads (after turning
+the control codes that are white space into spaces)."""
 
 
 def _printable(value: Any) -> Any:
     """Every value a template prints loses what no XML or HTML reader accepts.
 
     Runs for every ``{{ }}`` of every page, so the common case skips the (slow) regular
-    expression: each character ``_NOT_TEXT`` matches is one ``str.isprintable`` refuses
+    expression: each character ``NOT_TEXT`` matches is one ``str.isprintable`` refuses
     (tests/test_templating.py), and so are tabs and line breaks, which are allowed.
     """
     if not isinstance(value, str) or value.isprintable():
@@ -32,13 +35,13 @@ def _printable(value: Any) -> Any:
         return value
     from markupsafe import Markup
 
-    cleaned = _NOT_TEXT.sub("", value)
+    cleaned = NOT_TEXT.sub("", value)
     return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
 def _plain(text: str) -> bool:
     """Whether ``text`` is printable but for tabs and line breaks: then it holds nothing
-    ``_NOT_TEXT`` matches (found at C speed, where the expression takes ~35 ns a character)."""
+    ``NOT_TEXT`` matches (found at C speed, where the expression takes ~35 ns a character)."""
     for allowed in "\t\n\r":
         text = str.replace(text, allowed, "")
     return text.isprintable()

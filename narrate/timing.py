@@ -14,9 +14,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from narrate.language import text_direction
 from narrate.markup import strip_markup
 from narrate.models import Chapter, EpisodeAudio, Segment, SegmentTiming, WordTiming
-from narrate.settings import text_direction
 
 TIMING_VERSION = 1
 
@@ -195,9 +195,14 @@ def _key(word: str) -> str:
     return "".join(c for c in word.casefold() if c.isalnum())
 
 
-def short_clock(ms: int) -> str:
-    """65000 -> "1:05"; 3723004 -> "1:02:03"."""
-    hours, rest = divmod(ms // 1000, 3600)
+def short_clock(ms: int, *, length: bool = False) -> str:
+    """65900 -> "1:05"; 3723004 -> "1:02:03"; a length: 65900 -> "1:06", 59600 -> "1:00".
+
+    The clock people read, for chapter starts (pages, feed, transcript) and episode lengths
+    (``narrate build``'s summary). A position rounds down, so a link to the second shown plays
+    all of the chapter; a length rounds to the nearest second, as the pages' "2 min 32 s" does.
+    """
+    hours, rest = divmod(round(ms / 1000) if length else ms // 1000, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 

@@ -19,6 +19,7 @@ from typing import Any
 from narrate import dsp
 from narrate.config import Settings
 from narrate.ffmpeg import convert_pcm, decode_pcm
+from narrate.language import is_english
 from narrate.layout import TIMINGS, sidecar
 from narrate.models import SegmentTiming, Speech
 from narrate.output import Output
@@ -103,7 +104,7 @@ _VERDICTS: dict[str, str | None] = {}
 def verify_published(settings: Settings) -> dict[str, list[str]]:
     """Check every episode the show's feed lists, as published: problems by audio file."""
     out = Output(settings.out_dir)
-    listen = settings.show.language.lower().startswith("en")
+    listen = is_english(settings.show.language)
     found: dict[str, list[str]] = {}
     for episode in out.load_published(settings.show.feed_url, intact_only=False).values():
         mp3 = out.path(episode.audio_file)

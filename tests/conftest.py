@@ -5,14 +5,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
+from google_stub import Responder
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = REPO / "narrate" / "example"
 SAMPLE = EXAMPLE_DIR / "summaries" / "mtros-macrophages.txt"
+"""The example show's one summary, a page dump."""
+EXAMPLE_SHOW_TITLE = "MS Research, Read Aloud"
+"""The example show's title (narrate/example/show.toml)."""
+EXAMPLE_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
+"""The disclaimer the example summary ends with, and the example show's own."""
 
 
 @dataclass
@@ -61,6 +71,38 @@ def example_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
     run = run_narrate("build", "--out", out, "--cache-dir", cache)
     assert run.code == 0, run.stderr
     return Built(out, cache, run)
+
+
+@pytest.fixture
+def google(monkeypatch: pytest.MonkeyPatch) -> Callable[[Responder], list[dict[str, Any]]]:
+    """Install a fake Google: returns the keyword arguments of every ``send`` gTTS makes."""
+    # gTTS retries with backoff; against a fake Google, waiting only slows the suite down.
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+
+    def install(respond: Responder) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = []
+
+        def send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any):
+            calls.append({"request": request, **kwargs})
+            return respond(request)
+
+        monkeypatch.setattr(requests.Session, "send", send)
+        return calls
+
+    return install
+
+
+@pytest.fixture(scope="session")
+def mp3() -> bytes:
+    """Half a second of real MP3 (with an ID3 tag in front), made by the bundled ffmpeg:
+    what the fake Google answers with."""
+    import imageio_ffmpeg
+
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error"]
+    command += ["-f", "lavfi", "-i", "sine=frequency=440:duration=0.5", "-f", "mp3", "pipe:1"]
+    data = subprocess.run(command, capture_output=True, check=True, timeout=60).stdout
+    assert data.startswith(b"ID3") and len(data) > 1000
+    return data
 
 
 def write_show(folder: Path, episodes: list[dict[str, str]], **extra: str) -> Path:

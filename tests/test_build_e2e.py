@@ -10,7 +10,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import SAMPLE, Built, run_narrate, write_show
+from conftest import EXAMPLE_DISCLAIMER, EXAMPLE_SHOW_TITLE, SAMPLE, Built, run_narrate, write_show
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
@@ -44,7 +44,7 @@ def test_build_prints_what_it_wrote_and_each_length(example_build: Built) -> Non
 def test_feed_parses_and_enclosure_matches_file(example_build: Built) -> None:
     parsed = feedparser.parse(example_build.feed.read_bytes())
     assert not parsed.bozo, parsed.get("bozo_exception")
-    assert parsed.feed.title == "MS Research, Read Aloud"
+    assert parsed.feed.title == EXAMPLE_SHOW_TITLE
     (entry,) = parsed.entries
     (enclosure,) = entry.enclosures
     assert enclosure.type == "audio/mpeg"
@@ -92,13 +92,11 @@ def test_tags_are_id3v23_with_transcript(example_build: Built) -> None:
     tags = ID3(example_build.mp3, translate=False)
     assert tags.version[:2] == (2, 3)
     assert "TDRC" not in tags and str(tags["TYER"]) == "2026"
-    assert str(tags["TALB"]) == "MS Research, Read Aloud"
+    assert str(tags["TALB"]) == EXAMPLE_SHOW_TITLE
     assert str(tags["TCON"]) == "Podcast"
     assert str(tags["TIT2"]).startswith("Invading immune cells")
     transcript = tags.getall("USLT")[0].text
-    assert "AI-generated summary — for informational purposes only, not medical advice" in (
-        transcript
-    )
+    assert EXAMPLE_DISCLAIMER in (transcript)
     assert "mitochondria" in transcript
     for chrome in ("Read More", "Learn how certain gut bacteria", "Whether you", "12/31/2026"):
         assert chrome not in transcript

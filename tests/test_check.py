@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_DIR, Built, Run, run_narrate, write_show
+from conftest import Built, Run, run_narrate, write_show
 from mutagen.id3 import ID3
 from PIL import Image
 
+from narrate.config import EXAMPLE_SHOW
 from narrate.ffmpeg import ffmpeg_path
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLE_SHOW = EXAMPLE_DIR / "show.toml"
 MP3 = "audio/mtros-macrophages.mp3"
 FEED = "feeds/feed.xml"
 FOUND = "narrate check found"

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_SHOW_TITLE, SAMPLE
 
 from narrate.config import EXAMPLE_SHOW, EpisodeSource, find_show, load_settings
 from narrate.errors import COMMAND_LINE, ConfigError
@@ -44,16 +45,16 @@ def test_example_show_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.show_path == EXAMPLE_SHOW
     assert settings.engine.name == "piper"
     assert settings.engine.voice == ""
-    assert settings.show.title == "MS Research, Read Aloud"
+    assert settings.show.title == EXAMPLE_SHOW_TITLE
     assert settings.show.base_url == "https://example.org/ms-research/"
     assert settings.show.feed_url == "https://example.org/ms-research/feeds/feed.xml"
     assert settings.show.language == settings.engine.language == "en-US"
-    assert settings.script.show_title == "MS Research, Read Aloud"
+    assert settings.script.show_title == EXAMPLE_SHOW_TITLE
     assert settings.script.disclaimer.startswith("AI-generated summary — ")
     assert settings.out_dir == tmp_path.resolve()
     assert settings.cache_dir is None
     [episode] = settings.episodes
-    assert episode.path == (EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt").resolve()
+    assert episode.path == SAMPLE.resolve()
     assert episode.path.is_file()
     assert episode.date == dt.date(2026, 11, 20)
     assert episode.title is not None

@@ -10,9 +10,7 @@ import dataclasses
 import json
 import random
 import shutil
-import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -20,6 +18,7 @@ from urllib.parse import unquote
 import pytest
 import requests
 from google_stub import batchexecute_body as _batchexecute_body
+from google_stub import raising as _raise
 from google_stub import response as _response
 
 from narrate.config import EngineSettings
@@ -30,52 +29,12 @@ from narrate.models import Speech
 TEXT = "Hello there. This is a test."
 OFFLINE_FIX = 'engine = "piper"'
 
-Responder = Callable[[requests.PreparedRequest], requests.Response]
-
 
 def _settings(name: str, **changes: Any) -> EngineSettings:
     base = EngineSettings(
         name=name, voice="", language="en-US", length_scale=1.0, options=(("timeout_s", 5.0),)
     )
     return dataclasses.replace(base, **changes)
-
-
-@pytest.fixture(scope="module")
-def mp3() -> bytes:
-    """Half a second of real MP3, made by the bundled ffmpeg."""
-    import imageio_ffmpeg
-
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error"]
-    command += ["-f", "lavfi", "-i", "sine=frequency=440:duration=0.5", "-f", "mp3", "pipe:1"]
-    data = subprocess.run(command, capture_output=True, check=True, timeout=60).stdout
-    assert len(data) > 1000
-    return data
-
-
-@pytest.fixture
-def google(monkeypatch: pytest.MonkeyPatch) -> Callable[[Responder], list[dict[str, Any]]]:
-    """Install a fake Google: returns the keyword arguments of every ``send`` gTTS makes."""
-    # gTTS retries with backoff; against a fake Google, waiting only slows the suite down.
-    monkeypatch.setattr(time, "sleep", lambda seconds: None)
-
-    def install(respond: Responder) -> list[dict[str, Any]]:
-        calls: list[dict[str, Any]] = []
-
-        def send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any):
-            calls.append({"request": request, **kwargs})
-            return respond(request)
-
-        monkeypatch.setattr(requests.Session, "send", send)
-        return calls
-
-    return install
-
-
-def _raise(error: Exception) -> Responder:
-    def respond(request: requests.PreparedRequest) -> requests.Response:
-        raise error
-
-    return respond
 
 
 @pytest.mark.parametrize("name", available_engines())

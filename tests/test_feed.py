@@ -8,38 +8,22 @@ from dataclasses import replace
 
 import feedparser
 import pytest
-from conftest import EXAMPLE_DIR, UNSAFE_LINKS
+from conftest import UNSAFE_LINKS
+from published import ART, SHOW, published_episode
 
-from narrate.config import load_settings
 from narrate.feed import episode_guid, render_feed, rfc2822
-from narrate.models import Artwork, Chapter, PublishedEpisode
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
-SHOW = load_settings(EXAMPLE_DIR / "show.toml").show
-ART = Artwork(b"jpeg", "image/jpeg", "artwork/cover.jpg", b"small")
-
-
-def _episode(slug: str, date: dt.date, **changes: object) -> PublishedEpisode:
-    base = PublishedEpisode(
-        slug=slug,
-        guid=episode_guid(SHOW, slug),
-        number=1 if slug == "old" else 2,
-        title=f"Episode {slug}",
-        description="In short: it worked.",
-        date=date,
-        audio_file=f"audio/{slug}.mp3",
-        length_bytes=123456,
-        duration_ms=151_600,
-        source_url="https://example.org/summaries/" + slug,
-        disclaimer="Not medical advice.",
-        chapters=(Chapter("Introduction", 0, 151_600),),
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def test_channel_and_items_parse() -> None:
     xml = render_feed(
-        [_episode("old", dt.date(2026, 1, 5)), _episode("new", dt.date(2026, 3, 1))], SHOW, ART
+        [
+            published_episode("old", dt.date(2026, 1, 5)),
+            published_episode("new", dt.date(2026, 3, 1), number=2),
+        ],
+        SHOW,
+        ART,
     )
     parsed = feedparser.parse(xml)
     assert not parsed.bozo
@@ -84,7 +68,7 @@ def test_pub_date_is_rfc2822_with_the_right_weekday() -> None:
 def test_hostile_text_is_escaped() -> None:
     nasty = 'Tom & Jerry <script>alert("x")</script> ]]>'
     xml = render_feed(
-        [_episode("x", dt.date(2026, 1, 1), title=nasty, description=nasty)], SHOW, ART
+        [published_episode("x", dt.date(2026, 1, 1), title=nasty, description=nasty)], SHOW, ART
     )
     root = ET.fromstring(xml)  # well-formed
     assert root.findtext("channel/item/title") == nasty
@@ -103,7 +87,7 @@ def test_show_notes_link_only_http_sources(url: str) -> None:
     an older build that holds one loses it (new ones are refused where they enter)."""
     notes = {}
     for case, link in (("safe", "https://example.org/summaries/x"), ("unsafe", url)):
-        xml = render_feed([_episode("x", dt.date(2026, 1, 1), source_url=link)], SHOW, ART)
+        xml = render_feed([published_episode("x", dt.date(2026, 1, 1), source_url=link)], SHOW, ART)
         (entry,) = feedparser.parse(xml).entries
         notes[case] = entry.content[0].value
         assert not feedparser.parse(xml).bozo

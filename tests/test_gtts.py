@@ -10,15 +10,17 @@ import dataclasses
 import json
 import subprocess
 from collections import Counter
-from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 import requests
+from google_stub import Responder
 from google_stub import batchexecute_body as _batchexecute_body
+from google_stub import raising as _raise
 from google_stub import response as _response
+from google_stub import status as _status
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -31,9 +33,6 @@ from narrate.synthesize import synthesize_script
 
 OFFLINE_FIX = 'engine = "piper"'
 TIMEOUT_S = 4.0
-
-Responder = Callable[[requests.PreparedRequest], requests.Response]
-
 
 # -- splitting ---------------------------------------------------------------------------------
 
@@ -140,16 +139,6 @@ def _ffmpeg() -> str:
     return exe
 
 
-@pytest.fixture(scope="module")
-def mp3() -> bytes:
-    """Half a second of real MP3 (with an ID3 tag in front), made by the bundled ffmpeg."""
-    command = [_ffmpeg(), "-hide_banner", "-loglevel", "error", "-f", "lavfi"]
-    command += ["-i", "sine=frequency=440:duration=0.5", "-f", "mp3", "pipe:1"]
-    data = subprocess.run(command, capture_output=True, check=True, timeout=60).stdout
-    assert data.startswith(b"ID3") and len(data) > 1000
-    return data
-
-
 def _seconds(mp3_data: bytes) -> float:
     """How long ``mp3_data`` plays, decoded by ffmpeg."""
     command = [_ffmpeg(), "-hide_banner", "-loglevel", "error", "-i", "pipe:0"]
@@ -158,40 +147,12 @@ def _seconds(mp3_data: bytes) -> float:
     return len(pcm.stdout) / 2 / 8000
 
 
-@pytest.fixture
-def google(monkeypatch: pytest.MonkeyPatch) -> Callable[[Responder], list[dict[str, Any]]]:
-    """Install a fake Google: returns the keyword arguments of every ``send`` gTTS makes."""
-
-    def install(respond: Responder) -> list[dict[str, Any]]:
-        calls: list[dict[str, Any]] = []
-
-        def send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any):
-            calls.append({"request": request, **kwargs})
-            return respond(request)
-
-        monkeypatch.setattr(requests.Session, "send", send)
-        return calls
-
-    return install
-
-
 def _in_turn(*responders: Responder) -> Responder:
     """Answer with each responder once, in order, then with the last one for good."""
     queue = list(responders)
 
     def respond(request: requests.PreparedRequest) -> requests.Response:
         return (queue.pop(0) if len(queue) > 1 else queue[0])(request)
-
-    return respond
-
-
-def _status(status: int, body: bytes = b"") -> Responder:
-    return lambda request: _response(request, status, body)
-
-
-def _raise(error: Exception) -> Responder:
-    def respond(request: requests.PreparedRequest) -> requests.Response:
-        raise error
 
     return respond
 

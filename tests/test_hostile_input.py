@@ -371,6 +371,12 @@ ERRORS = [
         id="utf-16",
     ),
     pytest.param(
+        "page-breaks.txt",
+        "Page one.\x0cPage two.\x85Page three.\x1c\n".encode("utf-16"),
+        "saved as UTF-16, not UTF-8; save the file as UTF-8",
+        id="utf-16-with-page-breaks",  # white space controls are text, not a sign of binary
+    ),
+    pytest.param(
         "utf32.md",
         "---\ntitle: Wide\n---\nFour bytes a letter.\n".encode("utf-32"),
         "saved as UTF-32, not UTF-8; save the file as UTF-8",

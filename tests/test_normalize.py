@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import EXAMPLE_DISCLAIMER as DISCLAIMER
 
 from narrate.normalize import (
     RULES,
@@ -34,7 +35,6 @@ from narrate.normalize import (
 )
 from narrate.pronounce import Entry, Lexicon, load_lexicon
 
-DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
 US = Context("en-US")
 GB = Context("en-GB")
 GERMAN = Context("de-DE")

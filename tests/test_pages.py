@@ -14,12 +14,11 @@ from multiprocessing import get_all_start_methods
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_DIR, UNSAFE_LINKS
+from conftest import UNSAFE_LINKS
+from published import ART, SHOW, published_episode
 
 from narrate import pages
-from narrate.config import load_settings
 from narrate.models import (
-    Artwork,
     Chapter,
     PublishedEpisode,
     Segment,
@@ -30,8 +29,6 @@ from narrate.models import (
 from narrate.pages import ASSETS, EpisodePage, render_pages
 from narrate.processes import worker_pool
 
-SHOW = load_settings(EXAMPLE_DIR / "show.toml").show
-ART = Artwork(b"jpeg", "image/jpeg", "artwork/cover.jpg", b"small")
 HOSTILE = """<script>alert("pwned")</script> & 'quotes' "too" </textarea><b>"""
 VOID = {"meta", "link", "input", "br", "img", "source", "track", "hr", "wbr", "area", "col"}
 
@@ -120,26 +117,17 @@ SEGMENTS = (
 )
 
 
-def _episode(slug: str, date: dt.date, number: int = 1, **changes: object) -> PublishedEpisode:
-    base = PublishedEpisode(
-        slug=slug,
-        guid=f"guid-{slug}",
-        number=number,
-        title=f"Episode {slug}",
-        description="It worked.",
-        date=date,
-        audio_file=f"audio/{slug}.mp3",
-        length_bytes=123456,
-        duration_ms=151_600,
-        source_url="https://example.org/summaries/" + slug,
-        disclaimer="Not medical advice.",
-        chapters=(
-            Chapter("Introduction", 0, 15_997),
-            Chapter("Cells & sparks…", 15_997, 93_829),
-            Chapter("A second paragraph…", 93_829, 151_600),
-        ),
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+CHAPTERS = (
+    Chapter("Introduction", 0, 15_997),
+    Chapter("Cells & sparks…", 15_997, 93_829),
+    Chapter("A second paragraph…", 93_829, 151_600),
+)
+"""The chapters of SEGMENTS."""
+
+
+def _episode(slug: str, date: dt.date, **changes: object) -> PublishedEpisode:
+    """A published episode whose chapters are those of SEGMENTS."""
+    return published_episode(slug, date, **{"chapters": CHAPTERS, **changes})
 
 
 def _site(*episodes: PublishedEpisode, show_title: str | None = None) -> dict[str, str]:
@@ -317,7 +305,9 @@ def test_several_processes_render_the_same_site_as_one(monkeypatch: pytest.Monke
     monkeypatch.setattr(pages, "WORKER_SHARE", 1)
     episodes = [
         EpisodePage(
-            _episode(f"e{n}", dt.date(2026, 1, 1) + dt.timedelta(n % 9), n, title=f"{HOSTILE}{n}"),
+            _episode(
+                f"e{n}", dt.date(2026, 1, 1) + dt.timedelta(n % 9), number=n, title=f"{HOSTILE}{n}"
+            ),
             SEGMENTS[: 1 + n % len(SEGMENTS)],
         )
         for n in range(41)

@@ -18,15 +18,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import feedparser
-from conftest import EXAMPLE_DIR
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from published import ART, SHOW, published_episode
 
-from narrate.config import EpisodeSource, load_settings
+from narrate.config import EXAMPLE_SHOW, EpisodeSource, load_settings
 from narrate.errors import SourceError
-from narrate.feed import episode_guid, render_feed
+from narrate.feed import render_feed
 from narrate.models import (
-    Artwork,
     Chapter,
     Episode,
     PublishedEpisode,
@@ -38,8 +37,6 @@ from narrate.pages import EpisodePage, render_pages
 from narrate.pronounce import load_lexicon
 from narrate.sources import clean_text, read_episode
 
-SHOW = load_settings(EXAMPLE_DIR / "show.toml").show
-ART = Artwork(b"jpeg", "image/jpeg", "artwork/cover.jpg", b"small")
 LANGUAGES = ("en-US", "en-GB", "de")
 LEXICON = load_lexicon(None)
 DATE = dt.date(2026, 11, 20)
@@ -130,14 +127,11 @@ def test_read_episode_returns_an_episode_or_raises_source_error(data: bytes, suf
 
 
 def _published(title: str, summary: str, disclaimer: str) -> PublishedEpisode:
-    return PublishedEpisode(
-        slug="hostile",
-        guid=episode_guid(SHOW, "hostile"),
-        number=1,
+    return published_episode(
+        "hostile",
+        DATE,
         title=title,
         description=summary,
-        date=DATE,
-        audio_file="audio/hostile.mp3",
         length_bytes=1234,
         duration_ms=61_000,
         source_url="https://example.org/summaries/1?a=1&b=2",
@@ -205,7 +199,7 @@ def test_show_title_with_a_control_character_escape_keeps_the_feed_well_formed(
     tmp_path: Path,
 ) -> None:
     show_file = tmp_path / "show.toml"
-    text = (EXAMPLE_DIR / "show.toml").read_text(encoding="utf-8")
+    text = (EXAMPLE_SHOW).read_text(encoding="utf-8")
     show_file.write_text(text.replace('title = "', 'title = "Bell\\u0007 ', 1), encoding="utf-8")
     show = load_settings(show_file).show
 

@@ -22,7 +22,7 @@ import feedparser
 import pytest
 import srt
 import webvtt
-from conftest import Built, run_narrate, write_show
+from conftest import EXAMPLE_DISCLAIMER, EXAMPLE_SHOW_TITLE, Built, run_narrate, write_show
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from PIL import Image
@@ -37,7 +37,6 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 """The namespace of podcast:guid UUIDv5s, copied from the Podcasting 2.0 spec (tags/guid.md)."""
 V24_ONLY_FRAMES = {"ASPI", "EQU2", "RVA2", "SEEK", "SIGN", "TDEN", "TDOR", "TDRC", "TDRL", "TDTG",
                    "TIPL", "TMCL", "TMOO", "TPRO", "TSOA", "TSOP", "TSOT", "TSST"}  # fmt: skip
-DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
 EXAMPLE_TITLE = "Invading immune cells, not microglia, drive nerve damage through mitochondrial ROS"
 
 
@@ -63,7 +62,7 @@ def test_channel_namespaces_and_show_identity(example_build: Built) -> None:
     self_link = channel.find("atom:link[@rel='self']", NS)
     assert self_link is not None and self_link.get("href") == feed_url
     assert self_link.get("type") == "application/rss+xml"
-    assert text(channel, "title") == "MS Research, Read Aloud"
+    assert text(channel, "title") == EXAMPLE_SHOW_TITLE
     assert text(channel, "description").startswith("Plain-language summaries of new multiple")
     assert text(channel, "link") == "https://example.org/ms-research/"
     assert text(channel, "language") == "en-US"
@@ -126,7 +125,7 @@ def test_show_notes_hold_summary_chapters_and_disclaimer(example_build: Built) -
         f"{int(c['startTime']) // 60}:{int(c['startTime']) % 60:02d} {c['title']}"
         for c in chapters["chapters"]
     ]
-    assert notes.paragraphs[-1] == DISCLAIMER
+    assert notes.paragraphs[-1] == EXAMPLE_DISCLAIMER
     assert notes.links == []  # the example summary names no source; see the several-episode show
 
 
@@ -143,8 +142,8 @@ def test_transcripts_vtt_srt_html_parse_back_on_the_mp3_clock(example_build: Bui
         (c.start_time.in_milliseconds(), c.end_time.in_milliseconds(), c.text)
         for c in webvtt.read(str(files["text/vtt"]))
     ]
-    assert cues[0][2] == "Welcome to MS Research, Read Aloud."
-    assert any(DISCLAIMER in words for _, _, words in cues)
+    assert cues[0][2] == f"Welcome to {EXAMPLE_SHOW_TITLE}."
+    assert any(EXAMPLE_DISCLAIMER in words for _, _, words in cues)
     assert all(start < end for start, end, _ in cues)
     assert all(a[1] <= b[0] for a, b in pairwise(cues))
     assert cues[-1][1] <= duration_ms
@@ -152,7 +151,7 @@ def test_transcripts_vtt_srt_html_parse_back_on_the_mp3_clock(example_build: Bui
     one_ms = dt.timedelta(milliseconds=1)
     assert [(s.start // one_ms, s.end // one_ms, s.content) for s in subtitles] == cues
     page = Html(files["text/html"].read_text(encoding="utf-8"))
-    assert page.lang == "en-US" and DISCLAIMER in page.text and "mitochondria" in page.text
+    assert page.lang == "en-US" and EXAMPLE_DISCLAIMER in page.text and "mitochondria" in page.text
 
 
 def test_json_chapters_start_at_zero_and_agree_with_id3(example_build: Built) -> None:
@@ -204,7 +203,7 @@ def test_feedparser_reads_the_podcast(example_build: Built) -> None:
     assert entry.title == EXAMPLE_TITLE and entry.itunes_episode == "1"
     assert entry.id and not entry.guidislink
     assert entry.published_parsed[:3] == (2026, 11, 20)
-    assert entry.content[0].type == "text/html" and DISCLAIMER in entry.content[0].value
+    assert entry.content[0].type == "text/html" and EXAMPLE_DISCLAIMER in entry.content[0].value
     (enclosure,) = entry.enclosures
     assert int(enclosure.length) == example_build.mp3.stat().st_size
 
@@ -328,7 +327,7 @@ def test_show_notes_link_the_written_summary(several: Several) -> None:
     (item,) = (i for i in channel.iterfind("item") if text(i, "title") == "Vitamin D")
     notes = Html(text(item, "content:encoded"))
     assert notes.paragraphs[0] == "Vitamin D did not lower relapse rates."
-    assert notes.links == [SOURCE_URL] and notes.paragraphs[-1] == DISCLAIMER
+    assert notes.links == [SOURCE_URL] and notes.paragraphs[-1] == EXAMPLE_DISCLAIMER
     assert notes.items[0] == "0:00 Introduction"
 
 

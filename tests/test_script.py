@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_DISCLAIMER, EXAMPLE_SHOW_TITLE, SAMPLE
 
 from narrate.config import (
     DEFAULT_DISCLAIMER,
@@ -20,13 +21,11 @@ from narrate.errors import ConfigError
 from narrate.models import Episode, Script, Section
 from narrate.normalize import normalize
 from narrate.pronounce import load_lexicon
-from narrate.script import build_script, listening_time, spoken_date
+from narrate.script import build_script, listening_time
 from narrate.sentences import split_sentences
 from narrate.sources import read_episode
 
-SHOW_TITLE = "MS Research, Read Aloud"
 EPISODE_TITLE = "Invading immune cells, not microglia, drive nerve damage through mitochondrial ROS"
-SAMPLE_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
 BODY_STARTS = ("In a mouse model", "The researchers compared", "People with MS", "These results")
 
 
@@ -93,7 +92,7 @@ def test_segments_point_at_their_chapter(script: Script) -> None:
 
 def test_disclaimer_segment_is_the_episode_disclaimer(script: Script, episode: Episode) -> None:
     [segment] = [s for s in script.segments if s.kind == "disclaimer"]
-    assert segment.text == script.disclaimer == episode.disclaimer == SAMPLE_DISCLAIMER
+    assert segment.text == script.disclaimer == episode.disclaimer == EXAMPLE_DISCLAIMER
     assert segment.spoken == (
         "AI-generated summary, for informational purposes only, not medical advice"
     )
@@ -118,7 +117,7 @@ def test_transcript_has_every_body_sentence_and_the_disclaimer(
     assert len(sentences) >= 14
     for sentence in sentences:
         assert sentence in transcript
-    assert SAMPLE_DISCLAIMER in transcript
+    assert EXAMPLE_DISCLAIMER in transcript
     assert "Read More" not in transcript
     assert "12/31/2026" not in transcript
 
@@ -126,7 +125,7 @@ def test_transcript_has_every_body_sentence_and_the_disclaimer(
 def test_transcript_has_one_paragraph_per_line(script: Script) -> None:
     paragraphs = script.transcript.split("\n\n")
     assert len(paragraphs) == len({s.paragraph for s in script.segments})
-    assert paragraphs[5] == SAMPLE_DISCLAIMER
+    assert paragraphs[5] == EXAMPLE_DISCLAIMER
     assert paragraphs[1].startswith("In a mouse model of MS")
 
 
@@ -154,7 +153,7 @@ def test_lexicon_and_phonemes_reach_the_spoken_text(
 
 def test_intro_names_show_episode_date_and_listening_time(script: Script) -> None:
     intro = _text(script, "intro")
-    assert SHOW_TITLE in intro
+    assert EXAMPLE_SHOW_TITLE in intro
     assert EPISODE_TITLE in intro
     assert "November 20, 2026" in intro
     minutes = re.search(r"about (\d+) minutes? to listen", intro)
@@ -164,7 +163,7 @@ def test_intro_names_show_episode_date_and_listening_time(script: Script) -> Non
 
 def test_outro_names_episode_and_show(script: Script) -> None:
     outro = _text(script, "outro")
-    assert outro.startswith(f"That was {EPISODE_TITLE}, from {SHOW_TITLE}.")
+    assert outro.startswith(f"That was {EPISODE_TITLE}, from {EXAMPLE_SHOW_TITLE}.")
 
 
 def test_custom_intro_and_outro_templates_are_used(
@@ -177,8 +176,9 @@ def test_custom_intro_and_outro_templates_are_used(
     )
     script = build_script(episode, own)
 
-    assert _text(script, "intro") == f"This is {SHOW_TITLE} on November 20, 2026: {EPISODE_TITLE}."
-    assert _text(script, "outro") == f"Goodbye from {SHOW_TITLE}."
+    intro = f"This is {EXAMPLE_SHOW_TITLE} on November 20, 2026: {EPISODE_TITLE}."
+    assert _text(script, "intro") == intro
+    assert _text(script, "outro") == f"Goodbye from {EXAMPLE_SHOW_TITLE}."
     assert "Welcome to" not in script.transcript
 
 
@@ -233,11 +233,6 @@ def test_listening_time_rounds_up(
     assert listening_time(words, own) == expected
 
 
-def test_spoken_date_has_no_leading_zero(episode: Episode) -> None:
-    assert spoken_date(episode) == "November 20, 2026"
-    assert spoken_date(dataclasses.replace(episode, date=dt.date(2027, 3, 5))) == "March 5, 2027"
-
-
 def test_a_sentence_with_nothing_to_say_is_not_spoken(settings: ScriptSettings) -> None:
     episode = Episode(
         slug="x", title="X", date=dt.date(2026, 1, 1), summary="One.",
@@ -252,7 +247,7 @@ def test_a_title_line_is_said_once_in_the_intro_not_as_a_chapter(
     tmp_path: Path, settings: ScriptSettings
 ) -> None:
     title = "Invading immune cells drive nerve damage"
-    sample = EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt"
+    sample = SAMPLE
     path = tmp_path / "titled.txt"
     lines = ["Home > Summaries > Research", "Share this page", title, ""]
     path.write_text("\n".join([*lines, sample.read_text(encoding="utf-8")]), encoding="utf-8")

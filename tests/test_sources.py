@@ -9,15 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_DISCLAIMER, SAMPLE
 
-from narrate.config import EXAMPLE_SHOW, EpisodeSource
+from narrate.config import EpisodeSource
 from narrate.errors import SourceError
 from narrate.models import Episode
 from narrate.page_dump import read_page_dump
-from narrate.sources import derive_title, read_episode, reading_warnings, slugify
+from narrate.sources import clean_text, derive_title, read_episode, reading_warnings, slugify
 
-SAMPLE = EXAMPLE_SHOW.parent / "summaries" / "mtros-macrophages.txt"
-SAMPLE_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
 LEAD = (
     "In a mouse model of MS, invading immune cells called monocyte-derived macrophages damage "
     "nervous tissue mainly by making harmful mitochondrial reactive oxygen species (mtROS)."
@@ -91,8 +90,8 @@ def test_sample_keeps_body_lead_slug_and_disclaimer_and_drops_chrome(sample: Pat
         "Invading immune cells called monocyte-derived macrophages damage nervous tissue"
     )
     assert (episode.source_path, episode.source_url) == (sample, None)
-    assert episode.disclaimer == SAMPLE_DISCLAIMER
-    assert SAMPLE_DISCLAIMER not in _all_paragraphs(episode)
+    assert episode.disclaimer == EXAMPLE_DISCLAIMER
+    assert EXAMPLE_DISCLAIMER not in _all_paragraphs(episode)
     _assert_no_chrome(episode)
 
 
@@ -102,9 +101,9 @@ def test_sample_keeps_body_lead_slug_and_disclaimer_and_drops_chrome(sample: Pat
 @pytest.mark.parametrize(
     ("edit", "disclaimer"),
     [
-        pytest.param(lambda ls: [x for x in ls if x != SAMPLE_DISCLAIMER], None, id="missing"),
+        pytest.param(lambda ls: [x for x in ls if x != EXAMPLE_DISCLAIMER], None, id="missing"),
         pytest.param(
-            lambda ls: [REWORDED if x == SAMPLE_DISCLAIMER else x for x in ls],
+            lambda ls: [REWORDED if x == EXAMPLE_DISCLAIMER else x for x in ls],
             REWORDED,
             id="reworded",
         ),
@@ -180,13 +179,13 @@ def _shape(
             None, [0, 1, 2, 3], [3], ["line 3"], id="share-bar-between-paragraphs",
         ),
         pytest.param(
-            [x for x in SAMPLE.read_text(encoding="utf-8").splitlines() if x != SAMPLE_DISCLAIMER],
+            [x for x in SAMPLE.read_text(encoding="utf-8").splitlines() if x != EXAMPLE_DISCLAIMER],
             None, [0, 1, 2, 3], list(range(5, 20)), ["lines 5–19"], id="no-disclaimer",
         ),
         pytest.param(
             _shape(
                 [x for x in SAMPLE.read_text(encoding="utf-8").splitlines()
-                 if x != SAMPLE_DISCLAIMER],
+                 if x != EXAMPLE_DISCLAIMER],
                 top=BREADCRUMB, middle={1: RELATED},
             ),
             None, [0, RELATED, 1, 2, 3], [1, 2, *range(8, 23)], ["lines 1–2, 8–22"],
@@ -512,3 +511,22 @@ def test_show_entry_overrides_front_matter(tmp_path: Path) -> None:
     assert episode.date == dt.date(2027, 1, 2)
     assert episode.source_url == "https://show.example/1"
     assert episode.disclaimer == "Summary written by a machine; not medical advice."
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("a\r\nb\x00\x0cc", "a\nb c"),  # the docstring's example
+        ("tab\tand\nline\rend", "tab\tand\nline\nend"),  # allowed in XML: kept, "\r" as "\n"
+        ("v\x0bf\x0cfs\x1cgs\x1drs\x1eus\x1fnel\x85", "v f fs gs rs us nel "),  # white space
+        ("nul\x00bs\x08so\x0eesc\x1bdel\x7fc1\x80\x84\x86\x9f.", "nulbssoescdelc1."),
+        ("lone\ud800\udfff surrogates", "lone surrogates"),
+        ("non\ufdd0\ufdef\ufffe\uffff\U0001fffe\U0010ffffcharacters", "noncharacters"),
+        ("Café — 日本 🎉 \u200b", "Café — 日本 🎉 \u200b"),  # printable text stays as it is
+    ],
+)
+def test_clean_text_turns_white_space_controls_to_spaces_and_drops_what_is_not_text(
+    text: str, cleaned: str
+) -> None:
+    # What is not text is templating.NOT_TEXT, the set templates drop from what they print.
+    assert clean_text(text) == cleaned

@@ -6,11 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_DIR
 from mutagen.id3 import ID3
 
 from narrate.artwork import embedded_cover, render_default_cover
-from narrate.config import load_settings
+from narrate.config import EXAMPLE_SHOW, load_settings
 from narrate.engines.tone import ToneEngine
 from narrate.mixdown import mix_episode
 from narrate.models import Artwork, Episode, EpisodeAudio, Script
@@ -26,7 +25,7 @@ GUID = "1605162c-69c4-5e39-b089-fd380f4064f2"
 
 @pytest.fixture(scope="module")
 def tagged(tmp_path_factory: pytest.TempPathFactory) -> tuple[EpisodeAudio, Episode, Script]:
-    settings = load_settings(EXAMPLE_DIR / "show.toml")
+    settings = load_settings(EXAMPLE_SHOW)
     source = settings.episodes[0]
     episode = read_episode(source)
     episode = Episode(**{**episode.__dict__, "source_url": "https://example.org/s?a=1&b=2"})
@@ -98,6 +97,6 @@ def test_retagging_replaces_rather_than_appends(
     copy = tmp_path / "copy.mp3"
     copy.write_bytes(audio.path.read_bytes())
     moved = EpisodeAudio(**{**audio.__dict__, "path": copy})
-    tag_episode(moved, episode, script, load_settings(EXAMPLE_DIR / "show.toml").show, ART, GUID)
+    tag_episode(moved, episode, script, load_settings(EXAMPLE_SHOW).show, ART, GUID)
     assert len(ID3(copy).getall("CHAP")) == len(audio.chapters)
     assert len(ID3(copy).getall("USLT")) == 1

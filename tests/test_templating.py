@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from markupsafe import Markup, escape
 
-from narrate.templating import _NOT_TEXT, _plain, _printable, render_fragment
+from narrate.templating import NOT_TEXT, _plain, _printable, render_fragment
 
 
 def test_every_character_removed_is_one_isprintable_refuses() -> None:
     # _printable skips the regular expression for text str.isprintable accepts; that is only
-    # safe while no character _NOT_TEXT removes is printable.
-    removed = [chr(c) for c in range(0x110000) if _NOT_TEXT.match(chr(c))]
+    # safe while no character NOT_TEXT removes is printable.
+    removed = [chr(c) for c in range(0x110000) if NOT_TEXT.match(chr(c))]
     assert removed and not any(char.isprintable() for char in removed)
 
 

@@ -16,7 +16,7 @@ from narrate.config import EXAMPLE_SHOW, load_settings
 from narrate.engines.piper import PiperEngine
 from narrate.engines.tone import ToneEngine
 from narrate.ffmpeg import decode_pcm, run_ffmpeg
-from narrate.models import Speech
+from narrate.models import SegmentTiming, Speech
 from narrate.timing import read_timings
 from narrate.verify import hear_disclaimer, verify_episode
 
@@ -72,6 +72,13 @@ def test_verify_fails_when_other_words_stand_where_the_disclaimer_should_be(
     example_build: Built, tmp_path: Path
 ) -> None:
     _, mp3 = _copy(example_build, tmp_path)
+    segments = _put_body_words_in_the_disclaimer(mp3)
+    problems = verify_episode(mp3, segments)
+    assert len(problems) == 1 and problems[0].startswith("the disclaimer is not heard clearly")
+
+
+def _put_body_words_in_the_disclaimer(mp3: Path) -> tuple[SegmentTiming, ...]:
+    """Other words where the disclaimer should be: only the recognizer can tell."""
     segments = read_timings(mp3.with_suffix(".timing.json").read_text(encoding="utf-8"))
     (disclaimer,) = [t for t in segments if t.segment.kind == "disclaimer"]
     body = [t for t in segments if t.segment.kind == "body"][3]
@@ -83,8 +90,25 @@ def test_verify_fails_when_other_words_stand_where_the_disclaimer_should_be(
         pcm[target] = pcm[start : start + length]
 
     _edit(mp3, swap)
-    problems = verify_episode(mp3, segments)
-    assert len(problems) == 1 and problems[0].startswith("the disclaimer is not heard clearly")
+    return segments
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("language", "listens"), [("", True), ("EN-GB", True), ("enm", False)])
+def test_verify_listens_to_every_show_the_speech_rules_read_as_english(
+    example_build: Built, tmp_path: Path, language: str, listens: bool
+) -> None:
+    """One answer to "is this English": an empty language is the default en-US, whose
+    English words the rules put into speech; "enm" (Middle English) is not "en"."""
+    out, mp3 = _copy(example_build, tmp_path)
+    _put_body_words_in_the_disclaimer(mp3)
+    show = tmp_path / "show.toml"
+    text = EXAMPLE_SHOW.read_text(encoding="utf-8")
+    show.write_text(text.replace('language = "en-US"', f'language = "{language}"'), "utf-8")
+    settings = load_settings(show, summaries=[], out_dir=out, use_cache=False)
+    (problems,) = narrate.verify.verify_published(settings).values()
+    heard = any(p.startswith("the disclaimer is not heard clearly") for p in problems)
+    assert heard == listens, problems
 
 
 @pytest.mark.e2e
