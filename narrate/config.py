@@ -159,7 +159,8 @@ def load_settings(
     """Problems with values given on the command line."""
     reader = TomlReader(raw, problems)
     reader.unknown_keys("", raw, _TOP_KEYS)
-    voice = reader.table("voice", voice_keys())
+    given_voice = reader.raw.get("voice", {})
+    voice = reader.table("voice", voice_keys(given_voice if isinstance(given_voice, dict) else {}))
     audio = reader.table("audio", _AUDIO_KEYS)
     base = path.parent
 

@@ -12,6 +12,7 @@ It knows engines only through the registry: what each declares, never which one 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +27,22 @@ NARRATE_KEYS = {"engine", "voice", "rate", "fallback_engine", "fallback_voice", 
 
 def registered_engines() -> list[str]:
     """Names of every registered engine: what ``engine`` and ``--engine`` may name."""
+    return sorted(_registry())
+
+
+@cache
+def _registry() -> dict[str, Any]:
+    """The registered engines' entry points, by name (read once per process)."""
     from importlib.metadata import entry_points
 
-    return sorted(ep.name for ep in entry_points(group=ENGINE_ENTRY_POINTS))
+    return {point.name: point for point in entry_points(group=ENGINE_ENTRY_POINTS)}
 
 
+@cache
 def _engine(name: str) -> Any:
     """The class registered as engine ``name`` (None: no such engine)."""
-    from importlib.metadata import entry_points
-
-    found = [point for point in entry_points(group=ENGINE_ENTRY_POINTS) if point.name == name]
-    return found[0].load() if found else None
+    point = _registry().get(name)
+    return point.load() if point else None
 
 
 def _declared(name: str) -> tuple[str, tuple[EngineOption, ...]]:
@@ -52,8 +58,11 @@ def default_engine() -> str:
     return next((n for n in names if getattr(_engine(n), "is_default", False)), "")
 
 
-def voice_keys() -> set[str]:
-    """Every key a show's ``[voice]`` table may hold: narrate's, and every engine's options."""
+def voice_keys(table: dict[str, Any]) -> set[str]:
+    """The keys a show's ``[voice]`` table may hold: narrate's, and, when ``table`` holds
+    others, every registered engine's options (only then are the engines looked at)."""
+    if set(table) <= NARRATE_KEYS:
+        return NARRATE_KEYS
     return NARRATE_KEYS | {o.key for name in registered_engines() for o in _declared(name)[1]}
 
 
@@ -100,7 +109,7 @@ def read_voices(
         )
 
     if engine is None:
-        name = reader.text("voice.engine", voice, default=default_engine())
+        name = reader.text("voice.engine", voice) or default_engine()
         name = _engine_name(name, "voice.engine", engines, problems)
     else:  # the show may name an engine this machine lacks: --engine is how to build anyway
         name = _engine_name(engine, "--engine", engines, given)
