@@ -96,7 +96,7 @@ class EngineSettings:
     """Which voice speaks."""
 
     name: str
-    """Registered engine name (``narrate --help`` lists them)."""
+    """Registered engine name (``narrate.engines.available_engines()`` lists them)."""
     voice: str
     """Engine-specific voice (a file resolved where it was given, or a name); may be empty."""
     language: str
