@@ -24,9 +24,13 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small disk
 @contextlib.contextmanager
 def _small_disk(where: Path, megabytes: int) -> Iterator[Path]:
     where.mkdir(parents=True)
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)], check=True
-    )
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if mounted.returncode != 0 and "permission denied" in mounted.stderr.lower():
+        pytest.skip(f"this machine lets no one mount a disk ({mounted.stderr.strip()})")
+    assert mounted.returncode == 0, mounted.stderr
     try:
         yield where
     finally:
