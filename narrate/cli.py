@@ -409,8 +409,9 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 def _run_script(args: argparse.Namespace) -> int:
     from narrate.engines import load_engine
+    from narrate.page_dump import reading_warnings
     from narrate.script import build_script, speech_options
-    from narrate.sources import read_episode, reading_warnings
+    from narrate.sources import read_episode
 
     file: Path = args.file
     wrong = []

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from narrate.models import Episode
+
 _DISCLAIMER_RE = re.compile(
     r"(AI[- ]generated|informational purposes|not (?:intended as |a substitute for )?"
     r"(?:professional )?medical advice|for information only)",
@@ -39,6 +41,9 @@ _MENU_ITEM_WORDS = 3
 _MENU_LENGTH = 3
 _TITLE_LINE_WORDS = 20
 """A page dump's first line is its title when it is this short and ends without punctuation."""
+FAR_SHORTER = 0.5
+"""An episode that speaks less than this share of the words before its disclaimer is warned
+about: its summary was probably cut."""
 
 
 @dataclass(frozen=True)
@@ -173,3 +178,48 @@ def _trim(lines: list[str]) -> list[str]:
     start = next((i for i, line in enumerate(lines) if line), len(lines))
     end = len(lines) - next((i for i, line in enumerate(reversed(lines)) if line), 0)
     return lines[start:end]
+
+
+def reading_warnings(episode: Episode) -> tuple[str, ...]:
+    """What the build should tell about how a file was read: each a line naming the file.
+
+    Lines before the disclaimer that are not spoken (site chrome, or teasers after a summary
+    with no disclaimer line), and an episode far shorter than its file's text, which means
+    part of the summary was probably taken for chrome.
+    """
+    if not episode.unspoken:
+        return ()
+    path = episode.source_path
+    numbers = [number for number, _ in episode.unspoken]
+    first = episode.unspoken[0][1]
+    quoted = first if len(first) <= 40 else first[:40].rstrip() + "…"
+    fix = (
+        "delete them from the file if they are; a line of summary text ends with a full stop"
+        if episode.disclaimer
+        else "if they belong to the summary, put the disclaimer line after its last paragraph"
+    )
+    warnings = [
+        f"{path}: {_line_ranges(numbers)} not spoken, taken for site chrome "
+        f'(the first: "{quoted}"); {fix}'
+    ]
+    spoken = sum(len(p.split()) for s in episode.sections for p in s.paragraphs)
+    dropped = sum(len(line.split()) for _, line in episode.unspoken)
+    if spoken < FAR_SHORTER * (spoken + dropped):
+        where = "before its disclaimer" if episode.disclaimer else "in the file"
+        warnings.append(
+            f"{path}: the episode speaks only {spoken} of the {spoken + dropped} words {where}; "
+            f"check that {_line_ranges(numbers)} hold no summary text"
+        )
+    return tuple(warnings)
+
+
+def _line_ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "lines 1–3, 7"; [4] -> "line 4"."""
+    ranges: list[list[int]] = []
+    for number in numbers:
+        if ranges and number == ranges[-1][-1] + 1:
+            ranges[-1].append(number)
+        else:
+            ranges.append([number])
+    said = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in ranges)
+    return ("lines " if len(numbers) > 1 else "line ") + said

@@ -23,9 +23,10 @@ from narrate.errors import NarrateError
 from narrate.feed import episode_guid
 from narrate.models import Episode, Plan, PublishedEpisode, Script
 from narrate.output import Output
+from narrate.page_dump import reading_warnings
 from narrate.revisions import intact, next_file
 from narrate.script import SpeechOptions, build_script
-from narrate.sources import read_episode, reading_warnings, slugify
+from narrate.sources import read_episode, slugify
 
 log = logging.getLogger(__name__)
 
