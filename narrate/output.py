@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 from narrate.errors import NarrateError, write_error
 from narrate.models import Chapter, PublishedEpisode
+from narrate.processes import process_alive
 
 STATE_DIR = ".narrate"
 _PUBLIC = 0o644
@@ -210,23 +211,13 @@ def _write_file(handle: BinaryIO, data: bytes) -> None:
 def _holder(note: str, root: Path) -> str:
     """What a build waiting for ``root``'s lock is told, from the note its holder left."""
     pid = note.strip().removeprefix("pid ")
-    if pid.isdigit() and not _alive(int(pid)):
+    if pid.isdigit() and not process_alive(int(pid)):
         # An older narrate's workers outlived their build (this one's never do).
         return (f"the build of {root} by pid {pid} has ended, but processes it started still "
                 f"hold the folder; waiting for them (stop them to go on now)")  # fmt: skip
     return (
         f"another build of {root} is running ({note.strip() or 'another process'}); waiting for it"
     )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # alive, another user's
-    return True
 
 
 def _same_bytes(a: Path, b: Path) -> bool:

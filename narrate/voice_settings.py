@@ -39,8 +39,8 @@ def _registry() -> dict[str, Any]:
 
 
 @cache
-def _engine(name: str) -> Any:
-    """The class registered as engine ``name`` (None: no such engine)."""
+def engine_class(name: str) -> Any:
+    """The class registered as engine ``name`` (None: no such engine); loaded once."""
     point = _registry().get(name)
     return point.load() if point else None
 
@@ -48,14 +48,14 @@ def _engine(name: str) -> Any:
 def _declared(name: str) -> tuple[str, tuple[EngineOption, ...]]:
     """What the engine registered as ``name`` declares: what its voice file is ("": its voice
     is a name) and its own options. Nothing when no engine has that name."""
-    engine = _engine(name)
+    engine = engine_class(name)
     return getattr(engine, "voice_file", ""), tuple(getattr(engine, "options", ()))
 
 
 def default_engine() -> str:
     """The engine a show speaks with when it names none: the one registered as the default."""
     names = registered_engines()
-    return next((n for n in names if getattr(_engine(n), "is_default", False)), "")
+    return next((n for n in names if getattr(engine_class(n), "is_default", False)), "")
 
 
 def voice_keys(table: dict[str, Any]) -> set[str]:

@@ -9,15 +9,12 @@ outside package would register its own (one module, one entry point).
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
 from typing import ClassVar
 
 from narrate.config import EngineOption, EngineSettings
 from narrate.errors import ConfigError
 from narrate.models import Speech
-from narrate.voice_settings import ENGINE_ENTRY_POINTS, registered_engines
-
-ENTRY_POINT_GROUP = ENGINE_ENTRY_POINTS
+from narrate.voice_settings import engine_class, registered_engines
 
 
 class Engine:
@@ -71,12 +68,11 @@ def available_engines() -> list[str]:
 def load_engine(settings: EngineSettings) -> Engine:
     """Instantiate the engine ``settings.name`` names (``load_settings`` has checked that one
     is registered under it, and reported it as a problem of the show or the command line)."""
-    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == settings.name]
-    if not found:
+    factory = engine_class(settings.name)
+    if factory is None:
         known = ", ".join(available_engines()) or "none (is narrate installed with pip?)"
         raise ConfigError([f'voice.engine: no engine called "{settings.name}" (known: {known})'])
-    factory = found[0].load()
     engine = factory(settings)
     if not isinstance(engine, Engine):
-        raise TypeError(f"{found[0].value} is not a narrate.engines.Engine")
+        raise TypeError(f"the engine {settings.name!r} is not a narrate.engines.Engine")
     return engine

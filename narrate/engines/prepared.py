@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from narrate.processes import process_alive
+
 log = logging.getLogger(__name__)
 
 Session = TypeVar("Session")
@@ -118,10 +120,4 @@ def _held(claim: Path) -> bool:
         return claim.exists()  # being written this moment: held
     if pid <= 0:  # created, its number not written yet
         return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, another user's
-        return True
-    return True
+    return process_alive(pid)
