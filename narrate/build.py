@@ -19,22 +19,22 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from narrate.artwork import artwork_key, show_artwork
-from narrate.cache import ClipCache
+from narrate.audio.cache import ClipCache
+from narrate.audio.synthesize import Pending, Speaker
 from narrate.config import Settings
 from narrate.errors import NarrateError
-from narrate.feed import render_feed
-from narrate.layout import TIMINGS, sidecar
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
-from narrate.output import STATE_DIR, Output
-from narrate.pages import EpisodePage, render_pages
 from narrate.plan import plan_show
 from narrate.processes import worker_pool
 from narrate.produce import produce_episode
-from narrate.revisions import intact, playable, remove_old_revisions
-from narrate.script import speech_options
-from narrate.synthesize import Pending, Speaker
-from narrate.timing import read_timings
+from narrate.publish.artwork import artwork_key, show_artwork
+from narrate.publish.feed import render_feed
+from narrate.publish.layout import TIMINGS, sidecar
+from narrate.publish.output import STATE_DIR, Output
+from narrate.publish.pages import EpisodePage, render_pages
+from narrate.publish.revisions import intact, playable, remove_old_revisions
+from narrate.publish.timing import read_timings
+from narrate.text.script import speech_options
 
 log = logging.getLogger(__name__)
 

@@ -261,7 +261,7 @@ def _run_build(args: argparse.Namespace) -> int:
     # it: the check after a build looks at everything else, not at the sound again.
     with _show_problems(settings):
         problems = [] if args.no_check else _check(settings, measure=set())
-    from narrate.timing import short_clock
+    from narrate.publish.timing import short_clock
 
     print(f"Built {settings.show.title!r} into {report.out_dir}")
     for episode in report.built:
@@ -321,7 +321,7 @@ def _progress_display(quiet: bool) -> Iterator[Callable[[BuildProgress], None] |
 
 def _check(settings: Settings, measure: set[str] | None = None) -> list[str]:
     """Run the directory check; print its problems (or nothing) and return them."""
-    from narrate.check import check_show
+    from narrate.publish.check import check_show
 
     problems = check_show(settings, measure)
     if problems:
@@ -332,7 +332,7 @@ def _check(settings: Settings, measure: set[str] | None = None) -> list[str]:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from narrate.serve import make_server
+    from narrate.publish.serve import make_server
 
     settings = _built_settings(args)
     if not (settings.out_dir / "index.html").is_file():
@@ -358,7 +358,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_cache(args: argparse.Namespace) -> int:
-    from narrate.cache import cache_info, prune_cache
+    from narrate.audio.cache import cache_info, prune_cache
     from narrate.config import default_cache_dir
     from narrate.errors import COMMAND_LINE, ConfigError
 
@@ -389,7 +389,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_verify(args: argparse.Namespace) -> int:
-    from narrate.verify import verify_published
+    from narrate.publish.verify import verify_published
 
     settings = _built_settings(args)
     results = verify_published(settings)
@@ -409,9 +409,9 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 def _run_script(args: argparse.Namespace) -> int:
     from narrate.engines import load_engine
-    from narrate.page_dump import reading_warnings
-    from narrate.script import build_script, speech_options
-    from narrate.sources import read_episode
+    from narrate.text.page_dump import reading_warnings
+    from narrate.text.script import build_script, speech_options
+    from narrate.text.sources import read_episode
 
     file: Path = args.file
     wrong = []

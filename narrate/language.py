@@ -1,9 +1,10 @@
 """What the show's language decides outside the speech rules, decided in one place.
 
-The speech rules (``narrate.rule_context``), the self-check that listens to the disclaimer
-(``narrate.produce``, ``narrate.verify``), the transcript and the pages (``narrate.timing``,
-``narrate.pages``) all ask the same questions of a BCP 47 tag; asking them here keeps every
-stage's answer the same. It sits at the bottom of the layers, so any module may import it.
+The speech rules (``narrate.text.rules.context``), the self-check that listens to the
+disclaimer (``narrate.produce``, ``narrate.audio.listen``), the transcript and the pages
+(``narrate.publish.timing``, ``narrate.publish.pages``) all ask the same questions of a BCP 47
+tag; asking them here keeps every stage's answer the same. It sits at the bottom of the
+layers, so any module may import it.
 """
 
 from __future__ import annotations

@@ -17,16 +17,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from narrate import __version__
-from narrate.artwork import episode_artwork
 from narrate.config import Settings
 from narrate.errors import NarrateError
-from narrate.feed import episode_guid
 from narrate.models import Episode, Plan, PublishedEpisode, Script
-from narrate.output import Output
-from narrate.page_dump import reading_warnings
-from narrate.revisions import intact, next_file
-from narrate.script import SpeechOptions, build_script
-from narrate.sources import read_episode, slugify
+from narrate.publish.artwork import episode_artwork
+from narrate.publish.feed import episode_guid
+from narrate.publish.output import Output
+from narrate.publish.revisions import intact, next_file
+from narrate.text.page_dump import reading_warnings
+from narrate.text.script import SpeechOptions, build_script
+from narrate.text.sources import read_episode, slugify
 
 log = logging.getLogger(__name__)
 

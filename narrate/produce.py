@@ -14,12 +14,13 @@ import logging
 from concurrent.futures import Executor
 from pathlib import Path
 
-from narrate import layout
+from narrate.audio.listen import hear_disclaimer, verify_episode
+from narrate.audio.mixdown import mix_episode
+from narrate.audio.synthesize import Pending, Speaker
+from narrate.audio.tagging import tag_episode
 from narrate.config import Settings
 from narrate.errors import AudioError
 from narrate.language import is_english
-from narrate.layout import sidecar
-from narrate.mixdown import mix_episode
 from narrate.models import (
     Artwork,
     Clip,
@@ -28,10 +29,9 @@ from narrate.models import (
     PublishedEpisode,
     Segment,
 )
-from narrate.output import Output
-from narrate.synthesize import Pending, Speaker
-from narrate.tagging import tag_episode
-from narrate.verify import hear_disclaimer, verify_episode
+from narrate.publish import layout
+from narrate.publish.layout import sidecar
+from narrate.publish.output import Output
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ NOT_TEXT = re.compile(
 )
 """Characters XML 1.0 forbids and HTML calls errors: control codes but tab and line ends,
 lone surrogates, noncharacters. The one definition: templates drop them from every value
-they print, and ``narrate.sources.clean_text`` drops them from what it reads (after turning
+they print, and ``narrate.text.sources.clean_text`` drops them from what it reads (after turning
 the control codes that are white space into spaces)."""
 
 

@@ -133,8 +133,8 @@ def _spoken(folder: Path) -> list[str]:
     sys.path.insert(0, str(REPO))
     from narrate.config import load_settings
     from narrate.engines import load_engine
-    from narrate.script import build_script, speech_options
-    from narrate.sources import read_episode
+    from narrate.text.script import build_script, speech_options
+    from narrate.text.sources import read_episode
 
     settings = load_settings(folder / "show.toml", summaries=[folder / "summaries"],
                              use_cache=False)  # fmt: skip
@@ -240,11 +240,11 @@ def _phrases_spoken(log: Path) -> int:
 def _render(count: int) -> float:
     """Feed and pages for ``count`` synthetic episodes, in this process (no audio at all)."""
     sys.path.insert(0, str(REPO))
-    from narrate.artwork import embedded_cover, render_default_cover
     from narrate.config import EXAMPLE_SHOW, load_settings
-    from narrate.feed import render_feed
     from narrate.models import Artwork, Chapter, PublishedEpisode, Segment, SegmentTiming
-    from narrate.pages import EpisodePage, render_pages
+    from narrate.publish.artwork import embedded_cover, render_default_cover
+    from narrate.publish.feed import render_feed
+    from narrate.publish.pages import EpisodePage, render_pages
 
     show = load_settings(EXAMPLE_SHOW, use_cache=False).show
     cover = render_default_cover(show.title, show.author)

@@ -7,8 +7,8 @@ import datetime as dt
 from dataclasses import replace
 
 from narrate.config import EXAMPLE_SHOW, load_settings
-from narrate.feed import episode_guid
 from narrate.models import Artwork, Chapter, PublishedEpisode
+from narrate.publish.feed import episode_guid
 
 SHOW = load_settings(EXAMPLE_SHOW).show
 """The example show's settings, as the feed and the pages receive them."""

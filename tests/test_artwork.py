@@ -13,7 +13,8 @@ from conftest import run_narrate, write_show
 from mutagen.id3 import ID3
 from PIL import Image
 
-from narrate.artwork import (
+from narrate.errors import ConfigError
+from narrate.publish.artwork import (
     BACKGROUND,
     FOREGROUND,
     Cover,
@@ -22,7 +23,6 @@ from narrate.artwork import (
     embedded_cover,
     render_default_cover,
 )
-from narrate.errors import ConfigError
 
 TITLE = "MS Research, Explained"
 AUTHOR = "The Narrate Team"

@@ -14,7 +14,7 @@ from conftest import EXAMPLE_DISCLAIMER, EXAMPLE_SHOW_TITLE, SAMPLE, Built, run_
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from narrate.ffmpeg import decoded_duration_ms, measure_loudness
+from narrate.audio.ffmpeg import decoded_duration_ms, measure_loudness
 
 pytestmark = pytest.mark.e2e
 

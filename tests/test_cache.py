@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import run_narrate
 
-from narrate.cache import VOICES, ClipCache, clip_key
+from narrate.audio.cache import VOICES, ClipCache, clip_key
 from narrate.models import Speech
 
 

@@ -16,8 +16,8 @@ from conftest import Built, Run, run_narrate, write_show
 from mutagen.id3 import ID3
 from PIL import Image
 
+from narrate.audio.ffmpeg import ffmpeg_path
 from narrate.config import EXAMPLE_SHOW
-from narrate.ffmpeg import ffmpeg_path
 
 pytestmark = pytest.mark.e2e
 

@@ -26,8 +26,8 @@ def test_no_command_shows_usage_and_exits_2() -> None:
 
 def test_importing_narrate_prints_no_warnings() -> None:
     code = (
-        "import narrate.cli, narrate.build, narrate.mixdown, narrate.tagging;"
-        "narrate.mixdown._audio_segment()"
+        "import narrate.cli, narrate.build, narrate.audio.mixdown, narrate.audio.tagging;"
+        "narrate.audio.mixdown._audio_segment()"
     )
     result = subprocess.run(
         [sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, check=True

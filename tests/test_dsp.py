@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrate import dsp
-from narrate.ffmpeg import measure_loudness, run_ffmpeg
+from narrate.audio import dsp
+from narrate.audio.ffmpeg import measure_loudness, run_ffmpeg
 from narrate.models import Loudness
 
 

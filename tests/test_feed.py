@@ -11,7 +11,7 @@ import pytest
 from conftest import UNSAFE_LINKS
 from published import ART, SHOW, published_episode
 
-from narrate.feed import episode_guid, render_feed, rfc2822
+from narrate.publish.feed import episode_guid, render_feed, rfc2822
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 

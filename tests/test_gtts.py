@@ -24,12 +24,12 @@ from google_stub import status as _status
 from hypothesis import given
 from hypothesis import strategies as st
 
+from narrate.audio.synthesize import synthesize_script
 from narrate.config import EngineSettings
 from narrate.engines import load_engine
 from narrate.engines.gtts import GttsEngine, split_for_gtts
 from narrate.errors import EngineError
 from narrate.models import Script, Segment
-from narrate.synthesize import synthesize_script
 
 OFFLINE_FIX = 'engine = "piper"'
 TIMEOUT_S = 4.0

@@ -24,9 +24,9 @@ from mutagen.id3 import ID3
 
 from narrate.config import load_settings
 from narrate.errors import ConfigError
-from narrate.sentences import MAX_PHRASE_CHARS, breath_groups
-from narrate.sources import slugify
-from narrate.timing import read_timings
+from narrate.publish.timing import read_timings
+from narrate.text.sentences import MAX_PHRASE_CHARS, breath_groups
+from narrate.text.sources import slugify
 
 TONE = ("--engine", "tone", "--no-cache", "--no-check")
 CONTROLS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n") + "\x7f\ufffe"

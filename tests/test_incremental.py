@@ -11,8 +11,8 @@ from typing import ClassVar
 import pytest
 from conftest import run_narrate, write_show
 
+import narrate.audio.synthesize
 import narrate.build
-import narrate.synthesize
 from narrate.config import load_settings
 from narrate.engines.tone import ToneEngine
 from narrate.models import Speech
@@ -147,7 +147,7 @@ def test_jobs_1_speaks_on_one_core_and_gives_the_cores_back(
 ) -> None:
     before = os.sched_getaffinity(0)
     settings = load_settings(_show(tmp_path), out_dir=tmp_path / "out", use_cache=False)
-    monkeypatch.setattr(narrate.synthesize, "load_engine", lambda s: _Watching(s))
+    monkeypatch.setattr(narrate.audio.synthesize, "load_engine", lambda s: _Watching(s))
     _Watching.cores.clear()
     report = narrate.build.build(settings, jobs=1)
     assert report.failures == () and len(report.built) == 2

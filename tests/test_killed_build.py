@@ -165,7 +165,7 @@ def _kill_session(sid: int) -> None:
 def test_a_build_waiting_for_a_lock_whose_holder_has_ended_says_so(tmp_path: Path) -> None:
     """Processes an ended build started (an older narrate's workers) may still hold the lock:
     the waiting build names that, not a build that seems to run."""
-    from narrate.output import Output
+    from narrate.publish.output import Output
 
     state = tmp_path / ".narrate"
     state.mkdir()

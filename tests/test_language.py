@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from narrate.language import is_english, long_date, text_direction
-from narrate.rule_context import Context
+from narrate.text.rules.context import Context
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The one table of the files published per episode (``narrate.layout``) drives every place
+"""The one table of the files published per episode (``narrate.publish.layout``) drives every place
 that publishes, checks, serves or lists them: a file added to the table is written by
 ``produce``, checked by ``revisions.intact``, served by ``narrate serve`` and listed by the feed
 when it says so. A module that kept a list of its own would miss the added file."""
@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from conftest import write_show
 
-from narrate import layout
 from narrate.build import build
 from narrate.config import load_settings
 from narrate.models import EpisodeAudio
-from narrate.output import Output
-from narrate.revisions import intact
-from narrate.serve import make_server, media_type, published
+from narrate.publish import layout
+from narrate.publish.output import Output
+from narrate.publish.revisions import intact
+from narrate.publish.serve import make_server, media_type, published
 
 PODCAST = "{https://podcastindex.org/namespace/1.0}"
 

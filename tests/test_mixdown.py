@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from mutagen.mp3 import MP3
 
-import narrate.mixdown
+import narrate.audio.mixdown
+from narrate.audio.ffmpeg import decode_pcm, decoded_duration_ms, measure_loudness
+from narrate.audio.mixdown import mix_episode
 from narrate.config import AudioSettings, EngineSettings
 from narrate.engines.tone import ToneEngine
 from narrate.errors import AudioError
-from narrate.ffmpeg import decode_pcm, decoded_duration_ms, measure_loudness
-from narrate.mixdown import mix_episode
 from narrate.models import Clip, EpisodeAudio, Segment, Speech
 
 SETTINGS = AudioSettings(
@@ -146,14 +146,14 @@ def test_later_episodes_aim_past_the_shift_the_encoder_made_last_time(
     """The first episode probes the encoder; the next ones with the same settings learn its
     loudness shift from the episode before, and still land on target."""
     probes: list[int] = []
-    real = narrate.mixdown._encoder_shift
+    real = narrate.audio.mixdown._encoder_shift
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         probes.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(narrate.mixdown, "_SHIFTS", {})
-    monkeypatch.setattr(narrate.mixdown, "_encoder_shift", counting)
+    monkeypatch.setattr(narrate.audio.mixdown, "_SHIFTS", {})
+    monkeypatch.setattr(narrate.audio.mixdown, "_encoder_shift", counting)
     first = mix_episode(_clips(), CHAPTERS, SETTINGS, tmp_path / "first.mp3")
     second = mix_episode(_clips()[::-1], CHAPTERS, SETTINGS, tmp_path / "second.mp3")
     assert len(probes) == 1
@@ -171,19 +171,21 @@ def test_an_episode_is_decoded_while_it_is_encoded_and_the_pcm_is_the_files(
     """Once the probe has told the encoder's delay, the self-check's PCM comes through a pipe
     from the encoder as it writes: no decoding of the file afterwards, and sample for sample
     what decoding the file gives (the delay dropped, the padding cut)."""
-    monkeypatch.setattr(narrate.mixdown, "_SHIFTS", {})
-    monkeypatch.setattr(narrate.mixdown, "_DELAYS", {})
+    monkeypatch.setattr(narrate.audio.mixdown, "_SHIFTS", {})
+    monkeypatch.setattr(narrate.audio.mixdown, "_DELAYS", {})
     settings = replace(SETTINGS, channels=channels)
     mix_episode(_clips(), CHAPTERS, settings, tmp_path / "first.mp3")
-    assert list(narrate.mixdown._DELAYS.values()) == [1105]  # LAME's 576 + 529, as ffmpeg says
+    assert list(narrate.audio.mixdown._DELAYS.values()) == [
+        1105
+    ]  # LAME's 576 + 529, as ffmpeg says
     decoded_files: list[Path] = []
-    real = narrate.mixdown.decode_pcm
+    real = narrate.audio.mixdown.decode_pcm
 
     def counting(path: Path, rate: int) -> bytes:
         decoded_files.append(path)
         return real(path, rate)
 
-    monkeypatch.setattr(narrate.mixdown, "decode_pcm", counting)
+    monkeypatch.setattr(narrate.audio.mixdown, "decode_pcm", counting)
     second = mix_episode(_clips()[::-1], CHAPTERS, settings, tmp_path / "second.mp3")
     assert decoded_files == []
     _is_the_file_decoded(second)
@@ -194,13 +196,13 @@ def test_encoding_through_the_pipe_writes_the_same_file_even_under_an_odd_name(
 ) -> None:
     """The encoder's file is the very MP3 a plain encode writes; a name the tee muxer would
     read as syntax is encoded first and decoded after, with the same result."""
-    from narrate import dsp
-    from narrate.ffmpeg import encode_and_decode, run_ffmpeg
+    from narrate.audio import dsp
+    from narrate.audio.ffmpeg import encode_and_decode, run_ffmpeg
 
     speech = ENGINE.synthesize("A short stretch of tones to encode.")
     wav = tmp_path / "in.wav"
-    narrate.mixdown._write_wav(dsp.from_pcm16(speech.data), speech.sample_rate, wav)
-    args = narrate.mixdown._encoder_args(wav, SETTINGS)
+    narrate.audio.mixdown._write_wav(dsp.from_pcm16(speech.data), speech.sample_rate, wav)
+    args = narrate.audio.mixdown._encoder_args(wav, SETTINGS)
     plain = tmp_path / "plain.mp3"
     run_ffmpeg("-y", *args, "-f", "mp3", str(plain))
     length = len(speech.data) // 2

@@ -7,7 +7,8 @@ import random
 import pytest
 from conftest import EXAMPLE_DISCLAIMER as DISCLAIMER
 
-from narrate.normalize import (
+from narrate.text.pronounce import Entry, Lexicon, load_lexicon
+from narrate.text.rules.normalize import (
     RULES,
     Context,
     ampersand_to_and,
@@ -33,7 +34,6 @@ from narrate.normalize import (
     tidy_spacing,
     unify_quotes,
 )
-from narrate.pronounce import Entry, Lexicon, load_lexicon
 
 US = Context("en-US")
 GB = Context("en-GB")

@@ -11,13 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mutagen.id3 import ID3
 
+from narrate.audio.mixdown import mix_episode
+from narrate.audio.synthesize import synthesize_script
 from narrate.config import EXAMPLE_SHOW, EngineSettings, load_settings
 from narrate.engines.tone import ToneEngine
 from narrate.errors import ConfigError, EngineError
-from narrate.mixdown import mix_episode
 from narrate.models import Script, Segment, Speech
-from narrate.sentences import MAX_PHRASE_CHARS, breath_groups
-from narrate.synthesize import synthesize_script
+from narrate.text.sentences import MAX_PHRASE_CHARS, breath_groups
 
 TONE = EngineSettings("tone", "", "en-US", 1.0)
 LONG = (

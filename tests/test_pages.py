@@ -17,7 +17,6 @@ import pytest
 from conftest import UNSAFE_LINKS
 from published import ART, SHOW, published_episode
 
-from narrate import pages
 from narrate.models import (
     Chapter,
     PublishedEpisode,
@@ -26,8 +25,9 @@ from narrate.models import (
     SegmentTiming,
     WordTiming,
 )
-from narrate.pages import ASSETS, EpisodePage, render_pages
 from narrate.processes import worker_pool
+from narrate.publish import pages
+from narrate.publish.pages import ASSETS, EpisodePage, render_pages
 
 HOSTILE = """<script>alert("pwned")</script> & 'quotes' "too" </textarea><b>"""
 VOID = {"meta", "link", "input", "br", "img", "source", "track", "hr", "wbr", "area", "col"}

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import REPO, Built
 
-from narrate.serve import make_server
+from narrate.publish.serve import make_server
 
 pytestmark = pytest.mark.e2e
 

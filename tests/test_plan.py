@@ -10,14 +10,14 @@ import pytest
 from conftest import SAMPLE, write_show
 
 import narrate.plan
-from narrate.artwork import artwork_key
 from narrate.build import build
 from narrate.config import Settings, load_settings
 from narrate.engines import load_engine
 from narrate.models import Episode, PublishedEpisode, Script
-from narrate.output import Output
 from narrate.plan import ShowPlan, plan_show
-from narrate.script import speech_options
+from narrate.publish.artwork import artwork_key
+from narrate.publish.output import Output
+from narrate.text.script import speech_options
 
 
 def _settings(folder: Path, summary: str) -> Settings:

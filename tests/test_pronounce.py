@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from narrate.errors import ConfigError
-from narrate.pronounce import (
+from narrate.text.pronounce import (
     Lexicon,
     apply_lexicon,
     cardinal,

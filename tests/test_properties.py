@@ -24,7 +24,6 @@ from published import ART, SHOW, published_episode
 
 from narrate.config import EXAMPLE_SHOW, EpisodeSource, load_settings
 from narrate.errors import SourceError
-from narrate.feed import render_feed
 from narrate.models import (
     Chapter,
     Episode,
@@ -32,10 +31,11 @@ from narrate.models import (
     Segment,
     SegmentTiming,
 )
-from narrate.normalize import normalize
-from narrate.pages import EpisodePage, render_pages
-from narrate.pronounce import load_lexicon
-from narrate.sources import clean_text, read_episode
+from narrate.publish.feed import render_feed
+from narrate.publish.pages import EpisodePage, render_pages
+from narrate.text.pronounce import load_lexicon
+from narrate.text.rules.normalize import normalize
+from narrate.text.sources import clean_text, read_episode
 
 LANGUAGES = ("en-US", "en-GB", "de")
 LEXICON = load_lexicon(None)

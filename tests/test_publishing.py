@@ -28,8 +28,8 @@ from mutagen.mp3 import MP3
 from PIL import Image
 from readback import NS, Html, local, partytime, read_channel, rfc2822, text
 
+from narrate.audio.ffmpeg import decoded_duration_ms, measure_loudness
 from narrate.config import APPLE_CATEGORIES
-from narrate.ffmpeg import decoded_duration_ms, measure_loudness
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ import feedparser
 import pytest
 from conftest import REPO, run_narrate, write_show
 
-import narrate.output
+import narrate.publish.output
 from narrate.build import build
 from narrate.config import load_settings
 from narrate.errors import NarrateError
@@ -183,7 +183,7 @@ def test_a_full_disk_is_a_clear_error_and_the_old_feed_survives(
     def full(handle: object, data: bytes) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(narrate.output, "_write_file", full)
+    monkeypatch.setattr(narrate.publish.output, "_write_file", full)
     # The edited episode cannot be written: it fails alone, with cause and fix.
     report = build(load_settings(show, out_dir=out, use_cache=False), jobs=1)
     (failure,) = report.failures

@@ -19,11 +19,11 @@ from narrate.config import (
 )
 from narrate.errors import ConfigError
 from narrate.models import Episode, Script, Section
-from narrate.normalize import normalize
-from narrate.pronounce import load_lexicon
-from narrate.script import build_script, listening_time
-from narrate.sentences import split_sentences
-from narrate.sources import read_episode
+from narrate.text.pronounce import load_lexicon
+from narrate.text.rules.normalize import normalize
+from narrate.text.script import build_script, listening_time
+from narrate.text.sentences import split_sentences
+from narrate.text.sources import read_episode
 
 EPISODE_TITLE = "Invading immune cells, not microglia, drive nerve damage through mitochondrial ROS"
 BODY_STARTS = ("In a mouse model", "The researchers compared", "People with MS", "These results")

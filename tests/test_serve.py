@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import Built
 
-from narrate.serve import make_server, published
+from narrate.publish.serve import make_server, published
 
 SLUG = "mtros-macrophages"
 

@@ -14,8 +14,8 @@ from conftest import EXAMPLE_DISCLAIMER, SAMPLE
 from narrate.config import EpisodeSource
 from narrate.errors import SourceError
 from narrate.models import Episode
-from narrate.page_dump import read_page_dump, reading_warnings
-from narrate.sources import clean_text, derive_title, read_episode, slugify
+from narrate.text.page_dump import read_page_dump, reading_warnings
+from narrate.text.sources import clean_text, derive_title, read_episode, slugify
 
 LEAD = (
     "In a mouse model of MS, invading immune cells called monocyte-derived macrophages damage "

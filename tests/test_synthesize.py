@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from narrate.cache import VOICES, ClipCache, clip_key
+from narrate.audio.cache import VOICES, ClipCache, clip_key
+from narrate.audio.synthesize import Speaker, synthesize_script
 from narrate.config import EngineSettings
 from narrate.engines import Engine, load_engine
 from narrate.models import Script, Segment, Speech
-from narrate.synthesize import Speaker, synthesize_script
 
 
 class _Counting:
@@ -139,9 +139,9 @@ def test_workers_wait_for_one_another_to_prepare_the_voice_only_without_a_core_e
 ) -> None:
     """With a core each, a worker that finds another preparing the voice prepares its own
     copy (its core would only wait); with more workers than cores, it waits for the copy."""
-    import narrate.synthesize
+    import narrate.audio.synthesize
 
-    monkeypatch.setattr(narrate.synthesize, "_cores", lambda: 2)
+    monkeypatch.setattr(narrate.audio.synthesize, "_cores", lambda: 2)
     settings = EngineSettings("tone", "", "en-US", 1.0)
     with Speaker(settings, settings, cache, jobs) as speaker:
         assert speaker.settings.wait_for_preparation is waits
@@ -153,7 +153,7 @@ def test_a_build_speaks_through_synthesize_script(
 ) -> None:
     """One synthesis path: the Speaker a build uses goes through the stage the tests hold,
     fallback and all, and counts every phrase an engine spoke, the fallback's too."""
-    import narrate.synthesize
+    import narrate.audio.synthesize
 
     calls: list[Script] = []
 
@@ -161,7 +161,7 @@ def test_a_build_speaks_through_synthesize_script(
         calls.append(script)
         return synthesize_script(script, *args, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(narrate.synthesize, "synthesize_script", spy)
+    monkeypatch.setattr(narrate.audio.synthesize, "synthesize_script", spy)
     settings = EngineSettings("tone", "", "en-US", 1.0)
     with Speaker(settings, settings, cache, 1) as speaker:
         speaker.engine = _Failing(speaker.engine)

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from narrate.artwork import embedded_cover, render_default_cover
+from narrate.audio.mixdown import mix_episode
+from narrate.audio.synthesize import synthesize_script
+from narrate.audio.tagging import tag_episode
 from narrate.config import EXAMPLE_SHOW, load_settings
 from narrate.engines.tone import ToneEngine
-from narrate.mixdown import mix_episode
 from narrate.models import Artwork, Episode, EpisodeAudio, Script
-from narrate.script import build_script
-from narrate.sources import read_episode
-from narrate.synthesize import synthesize_script
-from narrate.tagging import tag_episode
+from narrate.publish.artwork import embedded_cover, render_default_cover
+from narrate.text.script import build_script
+from narrate.text.sources import read_episode
 
 COVER = render_default_cover("Cover", "Tester")
 ART = Artwork(COVER, "image/jpeg", "artwork/cover.jpg", embedded_cover(COVER))

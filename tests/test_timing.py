@@ -12,9 +12,10 @@ import pytest
 import srt
 import webvtt
 
+from narrate.audio.mixdown import mix_episode
+from narrate.audio.synthesize import synthesize_script
 from narrate.config import EXAMPLE_SHOW, load_settings
 from narrate.engines.tone import ToneEngine
-from narrate.mixdown import mix_episode
 from narrate.models import (
     Chapter,
     Episode,
@@ -25,9 +26,7 @@ from narrate.models import (
     SegmentTiming,
     WordTiming,
 )
-from narrate.script import build_script
-from narrate.synthesize import synthesize_script
-from narrate.timing import (
+from narrate.publish.timing import (
     chapters_json,
     chapters_webvtt,
     clock,
@@ -36,8 +35,9 @@ from narrate.timing import (
     transcript_html,
     written_words,
 )
-from narrate.timing import srt as to_srt
-from narrate.timing import webvtt as to_vtt
+from narrate.publish.timing import srt as to_srt
+from narrate.publish.timing import webvtt as to_vtt
+from narrate.text.script import build_script
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,17 @@ import numpy as np
 import pytest
 from conftest import Built, run_narrate, write_show
 
+import narrate.audio.listen
+import narrate.audio.synthesize
 import narrate.build
-import narrate.synthesize
-import narrate.verify
+import narrate.publish.verify
+from narrate.audio.ffmpeg import decode_pcm, run_ffmpeg
+from narrate.audio.listen import hear_disclaimer, verify_episode
 from narrate.config import EXAMPLE_SHOW, load_settings
-from narrate.engines.piper import PiperEngine
+from narrate.engines.piper.engine import PiperEngine
 from narrate.engines.tone import ToneEngine
-from narrate.ffmpeg import decode_pcm, run_ffmpeg
 from narrate.models import SegmentTiming, Speech
-from narrate.timing import read_timings
-from narrate.verify import hear_disclaimer, verify_episode
+from narrate.publish.timing import read_timings
 
 RATE = 44100
 
@@ -107,7 +108,7 @@ def test_verify_listens_to_every_show_the_speech_rules_read_as_english(
     text = EXAMPLE_SHOW.read_text(encoding="utf-8")
     show.write_text(text.replace('language = "en-US"', f'language = "{language}"'), "utf-8")
     settings = load_settings(show, summaries=[], out_dir=out, use_cache=False)
-    (problems,) = narrate.verify.verify_published(settings).values()
+    (problems,) = narrate.publish.verify.verify_published(settings).values()
     heard = any(p.startswith("the disclaimer is not heard clearly") for p in problems)
     assert heard == listens, problems
 
@@ -158,7 +159,7 @@ def test_a_build_whose_disclaimer_is_silent_publishes_nothing(
     (tmp_path / "s.md").write_text("---\ntitle: S\ndate: 2026-01-01\n---\nA short summary.\n")
     show = write_show(tmp_path, [{"file": '"s.md"'}], voice='{ engine = "tone" }')
     settings = load_settings(show, out_dir=tmp_path / "out", use_cache=False)
-    monkeypatch.setattr(narrate.synthesize, "load_engine", lambda s: _MuteDisclaimer(s))
+    monkeypatch.setattr(narrate.audio.synthesize, "load_engine", lambda s: _MuteDisclaimer(s))
     report = narrate.build.build(settings, jobs=1)
     assert len(report.failures) == 1
     assert "self-check failed" in report.failures[0] and "is silent" in report.failures[0]
@@ -197,7 +198,7 @@ def test_a_build_whose_disclaimer_cannot_be_heard_publishes_nothing(
     (tmp_path / "s.md").write_text("---\ntitle: S\ndate: 2026-01-01\n---\nA short summary.\n")
     show = write_show(tmp_path, [{"file": '"s.md"'}])
     settings = load_settings(show, out_dir=tmp_path / "out", use_cache=False)
-    monkeypatch.setattr(narrate.synthesize, "load_engine", lambda s: _GarbledDisclaimer(s))
+    monkeypatch.setattr(narrate.audio.synthesize, "load_engine", lambda s: _GarbledDisclaimer(s))
     report = narrate.build.build(settings, jobs=jobs)
     assert len(report.failures) == 1, report.failures
     assert "self-check failed: the disclaimer is not heard clearly" in report.failures[0]
@@ -208,14 +209,14 @@ def test_the_same_disclaimer_sound_is_judged_once(monkeypatch: pytest.MonkeyPatc
     """Every episode's disclaimer is usually the very same clip: the recognizer hears it once;
     another sound (other words) is still heard, and judged on its own."""
     judged: list[str] = []
-    real = narrate.verify._judge
+    real = narrate.audio.listen._judge
 
     def counting(pcm: bytes, spoken: str) -> str | None:
         judged.append(spoken)
         return real(pcm, spoken)
 
-    monkeypatch.setattr(narrate.verify, "_judge", counting)
-    monkeypatch.setattr(narrate.verify, "_VERDICTS", {})
+    monkeypatch.setattr(narrate.audio.listen, "_judge", counting)
+    monkeypatch.setattr(narrate.audio.listen, "_VERDICTS", {})
     # Piper's noise pinned: the same words make the same sound in every run (its random
     # noise sometimes made a clip the recognizer misheard, and this test is about caching).
     engine = load_settings(EXAMPLE_SHOW, use_cache=False).engine

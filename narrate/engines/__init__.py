@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from narrate.config import EngineOption, EngineSettings
+from narrate.config.registry import engine_class, registered_engines
 from narrate.errors import ConfigError
 from narrate.models import Speech
-from narrate.voice_settings import engine_class, registered_engines
 
 
 class Engine:

@@ -1,6 +1,6 @@
 """Stage: read_episode(source) -> Episode, from a page dump (.txt) or Markdown with front matter.
 
-Page dumps (``narrate.page_dump``) are what a reader copies from a summary website: the
+Page dumps (``narrate.text.page_dump``) are what a reader copies from a summary website: the
 summary among site chrome that must never be spoken. Every line before the disclaimer that is
 not spoken is kept on the ``Episode``, so that the build can say which (``reading_warnings``).
 """
@@ -22,10 +22,10 @@ from narrate.errors import SourceError
 from narrate.links import link_problem, shown
 from narrate.markup import strip_markup
 from narrate.models import Episode, Section
-from narrate.page_dump import is_disclaimer, read_page_dump
-from narrate.pronounce import word_tables
-from narrate.sentences import split_sentences
 from narrate.templating import NOT_TEXT
+from narrate.text.page_dump import is_disclaimer, read_page_dump
+from narrate.text.pronounce import word_tables
+from narrate.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from narrate.settings import EngineOption, EngineSettings
-from narrate.toml_reader import TomlReader
+from narrate.config.settings import EngineOption, EngineSettings
+from narrate.config.toml_reader import TomlReader
 
 ENGINE_ENTRY_POINTS = "narrate.engines"
 """The entry-point group engines register under (the built-ins too)."""

@@ -1,10 +1,10 @@
 """Speech rules for numbers and what comes with them: dates, years, ranges, units, statistics.
 
-Part of the rules that ``narrate.normalize`` lists, in order, in ``RULES``; each is a pure
-``rule(text, context) -> str`` with its example in the docstring. Numbers are said in
+Part of the rules that ``narrate.text.rules.normalize`` lists, in order, in ``RULES``; each is
+a pure ``rule(text, context) -> str`` with its example in the docstring. Numbers are said in
 English words only for English shows: other languages leave digits to the engine. Word
-tables live in ``narrate/lexicon/english.toml``; how a number is said lives in
-``narrate.pronounce``.
+tables live in ``narrate/text/lexicon/english.toml``; how a number is said lives in
+``narrate.text.pronounce``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from narrate.pronounce import cardinal, decimal_words, ordinal, word_tables, year_words
-from narrate.rule_context import DEFAULT_CONTEXT, Context, alternation, small_words
+from narrate.text.pronounce import cardinal, decimal_words, ordinal, word_tables, year_words
+from narrate.text.rules.context import DEFAULT_CONTEXT, Context, alternation, small_words
 
 # --- dates --------------------------------------------------------------------------------
 

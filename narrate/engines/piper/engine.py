@@ -15,7 +15,7 @@ from typing import Any
 
 from narrate.config import EngineOption, EngineSettings
 from narrate.engines import Engine
-from narrate.engines.prepared import prepared_session
+from narrate.engines.piper.prepared import prepared_session
 from narrate.errors import EngineError
 from narrate.models import Speech, WordTiming
 
@@ -157,7 +157,7 @@ def _prepared_graph(model: Path) -> bytes:
     import onnx
     from piper.patch_voice_with_alignment import add_alignment_output
 
-    from narrate.engines.convolutions import widen
+    from narrate.engines.piper.graph import widen
 
     graph = onnx.load(str(model))
     with contextlib.suppress(ValueError):  # already patched, or no alignment tensor: as it is

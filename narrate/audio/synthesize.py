@@ -14,13 +14,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from narrate.cache import VOICES, ClipCache, clip_key
+from narrate.audio.cache import VOICES, ClipCache, clip_key
 from narrate.config import EngineSettings
 from narrate.engines import Engine, load_engine
 from narrate.errors import EngineError
 from narrate.models import Clip, Script, Segment, Speech
 from narrate.processes import worker_pool
-from narrate.sentences import breath_groups
+from narrate.text.sentences import breath_groups
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,10 @@
 """Stage: verify_episode(mp3, segments) -> problems. The episode's own ears.
 
-After mixdown, and on demand with ``narrate verify``, the encoded audio is checked the way a
-listener would notice trouble: a segment that is silent, a segment far shorter than its words
-need (truncated), and a disclaimer that cannot actually be heard. The last is checked with an
-offline recognizer (pocketsphinx and its English model ship in its wheel).
+After mixdown, and on demand with ``narrate verify`` (``narrate.publish.verify``), the
+encoded audio is checked the way a listener would notice trouble: a segment that is silent, a
+segment far shorter than its words need (truncated), and a disclaimer that cannot actually be
+heard. The last is checked with an offline recognizer (pocketsphinx and its English model
+ship in its wheel).
 """
 
 from __future__ import annotations
@@ -16,14 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from narrate import dsp
-from narrate.config import Settings
-from narrate.ffmpeg import convert_pcm, decode_pcm
-from narrate.language import is_english
-from narrate.layout import TIMINGS, sidecar
+from narrate.audio import dsp
+from narrate.audio.ffmpeg import convert_pcm, decode_pcm
 from narrate.models import SegmentTiming, Speech
-from narrate.output import Output
-from narrate.timing import read_timings
 
 log = logging.getLogger(__name__)
 
@@ -99,34 +95,6 @@ def hear_disclaimer(speeches: Sequence[Speech], spoken: str) -> str | None:
 
 _VERDICTS: dict[str, str | None] = {}
 """What the recognizer found in each sound it has judged (see ``hear_disclaimer``)."""
-
-
-def verify_published(settings: Settings) -> dict[str, list[str]]:
-    """Check every episode the show's feed lists, as published: problems by audio file."""
-    out = Output(settings.out_dir)
-    listen = is_english(settings.show.language)
-    found: dict[str, list[str]] = {}
-    for episode in out.load_published(settings.show.feed_url, intact_only=False).values():
-        mp3 = out.path(episode.audio_file)
-        if not mp3.is_file():
-            found[episode.audio_file] = ["the MP3 is missing; run narrate build again"]
-            continue
-        problems = []
-        if mp3.stat().st_size != episode.length_bytes:
-            problems.append(
-                f"the MP3 is {mp3.stat().st_size} bytes but the feed says {episode.length_bytes}; "
-                "run narrate build again"
-            )
-        timing_file = out.path(sidecar(episode.audio_file, TIMINGS))
-        try:
-            segments = read_timings(timing_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError) as error:
-            found[episode.audio_file] = [f"{timing_file.name} is missing or unreadable ({error})"]
-            continue
-        found[episode.audio_file] = problems + verify_episode(
-            mp3, segments, listen=listen and episode.speaks_words
-        )
-    return found
 
 
 def _active_ms(piece: dsp.Samples, rate: int) -> int:

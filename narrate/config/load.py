@@ -2,11 +2,12 @@
 
 A show is one TOML file. Every problem is reported with its key, e.g.
 ``voice.voice: no Piper voice at "voices/amy.onnx" (looked relative to shows/ms.toml)``.
-The settings' dataclasses live in ``narrate.settings``, the typed table access in
-``narrate.toml_reader`` and the voices (engine names, voice paths) in
-``narrate.voice_settings``; this module re-exports the dataclasses, so callers import every
-setting from ``narrate.config``. Problems are grouped by where their values came from: the
-show file, or the command line (``--rate``, ``--out``, summaries named to ``narrate build``).
+The settings' dataclasses live in ``narrate.config.settings``, the typed table access in
+``narrate.config.toml_reader`` and the voices (engine names, voice paths) in
+``narrate.config.registry``; the package re-exports this module's names and the
+dataclasses, so callers import every setting from ``narrate.config``. Problems are grouped
+by where their values came from: the show file, or the command line (``--rate``, ``--out``,
+summaries named to ``narrate build``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from narrate.errors import COMMAND_LINE, ConfigError
-from narrate.links import link_problem, shown
-from narrate.settings import (
+from narrate.config.registry import read_voices, voice_keys
+from narrate.config.settings import (
     APPLE_CATEGORIES,
     AudioSettings,
     EngineOption,
@@ -32,8 +32,9 @@ from narrate.settings import (
     Settings,
     ShowSettings,
 )
-from narrate.toml_reader import TomlReader
-from narrate.voice_settings import read_voices, voice_keys
+from narrate.config.toml_reader import TomlReader
+from narrate.errors import COMMAND_LINE, ConfigError
+from narrate.links import link_problem, shown
 
 __all__ = [
     "APPLE_CATEGORIES",
@@ -57,7 +58,7 @@ __all__ = [
     "load_settings",
 ]
 
-EXAMPLE_SHOW = Path(__file__).parent / "example" / "show.toml"
+EXAMPLE_SHOW = Path(__file__).parent.parent / "example" / "show.toml"
 """The example show that ships with narrate; built by a bare ``narrate build``."""
 
 DEFAULT_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from email.utils import format_datetime
 from typing import NamedTuple
 
-from narrate import layout
 from narrate.config import ShowSettings
-from narrate.layout import sidecar
 from narrate.links import safe_link
 from narrate.models import Artwork, PublishedEpisode
-from narrate.output import episode_dir
+from narrate.publish import layout
+from narrate.publish.layout import sidecar
+from narrate.publish.output import episode_dir
+from narrate.publish.timing import short_clock
 from narrate.templating import render_template
-from narrate.timing import short_clock
 
 
 def episode_guid(show: ShowSettings, slug: str) -> str:

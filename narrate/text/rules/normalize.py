@@ -5,9 +5,10 @@ pure function ``rule(text, context) -> str`` with its example in the docstring; 
 ``Context`` carries what a few rules need besides the text (the show's language and
 pronunciation lexicon). Rules that put English words into the text do nothing for other
 languages, so the engine reads digits and symbols in its own language instead. The rules
-for numbers, dates, units and statistics live in ``narrate.numbers``, the ``Context`` in
-``narrate.rule_context``; word tables live in ``narrate/lexicon/english.toml``; how numbers
-and lexicon terms are said lives in ``narrate.pronounce``.
+for numbers, dates, units and statistics live in ``narrate.text.rules.numbers``, the
+``Context`` in ``narrate.text.rules.context``; word tables live in
+``narrate/text/lexicon/english.toml``; how numbers and lexicon terms are said lives in
+``narrate.text.pronounce``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import unicodedata
 from functools import lru_cache
 
 from narrate.markup import strip_markup
-from narrate.numbers import (
+from narrate.text.pronounce import Lexicon, apply_lexicon, word_tables
+from narrate.text.rules.context import DEFAULT_CONTEXT, Context, Rule, small_words
+from narrate.text.rules.numbers import (
     bounds_after_nouns,
     number_ranges,
     read_numbers,
@@ -28,8 +31,6 @@ from narrate.numbers import (
     read_years,
     spoken_dates,
 )
-from narrate.pronounce import Lexicon, apply_lexicon, word_tables
-from narrate.rule_context import DEFAULT_CONTEXT, Context, Rule, small_words
 
 __all__ = [
     "DEFAULT_CONTEXT",

@@ -1,7 +1,7 @@
 """What every speech rule receives besides the text, and the word-table helpers rules share.
 
-The rules themselves live in ``narrate.normalize`` (words, links, brackets, pauses) and
-``narrate.numbers`` (numbers and what comes with them); both take a ``Context``. It sits
+The rules themselves live in ``narrate.text.rules.normalize`` (words, links, brackets, pauses) and
+``narrate.text.rules.numbers`` (numbers and what comes with them); both take a ``Context``. It sits
 below them so that neither rule module imports the other.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from narrate.language import is_english
-from narrate.pronounce import Lexicon, word_tables
+from narrate.text.pronounce import Lexicon, word_tables
 
 # Regions whose English writes the month first (7/3/2026 is July 3) and says "one hundred
 # five" rather than "one hundred and five". A bare "en" follows the default, en-US.

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from narrate import layout
-from narrate.artwork import EPISODE_ART_DIR
-from narrate.layout import sidecar
 from narrate.models import PublishedEpisode
-from narrate.output import Output
+from narrate.publish import layout
+from narrate.publish.artwork import EPISODE_ART_DIR
+from narrate.publish.layout import sidecar
+from narrate.publish.output import Output
 
 
 def next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str:

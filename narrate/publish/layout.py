@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from narrate.models import EpisodeAudio
-from narrate.timing import (
+from narrate.publish.timing import (
     chapters_json,
     chapters_webvtt,
     srt,

@@ -1,7 +1,7 @@
 """How things are said: pronunciation lexicons, and numbers as English words.
 
 ``normalize`` decides *where* something in the text needs saying differently; this module
-says *how*. Word lists live in ``narrate/lexicon/*.toml`` (data only): ``medical.toml`` is
+says *how*. Word lists live in ``narrate/text/lexicon/*.toml`` (data only): ``medical.toml`` is
 the shipped pronunciation lexicon (its header documents the format), ``english.toml`` holds
 number words and the tables the English speech rules use.
 """
@@ -59,9 +59,10 @@ def load_lexicon(extra: Path | None = None) -> Lexicon:
 
     A malformed show lexicon raises ``ConfigError`` listing every problem at once.
     """
-    shipped = resources.files("narrate") / "lexicon" / SHIPPED_LEXICON
+    shipped = resources.files("narrate.text") / "lexicon" / SHIPPED_LEXICON
     entries = {
-        e.term: e for e in _parse(shipped.read_text("utf-8"), f"narrate/lexicon/{SHIPPED_LEXICON}")
+        e.term: e
+        for e in _parse(shipped.read_text("utf-8"), f"narrate/text/lexicon/{SHIPPED_LEXICON}")
     }
     if extra is not None:
         entries.update((e.term, e) for e in _parse(_read_show_lexicon(extra), str(extra)))
@@ -249,8 +250,8 @@ def _spellings(entries: list[Entry]) -> Iterator[str]:
 
 @lru_cache(maxsize=1)
 def word_tables() -> Mapping[str, Any]:
-    """The English word tables (``narrate/lexicon/english.toml``)."""
-    text = (resources.files("narrate") / "lexicon" / "english.toml").read_text("utf-8")
+    """The English word tables (``narrate/text/lexicon/english.toml``)."""
+    text = (resources.files("narrate.text") / "lexicon" / "english.toml").read_text("utf-8")
     return tomllib.loads(text)
 
 

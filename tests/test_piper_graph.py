@@ -18,10 +18,11 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-import narrate.engines.prepared
+import narrate.engines.piper.prepared
 from narrate.config import EngineSettings
-from narrate.engines import convolutions, load_engine
-from narrate.engines.convolutions import widen
+from narrate.engines import load_engine
+from narrate.engines.piper import graph
+from narrate.engines.piper.graph import widen
 
 RNG = np.random.default_rng(7)
 
@@ -175,13 +176,13 @@ def test_piper_speaks_through_the_widened_graph_and_sounds_the_same(
     from piper import PiperVoice, SynthesisConfig
 
     converted: list[int] = []
-    real = convolutions.widen
+    real = graph.widen
 
     def counting(model: Any) -> int:
         converted.append(real(model))
         return converted[-1]
 
-    monkeypatch.setattr(convolutions, "widen", counting)
+    monkeypatch.setattr(graph, "widen", counting)
     settings = EngineSettings(
         name="piper", voice="", language="en-US", length_scale=1.0,
         options=(("noise_scale", 0.0), ("noise_w", 0.0)),
@@ -254,8 +255,8 @@ def test_a_prepared_voice_is_kept_in_the_cache_and_sounds_the_same(
     again, and speaks the very same samples."""
     prepared = tmp_path / "voices"
     converted: list[int] = []
-    real = convolutions.widen
-    monkeypatch.setattr(convolutions, "widen", lambda model: converted.append(1) or real(model))
+    real = graph.widen
+    monkeypatch.setattr(graph, "widen", lambda model: converted.append(1) or real(model))
     first = _spoken(_pinned(prepared))
     (kept,) = prepared.glob("*.onnx")
     assert kept.stat().st_size > 10_000_000 and converted == [1]
@@ -297,8 +298,8 @@ def _another_worker_preparing(
         claim.unlink()
 
     converted: list[int] = []
-    real = convolutions.widen
-    monkeypatch.setattr(convolutions, "widen", lambda model: converted.append(1) or real(model))
+    real = graph.widen
+    monkeypatch.setattr(graph, "widen", lambda model: converted.append(1) or real(model))
     writer = threading.Thread(target=finishes)
     writer.start()
     return first, writer, converted
@@ -336,7 +337,7 @@ def test_a_claim_that_comes_to_nothing_does_not_stop_the_voice(
     kept.unlink()
     claim = prepared / f".claim-{kept.name}"
     claim.touch()  # held by a writer that never finishes
-    monkeypatch.setattr(narrate.engines.prepared, "WAIT_S", 0.3)
+    monkeypatch.setattr(narrate.engines.piper.prepared, "WAIT_S", 0.3)
     assert _spoken(_pinned(prepared))  # waited a while, then prepared it alone
     assert not kept.exists() and claim.exists()
     stale = claim.stat().st_mtime - 3600
@@ -359,7 +360,7 @@ def test_the_claim_of_a_killed_build_lapses_at_once(
     claim = prepared / f".claim-{kept.name}"
     claim.write_text(gone, encoding="utf-8")
     waited: list[Path] = []
-    monkeypatch.setattr(narrate.engines.prepared, "_written", waited.append)
+    monkeypatch.setattr(narrate.engines.piper.prepared, "_written", waited.append)
     _spoken(_pinned(prepared))
     assert waited == []  # it did not wait for the dead
     assert kept.exists() and not claim.exists()

@@ -16,10 +16,10 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from narrate import layout
-from narrate.artwork import COVER_FILE, EPISODE_ART_DIR
-from narrate.output import episode_dir
-from narrate.pages import ASSETS
+from narrate.publish import layout
+from narrate.publish.artwork import COVER_FILE, EPISODE_ART_DIR
+from narrate.publish.output import episode_dir
+from narrate.publish.pages import ASSETS
 
 _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)$")
 _SLUG = "[a-z0-9][a-z0-9-]*"
@@ -43,7 +43,7 @@ def published(relative: str, feed_file: str = DEFAULT_FEED) -> bool:
 
 
 def media_type(path: str) -> str | None:
-    """The Content-Type of a file an episode publishes, as ``narrate.layout`` declares it;
+    """The Content-Type of a file an episode publishes, as ``narrate.publish.layout`` declares it;
     None for the others (pages, feed, artwork: ``TYPES`` and the standard library's).
 
     "audio/x.r2.transcript.html" -> "text/html; charset=utf-8"; "index.html" -> None.
@@ -56,8 +56,8 @@ def media_type(path: str) -> str | None:
 
 @lru_cache(maxsize=4)
 def _layout(feed_file: str, audio_suffixes: tuple[str, ...]) -> re.Pattern[str]:
-    """Every path a build publishes, as one expression (see ``narrate.output`` and
-    ``narrate.layout``)."""
+    """Every path a build publishes, as one expression (see ``narrate.publish.output`` and
+    ``narrate.publish.layout``)."""
     cover = re.escape(COVER_FILE.removesuffix(".jpg"))
     names = [
         "index.html",

@@ -18,13 +18,13 @@ from typing import Any, NamedTuple
 
 from narrate.config import ShowSettings
 from narrate.language import long_date, text_direction
-from narrate.layout import CAPTIONS, CHAPTER_TRACK, TRANSCRIPT, sidecar
 from narrate.links import safe_link
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
-from narrate.output import episode_dir
 from narrate.processes import worker_pool
+from narrate.publish.layout import CAPTIONS, CHAPTER_TRACK, TRANSCRIPT, sidecar
+from narrate.publish.output import episode_dir
+from narrate.publish.timing import short_clock, written_words
 from narrate.templating import render_fragment, render_template, static_asset
-from narrate.timing import short_clock, written_words
 
 ASSETS = ("narrate.css", "player.js", "icon.svg")
 """Static files published under ``assets/``."""

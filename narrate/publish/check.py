@@ -18,14 +18,14 @@ from collections.abc import Collection
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from narrate.artwork import check_cover
+from narrate.audio.ffmpeg import decoded_duration_ms, measure_loudness
+from narrate.audio.tagging import V24_ONLY_FRAMES, TagReport, read_tags
 from narrate.config import APPLE_CATEGORIES, Settings
 from narrate.errors import NarrateError
-from narrate.ffmpeg import decoded_duration_ms, measure_loudness
-from narrate.layout import CHAPTERS_TYPE
 from narrate.models import Chapter
-from narrate.output import Output
-from narrate.tagging import V24_ONLY_FRAMES, TagReport, read_tags
+from narrate.publish.artwork import check_cover
+from narrate.publish.layout import CHAPTERS_TYPE
+from narrate.publish.output import Output
 
 NAMESPACES = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",

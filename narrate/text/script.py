@@ -11,10 +11,10 @@ from narrate.engines import Engine
 from narrate.language import long_date
 from narrate.markup import strip_markup
 from narrate.models import Episode, Script, Segment, SegmentKind
-from narrate.normalize import Context, normalize
-from narrate.pronounce import Lexicon, load_lexicon
-from narrate.sentences import split_sentences
 from narrate.templating import render_text
+from narrate.text.pronounce import Lexicon, load_lexicon
+from narrate.text.rules.normalize import Context, normalize
+from narrate.text.sentences import split_sentences
 
 INTRO_CHAPTER = "Introduction"
 DISCLAIMER_CHAPTER = "Disclaimer"

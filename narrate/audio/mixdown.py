@@ -18,10 +18,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from narrate import dsp
-from narrate.config import AudioSettings
-from narrate.errors import AudioError, NarrateError, write_error
-from narrate.ffmpeg import (
+from narrate.audio import dsp
+from narrate.audio.ffmpeg import (
     convert_pcm,
     decode_pcm,
     decode_with_start,
@@ -29,6 +27,8 @@ from narrate.ffmpeg import (
     ffmpeg_path,
     run_ffmpeg,
 )
+from narrate.config import AudioSettings
+from narrate.errors import AudioError, NarrateError, write_error
 from narrate.models import (
     Chapter,
     Clip,
