@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.audio.cache import ClipCache
-from narrate.audio.synthesize import Pending, Speaker
+from narrate.audio.synthesize import Speaker
 from narrate.config import Settings
 from narrate.errors import NarrateError
-from narrate.models import Artwork, PublishedEpisode, SegmentTiming
+from narrate.models import Artwork, Plan, PublishedEpisode, SegmentTiming
 from narrate.plan import plan_show
 from narrate.processes import worker_pool
-from narrate.produce import produce_episode
+from narrate.produce import Studio, produce_episode
 from narrate.publish.artwork import artwork_key, show_artwork
 from narrate.publish.feed import render_feed
 from narrate.publish.layout import TIMINGS, sidecar
@@ -126,50 +126,84 @@ def _build_locked(
     # Every episode ever published keeps its guid and number, even one whose files went
     # missing; only intact ones are listed again unless rebuilt now.
     published = out.load_published(settings.show.feed_url, intact_only=False)
-    cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     jobs = jobs or os.cpu_count() or 1
     report = _Tally(len(settings.episodes), progress)
+    with _studio(settings, jobs, report) as studio:
+        plans = _plan(settings, studio.speaker, cover, published, report)
+        artwork = _artwork(settings, out, cover)
+        out.write_bytes(artwork.file, artwork.data)
+        for index, plan in enumerate(plans):
+            for ahead in plans[index : index + 1 + LOOKAHEAD]:
+                studio.speaker.submit(ahead.script)  # speech workers keep a few episodes ahead
+            report.tell(f"speaking {plan.episode.title}")
+            try:
+                produced = produce_episode(plan, settings, artwork, studio)
+                for path, data in produced.files:
+                    out.write_bytes(path, data)
+            except NarrateError as error:
+                report.fail(plan.episode.source_path, error)
+                continue
+            report.built.append(produced.episode)
+            published[produced.episode.slug] = produced.episode
+            report.episode_done(f"published {produced.episode.audio_file}")
+    listed = _listed(out, published, settings, report)
+    report.tell("writing pages and feed")
+    pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
+    for path, html in render_pages(pages, settings.show, artwork, jobs).items():
+        out.write_text(path, html)
+    feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show, artwork))
+    out.save_published(settings.show.feed_url, list(published.values()))
+    remove_old_revisions(out, listed)
+    log.info("feed: %s lists %d %s", feed_path, len(listed),
+             "episode" if len(listed) == 1 else "episodes")  # fmt: skip
+    return report.result(listed, feed_path, settings.out_dir, studio.speaker.synthesized)
+
+
+@contextmanager
+def _studio(settings: Settings, jobs: int, report: _Tally) -> Iterator[Studio]:
+    """The build's studio: ``jobs`` speech workers and the recognizer's process, stopped when
+    the build ends (the speakers first, then whatever the recognizer still had queued)."""
+    cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     with ExitStack() as stack:
         # The recognizer works in a process of its own, beside the mixdown (pocketsphinx holds
-        # the GIL). On the way out the speakers stop first, then whatever it still had queued.
+        # the GIL).
         ears = worker_pool(1)
         stack.callback(ears.shutdown, cancel_futures=True)
         speaker = stack.enter_context(
             Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase)
         )
-        speech = speech_options(settings.script, speaker.engine, speaker.fallback)
-        voices = (speaker.engine.fingerprint(),
-                  speaker.fallback.fingerprint() if speaker.fallback else None)  # fmt: skip
-        planned = plan_show(settings, speech, voices, cover, published)
-        report.warnings += planned.warnings
-        for summary, failure in planned.failures:
-            report.fail(summary, failure)
-        for kept in planned.unchanged:
-            published[kept.slug] = kept
-            report.unchanged.append(kept)
-            report.episode_done(f"unchanged {kept.audio_file}")
-        plans = planned.plans
-        report.phrases_total = sum(speaker.to_speak(p.script) for p in plans)
-        if report.phrases_total:
-            speaker.warm_up(report.phrases_total)  # they load the voice while the cover is drawn
-        artwork = _artwork(settings, out, cover)
-        out.write_bytes(artwork.file, artwork.data)
-        pending: dict[int, Pending] = {}
-        for index, plan in enumerate(plans):
-            for ahead in range(index, min(index + 1 + LOOKAHEAD, len(plans))):
-                if ahead not in pending:
-                    pending[ahead] = speaker.submit(plans[ahead].script)
-            report.tell(f"speaking {plan.episode.title}")
-            try:
-                episode = produce_episode(
-                    plan, pending.pop(index), speaker, settings, out, artwork, ears
-                )
-            except NarrateError as error:
-                report.fail(plan.episode.source_path, error)
-                continue
-            report.built.append(episode)
-            published[episode.slug] = episode
-            report.episode_done(f"published {episode.audio_file}")
+        yield Studio(speaker, ears)
+
+
+def _plan(
+    settings: Settings,
+    speaker: Speaker,
+    cover: str,
+    published: dict[str, PublishedEpisode],
+    report: _Tally,
+) -> tuple[Plan, ...]:
+    """The episodes to produce; the unchanged ones are counted (and kept) as they are."""
+    speech = speech_options(settings.script, speaker.engine, speaker.fallback)
+    voices = (speaker.engine.fingerprint(),
+              speaker.fallback.fingerprint() if speaker.fallback else None)  # fmt: skip
+    planned = plan_show(settings, speech, voices, cover, published)
+    report.warnings += planned.warnings
+    for summary, failure in planned.failures:
+        report.fail(summary, failure)
+    for kept in planned.unchanged:
+        published[kept.slug] = kept
+        report.unchanged.append(kept)
+        report.episode_done(f"unchanged {kept.audio_file}")
+    report.phrases_total = sum(speaker.to_speak(p.script) for p in planned.plans)
+    if report.phrases_total:
+        speaker.warm_up(report.phrases_total)  # they load the voice while the cover is drawn
+    return planned.plans
+
+
+def _listed(
+    out: Output, published: dict[str, PublishedEpisode], settings: Settings, report: _Tally
+) -> list[PublishedEpisode]:
+    """What the feed lists: every published episode whose MP3 is there and whole."""
     listed = []
     for episode in published.values():
         if playable(out, episode):
@@ -184,25 +218,7 @@ def _build_locked(
             )
     if settings.drop_removed and settings.own_list:
         listed = _without_removed(listed, settings, report)
-    report.tell("writing pages and feed")
-    pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
-    for path, html in render_pages(pages, settings.show, artwork, jobs).items():
-        out.write_text(path, html)
-    feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show, artwork))
-    out.save_published(settings.show.feed_url, list(published.values()))
-    remove_old_revisions(out, listed)
-    log.info("feed: %s lists %d %s", feed_path, len(listed),
-             "episode" if len(listed) == 1 else "episodes")  # fmt: skip
-    return BuildReport(
-        built=tuple(report.built),
-        unchanged=tuple(report.unchanged),
-        failures=tuple(report.failures),
-        warnings=tuple(report.warnings),
-        feed=tuple(listed),
-        feed_path=feed_path,
-        out_dir=settings.out_dir,
-        synthesized=speaker.synthesized,
-    )
+    return listed
 
 
 def _artwork(settings: Settings, out: Output, key: str) -> Artwork:
@@ -273,6 +289,20 @@ class _Tally:
     def episode_done(self, what: str) -> None:
         self.done += 1
         self.tell(what)
+
+    def result(
+        self, feed: list[PublishedEpisode], feed_path: Path, out_dir: Path, synthesized: int
+    ) -> BuildReport:
+        return BuildReport(
+            built=tuple(self.built),
+            unchanged=tuple(self.unchanged),
+            failures=tuple(self.failures),
+            warnings=tuple(self.warnings),
+            feed=tuple(feed),
+            feed_path=feed_path,
+            out_dir=out_dir,
+            synthesized=synthesized,
+        )
 
     def fail(self, path: Path, error: object) -> None:
         message = str(error)

@@ -172,7 +172,7 @@ class EpisodeAudio:
     """A mixed, normalized, encoded episode waiting to be tagged and published."""
 
     path: Path
-    """The encoded MP3 (in a staging folder until published)."""
+    """The encoded MP3, in the producer's temporary folder until its bytes are published."""
     duration_ms: int
     """Length of the audio on the mixdown clock."""
     chapters: tuple[Chapter, ...]
@@ -269,3 +269,17 @@ class Plan:
     """The episode's own cover (None: the show's), checked and ready to publish."""
     content: str = ""
     """Digest of the summary's text, kept with the published episode (see ``plan._renamed``)."""
+
+
+@dataclass(frozen=True)
+class ProducedEpisode:
+    """One episode made and ready to publish, as plain values: what ``produce_episode`` sends
+    back from whichever process (or, later, machine) made it."""
+
+    episode: PublishedEpisode
+    """Its record, as the feed will list it."""
+    files: tuple[tuple[str, bytes], ...]
+    """Each file to publish (path relative to the output root, bytes) in publishing order:
+    the files beside the MP3 first, the MP3 last."""
+    spoken: int
+    """Phrases an engine spoke afresh for it (not from the cache)."""

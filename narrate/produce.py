@@ -1,24 +1,31 @@
-"""produce_episode(plan, ...) -> PublishedEpisode: one episode from its script to its
-published MP3 and the files beside it.
+"""produce_episode(plan, settings, artwork) -> ProducedEpisode: one episode from its script
+to its MP3 and the files beside it, as plain values ready to publish.
 
-    Script ─Speaker─▶ [Clip] ─mix_episode─▶ EpisodeAudio ─tag_episode─▶ MP3
-        ─verify (silence, truncation; the recognizer hears the disclaimer)─▶ published
+    Script ─synthesize─▶ [Clip] ─mix_episode─▶ EpisodeAudio ─tag_episode─▶ MP3
+        ─verify (silence, truncation; the recognizer hears the disclaimer)─▶ produced
         with captions, timings, chapters and an HTML transcript beside it
 
-``build`` plans which episodes need this and publishes the pages and the feed around them.
+Everything it takes and gives can be pickled, so another process (or machine) can produce an
+episode: a ``Studio`` keeps what a process reuses between episodes (the voice, loaded once;
+the recognizer's verdicts). ``build`` plans which episodes need this and publishes what comes
+back, then the pages and the feed around them.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from functools import lru_cache
 from pathlib import Path
 
-from narrate.audio.listen import hear_disclaimer, verify_episode
-from narrate.audio.mixdown import mix_episode
-from narrate.audio.synthesize import Pending, Speaker
+from narrate.audio.cache import ClipCache
+from narrate.audio.listen import hear_disclaimer, sound_key, verify_episode
+from narrate.audio.mixdown import mix_episode, scratch_folder
+from narrate.audio.synthesize import Speaker
 from narrate.audio.tagging import tag_episode
-from narrate.config import Settings
+from narrate.config import EngineSettings, Settings
 from narrate.errors import AudioError
 from narrate.language import is_english
 from narrate.models import (
@@ -26,51 +33,104 @@ from narrate.models import (
     Clip,
     EpisodeAudio,
     Plan,
+    ProducedEpisode,
     PublishedEpisode,
     Segment,
+    Speech,
 )
 from narrate.publish import layout
 from narrate.publish.layout import sidecar
-from narrate.publish.output import Output
 
 log = logging.getLogger(__name__)
 
 
+class Studio:
+    """What one process keeps between the episodes it produces: the voices, loaded once (a
+    build's ``Speaker`` also speaks the next episodes ahead on every core), and the
+    recognizer's verdicts, each distinct disclaimer sound judged once. Nothing in it changes
+    how an episode sounds: the same plan makes the same files in any process, in any order.
+    """
+
+    def __init__(self, speaker: Speaker, ears: Executor | None = None) -> None:
+        self.speaker = speaker
+        """Speaks the episodes' scripts (from the clip cache where it can)."""
+        self.ears = ears
+        """Where the recognizer runs beside the mixdown (None: in this process, after it)."""
+        self.verdicts: dict[str, str | None] = {}
+        """What the recognizer found in each disclaimer sound (see ``listen.sound_key``)."""
+
+    @staticmethod
+    def of_this_process(settings: Settings) -> Studio:
+        """The studio this process keeps for ``settings``' voices: loaded on first use."""
+        return _studio(settings.engine, settings.fallback, settings.cache_dir)
+
+    def hear(self, speeches: Sequence[Speech], spoken: str) -> Callable[[], str | None]:
+        """Start judging whether ``spoken`` is heard in ``speeches``; call the result for the
+        verdict (a problem, or None)."""
+        key = sound_key(speeches, spoken)
+        if key in self.verdicts:
+            known = self.verdicts[key]
+            return lambda: known
+        future = self.ears.submit(hear_disclaimer, list(speeches), spoken) if self.ears else None
+
+        def verdict() -> str | None:
+            found = future.result() if future else hear_disclaimer(speeches, spoken)
+            self.verdicts[key] = found
+            return found
+
+        return verdict
+
+
+@lru_cache(maxsize=2)
+def _studio(engine: EngineSettings, fallback: EngineSettings | None, cache: Path | None) -> Studio:
+    """One studio per process and voice: a worker loads each voice once, and reuses it."""
+    return Studio(Speaker(engine, fallback, ClipCache(cache) if cache else None, jobs=1))
+
+
 def produce_episode(
-    plan: Plan,
-    pending: Pending,
-    speaker: Speaker,
-    settings: Settings,
-    out: Output,
-    artwork: Artwork,
-    ears: Executor,
-) -> PublishedEpisode:
-    """Speak, mix, encode, tag and self-check one planned episode; publish its MP3 and the
-    files beside it. Nothing is published unless all of it is right."""
+    plan: Plan, settings: Settings, artwork: Artwork, studio: Studio | None = None
+) -> ProducedEpisode:
+    """Speak, mix, encode, tag and self-check one planned episode: its MP3 and the files
+    beside it, ready to publish, or an error (nothing of it is published).
+
+    ``studio``: what this process reuses between episodes (default: the process's own).
+    """
+    studio = studio or Studio.of_this_process(settings)
+    speaker = studio.speaker
     episode, script = plan.episode, plan.script
     artwork = plan.artwork or artwork
     disclaimer = [s for s in script.segments if _is_disclaimer(s)]
     listen = settings.audio.verify and _listens(settings, speaker) and bool(disclaimer)
     before = speaker.synthesized
-    clips = speaker.clips(pending)
+    clips = speaker.clips(script)
     # Counted in phrases, as the build's total ("N phrases spoken afresh") is: the sum agrees.
     afresh, phrases = speaker.synthesized - before, sum(len(c.parts) for c in clips)
     log.info("speech: %d phrases in %d segments, %d spoken afresh, %d from the cache",
              phrases, len(clips), afresh, phrases - afresh)  # fmt: skip
-    staged = out.staging_path(f"{episode.slug}.mp3")
+    scratch = scratch_folder()
     try:
-        audio = _mix_and_check(plan, clips, settings, artwork, staged, ears, listen)
-        relative = plan.audio_file
+        staged = scratch / f"{episode.slug}.mp3"
+        audio = _mix_and_check(plan, clips, settings, artwork, staged, studio, listen)
         # Everything the feed will point at is complete before the MP3, and the MP3 before
         # the feed: a reader never finds a link to a file that is not all there.
-        for file in layout.SIDECARS:
-            text = file.render(audio, episode.title, settings.show.language)
-            out.write_text(sidecar(relative, file), text)
+        files = [
+            (sidecar(plan.audio_file, file),
+             file.render(audio, episode.title, settings.show.language).encode("utf-8"))
+            for file in layout.SIDECARS
+        ]  # fmt: skip
         if plan.artwork is not None:
-            out.write_bytes(plan.artwork.file, plan.artwork.data)
-        final = out.publish(staged, relative)
+            files.append((plan.artwork.file, plan.artwork.data))
+        mp3 = staged.read_bytes()
+        files.append((plan.audio_file, mp3))
     finally:
-        staged.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return ProducedEpisode(_record(plan, audio, len(mp3), _speaks_words(speaker)), tuple(files),
+                           afresh)  # fmt: skip
+
+
+def _record(plan: Plan, audio: EpisodeAudio, length: int, speaks_words: bool) -> PublishedEpisode:
+    """The episode as the feed lists it."""
+    episode = plan.episode
     return PublishedEpisode(
         slug=episode.slug,
         guid=plan.guid,
@@ -78,18 +138,18 @@ def produce_episode(
         title=episode.title,
         description=episode.summary,
         date=episode.date,
-        audio_file=relative,
-        length_bytes=final.stat().st_size,
+        audio_file=plan.audio_file,
+        length_bytes=length,
         duration_ms=audio.duration_ms,
         source_url=episode.source_url,
-        disclaimer=script.disclaimer,
+        disclaimer=plan.script.disclaimer,
         chapters=audio.chapters,
         voice=audio.voice,
         recipe=plan.recipe,
         source=str(episode.source_path),
         image=plan.artwork.file if plan.artwork else "",
         content=plan.content,
-        speaks_words=_speaks_words(speaker),
+        speaks_words=speaks_words,
     )
 
 
@@ -99,18 +159,19 @@ def _mix_and_check(
     settings: Settings,
     artwork: Artwork,
     staged: Path,
-    ears: Executor,
+    studio: Studio,
     listen: bool,
 ) -> EpisodeAudio:
     """Mix, encode and tag the episode into ``staged``, then give it the self-check.
 
-    The recognizer hears the disclaimer as the voice spoke it, in its own process (``ears``)
-    while this one mixes and encodes; the decoded MP3 is checked for silence and truncation.
+    The recognizer hears the disclaimer as the voice spoke it, in its own process (the
+    studio's ``ears``) while this one mixes and encodes; the decoded MP3 is checked for
+    silence and truncation.
     """
     disclaimer = [c for c in clips if _is_disclaimer(c.segment)]
     parts = [part for clip in disclaimer for part in clip.parts]
     spoken = " ".join(clip.segment.spoken for clip in disclaimer)
-    heard = ears.submit(hear_disclaimer, parts, spoken) if listen else None
+    heard = studio.hear(parts, spoken) if listen else None
     audio = mix_episode(clips, plan.script.chapters, settings.audio, staged)
     log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
     tag_episode(audio, plan.episode, plan.script, settings.show, artwork, plan.guid)
@@ -118,7 +179,7 @@ def _mix_and_check(
         problems = verify_episode(
             staged, audio.segments, listen=False, decoded=(audio.decoded, audio.decoded_rate)
         )
-        if heard is not None and (unheard := heard.result()):
+        if heard is not None and (unheard := heard()):
             problems.append(unheard)
         _self_check(problems)
     return audio

@@ -169,7 +169,7 @@ def test_several_summaries_one_unreadable(tmp_path: Path) -> None:
     assert [c[0] for c in _chapters(out / "audio" / "vitamin-d.mp3")] == [
         "Introduction", "Summary", "What was found", "What it means", "Disclaimer", "Closing",
     ]  # fmt: skip
-    assert not list((out / ".narrate" / "staging").iterdir())
+    assert not list(out.rglob(".*.tmp"))  # every file was written whole, then renamed
 
 
 def test_failed_rebuild_keeps_the_published_episode(tmp_path: Path) -> None:

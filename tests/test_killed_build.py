@@ -58,13 +58,20 @@ def _parent(pid: int) -> int:
 
 
 def _start(show: Path, out: Path, cache: Path) -> subprocess.Popen[str]:
-    """A real build with two speech workers, in a session of its own (to find what it starts)."""
+    """A real build with two speech workers, in a session of its own (to find what it starts),
+    its temporary audio in a folder of the test's own (``_scratch``)."""
+    _scratch(out).mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "narrate", "build", "--show", str(show), "--out", str(out),
          "--cache-dir", str(cache), "--jobs", "2", "-q"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
+        start_new_session=True, env={**os.environ, "TMPDIR": str(_scratch(out))},
     )  # fmt: skip
+
+
+def _scratch(out: Path) -> Path:
+    """The build's TMPDIR, where it mixes and encodes."""
+    return out.parent / "tmp"
 
 
 def _moment_workers(build: subprocess.Popen[str], out: Path, cache: Path) -> bool:
@@ -79,8 +86,7 @@ def _moment_speaking(build: subprocess.Popen[str], out: Path, cache: Path) -> bo
 
 def _moment_mixing(build: subprocess.Popen[str], out: Path, cache: Path) -> bool:
     """Speech is done for an episode: it is being mixed and encoded (ffmpeg is running)."""
-    staging = out / ".narrate" / "staging"
-    return staging.is_dir() and any(staging.iterdir())
+    return any(_scratch(out).glob("narrate-*/*.mp3"))
 
 
 MOMENTS: dict[str, Callable[[subprocess.Popen[str], Path, Path], bool]] = {

@@ -57,9 +57,7 @@ def _consistent(out: Path) -> list[str]:
 
 
 def _leftovers(out: Path) -> list[Path]:
-    staging = out / ".narrate" / "staging"
-    stray = [p for p in out.rglob(".*.tmp")]
-    return stray + (list(staging.iterdir()) if staging.is_dir() else [])
+    return list(out.rglob(".*.tmp"))
 
 
 @pytest.mark.e2e

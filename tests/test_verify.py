@@ -13,13 +13,16 @@ from conftest import Built, run_narrate, write_show
 import narrate.audio.listen
 import narrate.audio.synthesize
 import narrate.build
+import narrate.produce
 import narrate.publish.verify
 from narrate.audio.ffmpeg import decode_pcm, run_ffmpeg
-from narrate.audio.listen import hear_disclaimer, verify_episode
+from narrate.audio.listen import verify_episode
+from narrate.audio.synthesize import Speaker
 from narrate.config import EXAMPLE_SHOW, load_settings
 from narrate.engines.piper.engine import PiperEngine
 from narrate.engines.tone import ToneEngine
 from narrate.models import SegmentTiming, Speech
+from narrate.produce import Studio
 from narrate.publish.timing import read_timings
 
 RATE = 44100
@@ -206,28 +209,29 @@ def test_a_build_whose_disclaimer_cannot_be_heard_publishes_nothing(
 
 
 def test_the_same_disclaimer_sound_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every episode's disclaimer is usually the very same clip: the recognizer hears it once;
-    another sound (other words) is still heard, and judged on its own."""
+    """Every episode's disclaimer is usually the very same clip: the build's studio has the
+    recognizer hear it once; another sound (other words) is still heard, and judged on its own.
+    """
     judged: list[str] = []
-    real = narrate.audio.listen._judge
+    real = narrate.produce.hear_disclaimer
 
-    def counting(pcm: bytes, spoken: str) -> str | None:
+    def counting(speeches: list[Speech], spoken: str) -> str | None:
         judged.append(spoken)
-        return real(pcm, spoken)
+        return real(speeches, spoken)
 
-    monkeypatch.setattr(narrate.audio.listen, "_judge", counting)
-    monkeypatch.setattr(narrate.audio.listen, "_VERDICTS", {})
+    monkeypatch.setattr(narrate.produce, "hear_disclaimer", counting)
     # Piper's noise pinned: the same words make the same sound in every run (its random
     # noise sometimes made a clip the recognizer misheard, and this test is about caching).
     engine = load_settings(EXAMPLE_SHOW, use_cache=False).engine
-    voice = PiperEngine(
-        dataclasses.replace(engine, options=(("noise_scale", 0.0), ("noise_w", 0.0)))
-    )
+    pinned = dataclasses.replace(engine, options=(("noise_scale", 0.0), ("noise_w", 0.0)))
+    studio = Studio(Speaker(pinned, None, None, 1))
     disclaimer = "for informational purposes only, not medical advice"
-    said = voice.synthesize(disclaimer)
-    other = voice.synthesize("the weather was sunny and warm all afternoon")
-    assert hear_disclaimer([said], disclaimer) is None
-    assert hear_disclaimer([said], disclaimer) is None
+    said = studio.speaker.engine.synthesize(disclaimer)
+    other = studio.speaker.engine.synthesize("the weather was sunny and warm all afternoon")
+    assert studio.hear([said], disclaimer)() is None
+    assert studio.hear([said], disclaimer)() is None
     assert judged == [disclaimer]
-    assert "not heard clearly" in (hear_disclaimer([other], disclaimer) or "")
+    assert "not heard clearly" in (studio.hear([other], disclaimer)() or "")
     assert judged == [disclaimer, disclaimer]
+    assert Studio(studio.speaker).hear([said], disclaimer)() is None
+    assert judged == [disclaimer] * 3  # what one build learned is its own

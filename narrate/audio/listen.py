@@ -80,21 +80,18 @@ def hear_disclaimer(speeches: Sequence[Speech], spoken: str) -> str | None:
     A build listens to the disclaimer as the voice spoke it, while the encoder works, and
     checks the decoded MP3 for silence and truncation with ``verify_episode(listen=False)``.
     Every episode of a show says the same disclaimer, usually in the very same clips (from
-    the cache): the same sound is judged once per process, and its verdict reused.
+    the cache): ``sound_key`` tells them apart, so a build can judge each sound once.
     """
+    return _judge(b"".join(_at_rate(speech) for speech in speeches), spoken)
+
+
+def sound_key(speeches: Sequence[Speech], spoken: str) -> str:
+    """What ``hear_disclaimer``'s verdict depends on: the words meant and the very sound."""
     sha = hashlib.sha256(spoken.encode("utf-8"))
     for speech in speeches:
         sha.update(f"|{speech.format}|{speech.sample_rate}|{len(speech.data)}|".encode())
         sha.update(speech.data)
-    key = sha.hexdigest()
-    if key not in _VERDICTS:
-        pcm = b"".join(_at_rate(speech) for speech in speeches)
-        _VERDICTS[key] = _judge(pcm, spoken)
-    return _VERDICTS[key]
-
-
-_VERDICTS: dict[str, str | None] = {}
-"""What the recognizer found in each sound it has judged (see ``hear_disclaimer``)."""
+    return sha.hexdigest()
 
 
 def _active_ms(piece: dsp.Samples, rate: int) -> int:

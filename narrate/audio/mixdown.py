@@ -14,7 +14,8 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -169,35 +170,30 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
     the decoded MP3 (PCM at ``rate``).
 
     Nothing moves in time (the limiter looks ahead offline), so every word stays where the
-    timing model put it.
+    timing model put it. Every episode probes the encoder for itself (``_probe``): what it
+    sounds like never depends on the episode mixed before it.
     """
     samples = dsp.from_pcm16(pcm)
-    encoder = _encoder_key(rate, settings)
-    with ThreadPoolExecutor(1) as probe:  # the probe's encoder runs while the meter reads
-        shift: Future[float] | None = None
-        if encoder not in _SHIFTS:
-            shift = probe.submit(_encoder_shift, samples, rate, settings)
+    with ThreadPoolExecutor(1) as prober:  # the probe's encoder runs while the meter reads
+        probing = prober.submit(_probe, samples, rate, settings)
         meter = dsp.Meter(samples, rate)
     # EBU R128 sums channels: the same mono signal on two channels measures 3 dB louder.
     layout_db = _STEREO_DB if settings.channels == 2 else 0.0
     target = settings.loudness_lufs - layout_db
     silent = meter.lufs() < _SILENCE_LUFS
     ceiling_db = settings.true_peak_dbtp - _ENCODER_MARGIN_DB
-    scratch = _scratch()
+    scratch = scratch_folder()
     wav = scratch / "mix.wav"
     try:
-        learned = _SHIFTS.get(encoder, 0.0) if shift is None else shift.result()
-        aim = target if silent else target - learned
+        probe = probing.result()
+        aim = target if silent else target - probe.shift
         for _attempt in range(3):
             gain, gains = (1.0, None) if silent else _settle(meter, aim, ceiling_db)
-            before = meter.lufs(None if gains is None else gains * gain)
             ready = samples if gains is None else meter.apply(samples, gain, gains)
             _write_wav(ready, rate, wav)
             # Measured at the mix's rate: all the sound there is lies below its Nyquist.
-            decoded = _encode_and_decode(wav, settings, dest, rate, len(ready))
+            decoded = _encode_and_decode(wav, settings, dest, rate, len(ready), probe.delay)
             result = dsp.loudness(dsp.from_pcm16(decoded), rate)
-            if not silent and abs(result.integrated_lufs - before) < _MAX_SHIFT_DB:
-                _SHIFTS[encoder] = result.integrated_lufs - before
             off = target - result.integrated_lufs
             over = result.true_peak_dbtp - settings.true_peak_dbtp
             if silent or (abs(off) <= _LOUDNESS_SLACK_LU and over <= 0):
@@ -209,60 +205,54 @@ def _encode(pcm: bytes, rate: int, settings: AudioSettings, dest: Path) -> tuple
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _encoder_key(rate: int, settings: AudioSettings) -> tuple[int, int, int, int]:
-    """What the encoder's behaviour depends on: mix rate, channels, MP3 rate, bit rate."""
-    return rate, settings.channels, settings.sample_rate, settings.bitrate_kbps
+@dataclass(frozen=True)
+class EncoderProbe:
+    """What encoding a few seconds of an episode told about the encoder."""
 
-
-_SHIFTS: dict[tuple[int, int, int, int], float] = {}
-"""How much the encoder shifted the loudness of the last episode this process encoded, by
-encoder (``_encoder_key``): the next episode aims past it without a probe."""
-_DELAYS: dict[tuple[int, int, int, int], int] = {}
-"""The encoder's delay (samples at the MP3's rate) that the probe's MP3 reported, by the same
-key: with it, an episode is decoded while it is encoded (see ``_encode_and_decode``)."""
+    shift: float
+    """How much the encoder changes the loudness, in dB (LAME: about -0.45): aimed past."""
+    delay: int | None
+    """The encoder's delay in samples at the MP3's rate (None: not learned, for silence)."""
 
 
 def _encode_and_decode(
-    wav: Path, settings: AudioSettings, dest: Path, rate: int, length: int
+    wav: Path, settings: AudioSettings, dest: Path, rate: int, length: int, delay: int | None
 ) -> bytes:
     """Encode ``wav`` into ``dest``; return the MP3 decoded at ``rate`` (``length`` samples).
 
-    Once the probe has told the encoder's delay, the decoder reads the frames as the encoder
-    writes them (``ffmpeg.encode_and_decode``); before that, the MP3 is decoded after it is
-    written. The PCM is the same.
+    With the encoder's ``delay`` known (from the probe), the decoder reads the frames as the
+    encoder writes them (``ffmpeg.encode_and_decode``); without it, the MP3 is decoded after
+    it is written. The PCM is the same.
     """
-    encoder = _encoder_key(rate, settings)
-    delay = _DELAYS.get(encoder)
     if delay is not None:
         return encode_and_decode(_encoder_args(wav, settings), dest, delay, rate, length)
     _run_encode(wav, settings, dest)
     return decode_pcm(dest, rate)
 
 
-def _encoder_shift(samples: dsp.Samples, rate: int, settings: AudioSettings) -> float:
-    """How much the encoder changes the loudness (LAME: about -0.45 dB), measured by encoding
-    and decoding a few seconds from the middle of the episode; mixdown aims past it. Only
-    the first episode of a build needs this (see ``_SHIFTS``)."""
+def _probe(samples: dsp.Samples, rate: int, settings: AudioSettings) -> EncoderProbe:
+    """Encode and decode a few seconds from the middle of the episode: how much the encoder
+    changes the loudness, and its delay."""
     middle, reach = len(samples) // 2, _PROBE_S * rate // 2
     probe = samples[max(0, middle - reach) : middle + reach]
     before = dsp.Meter(probe, rate).lufs()
     if before < _SILENCE_LUFS:
-        return 0.0
-    scratch = _scratch()
+        return EncoderProbe(0.0, None)
+    scratch = scratch_folder()
     wav, mp3 = scratch / "probe.wav", scratch / "probe.mp3"
     try:
         _write_wav(probe, rate, wav)
         _run_encode(wav, settings, mp3)
         decoded, start = decode_with_start(mp3, rate)
         after = dsp.Meter(dsp.from_pcm16(decoded), rate).lufs()
-        _DELAYS[_encoder_key(rate, settings)] = round(start * settings.sample_rate)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     shift = after - before
-    return shift if abs(shift) < _MAX_SHIFT_DB else 0.0
+    return EncoderProbe(shift if abs(shift) < _MAX_SHIFT_DB else 0.0,
+                        round(start * settings.sample_rate))  # fmt: skip
 
 
-def _scratch() -> Path:
+def scratch_folder() -> Path:
     """A folder of this process's own for temporary audio, in the system's temporary folder
     (``TMPDIR``): not in the output folder, whose disk holds what is published."""
     try:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from functools import lru_cache
 
 from narrate.audio.cache import VOICES, ClipCache, clip_key
 from narrate.config import EngineSettings
@@ -100,7 +100,8 @@ class Speaker:
     """Speaks the scripts of a whole build: ``jobs`` worker processes, each loading the voice
     once (``jobs`` 1: in this process), while this process mixes what is finished.
 
-    Use ``submit`` for the next few episodes, then ``clips`` for each in turn.
+    Use ``submit`` for the next few episodes, then ``clips`` for each in turn (``clips``
+    alone speaks an episode in this process).
     """
 
     def __init__(
@@ -131,6 +132,9 @@ class Speaker:
         self.workers = jobs
         """Worker processes speaking (``warm_up`` may start fewer than ``jobs``)."""
         self._fingerprint = self.engine.fingerprint()
+        self._ahead: dict[int, Pending] = {}
+        """Scripts submitted, by identity (``Pending`` holds the script, so the id stays its
+        own until ``clips`` collects it)."""
 
     def __enter__(self) -> Speaker:
         return self
@@ -147,14 +151,17 @@ class Speaker:
             for _ in range(self.workers):
                 self._workers().submit(_ready)
 
-    def submit(self, script: Script) -> Pending:
-        """Start speaking the phrases of ``script`` that are not cached (workers only)."""
+    def submit(self, script: Script) -> None:
+        """Start speaking the phrases of ``script`` that are not cached (workers only), for
+        ``clips`` to collect; a script already submitted is left as it is."""
+        if id(script) in self._ahead:
+            return
         futures: dict[str, Future[Speech]] = {}
         if self.jobs > 1:
             for key, phrase in self._phrases(script.segments):
                 if key not in futures and not (self.cache and self.cache.has(key)):
-                    futures[key] = self._workers().submit(_speak_in_worker, phrase)
-        return Pending(script, futures)
+                    futures[key] = self._workers().submit(_speak_in_worker, self.settings, phrase)
+        self._ahead[id(script)] = Pending(script, futures)
 
     def to_speak(self, script: Script) -> int:
         """How many different phrases of ``script`` the cache does not hold."""
@@ -169,8 +176,10 @@ class Speaker:
             for phrase in breath_groups(segment.spoken)
         ]
 
-    def clips(self, pending: Pending) -> list[Clip]:
-        """The episode's clips, waiting for its phrases; the fallback speaks it on failure."""
+    def clips(self, script: Script) -> list[Clip]:
+        """The episode's clips, waiting for the phrases ``submit`` started (speaking the rest
+        here); the fallback speaks it on failure."""
+        pending = self._ahead.pop(id(script), None) or Pending(script, {})
 
         def speak(phrase: str) -> Speech:
             future = pending.futures.get(clip_key(self._fingerprint, phrase))
@@ -178,7 +187,7 @@ class Speaker:
 
         try:
             return synthesize_script(
-                pending.script, self.engine, self.fallback, cache=self.cache, speak=speak,
+                script, self.engine, self.fallback, cache=self.cache, speak=speak,
                 spoken=self._spoken,
             )  # fmt: skip
         finally:
@@ -202,18 +211,20 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-_WORKER_ENGINE: Any = None
+@lru_cache(maxsize=2)
+def _voice(settings: EngineSettings) -> Engine:
+    """The voice ``settings`` describe, loaded once per worker process (by its initializer)."""
+    return load_engine(settings)
 
 
 def _start_worker(settings: EngineSettings) -> None:
     """Load the voice once per worker process."""
-    global _WORKER_ENGINE
-    _WORKER_ENGINE = load_engine(settings)
+    _voice(settings)
 
 
 def _ready() -> None:
     """Nothing: a worker is ready once its initializer has loaded the voice."""
 
 
-def _speak_in_worker(phrase: str) -> Speech:
-    return _WORKER_ENGINE.synthesize(phrase)  # type: ignore[no-any-return]
+def _speak_in_worker(settings: EngineSettings, phrase: str) -> Speech:
+    return _voice(settings).synthesize(phrase)

@@ -3,8 +3,8 @@ sees the old file or the new one, never half of one.
 
 Layout under the output root: ``audio/`` (each MP3 and the files beside it), ``feeds/feed.xml``,
 ``artwork/``, the pages (``index.html``, ``episodes/SLUG/``, ``assets/``), and ``.narrate/``
-(staging folder and the record of published episodes, which keeps guids and episodes across
-builds; never published).
+(the record of published episodes, which keeps guids and episodes across builds, the lock
+and the artwork drawn; never published).
 """
 
 from __future__ import annotations
@@ -85,8 +85,9 @@ class Output:
     def clean_up(self) -> int:
         """Remove what an interrupted build left behind: staged files, half-written temporaries.
 
-        Only narrate's own leftovers are touched (its staging folder, and ``.NAME.*.tmp``
-        files beside published files); returns how many were removed.
+        Only narrate's own leftovers are touched (``.NAME.*.tmp`` files beside published
+        files, and the staging folder where earlier versions mixed episodes); returns how
+        many were removed.
         """
         removed = 0
         staging = self.root / STATE_DIR / "staging"
@@ -98,28 +99,6 @@ class Output:
                 path.unlink()
                 removed += 1
         return removed
-
-    def staging_path(self, name: str) -> Path:
-        """A scratch file on the same file system as the outputs, so publishing is a rename."""
-        folder = self.root / STATE_DIR / "staging"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / name
-
-    def publish(self, staged: Path, relative: str) -> Path:
-        """Move a finished staged file into place atomically."""
-        target = self.path(relative)
-        if _same_bytes(staged, target):
-            staged.unlink()  # identical: keep the published file and its modification time
-            return target
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _fsync(staged)
-            os.chmod(staged, _PUBLIC)
-            os.replace(staged, target)
-        except OSError as error:
-            raise write_error(target, error) from None
-        _fsync_dir(target.parent)
-        return target
 
     def write_text(self, relative: str, text: str) -> Path:
         """Write a UTF-8 text file atomically; see ``write_bytes``."""
@@ -218,20 +197,6 @@ def _holder(note: str, root: Path) -> str:
     return (
         f"another build of {root} is running ({note.strip() or 'another process'}); waiting for it"
     )
-
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    try:
-        if a.stat().st_size != b.stat().st_size:
-            return False
-        return a.read_bytes() == b.read_bytes()
-    except OSError:
-        return False
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb+") as handle:
-        os.fsync(handle.fileno())
 
 
 def _fsync_dir(folder: Path) -> None:
