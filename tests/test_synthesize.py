@@ -135,15 +135,12 @@ def test_a_torn_entry_is_spoken_again(cache: ClipCache) -> None:
 
 @pytest.mark.parametrize(("jobs", "waits"), [(1, False), (2, False), (3, True)])
 def test_workers_wait_for_one_another_to_prepare_the_voice_only_without_a_core_each(
-    cache: ClipCache, monkeypatch: pytest.MonkeyPatch, jobs: int, waits: bool
+    cache: ClipCache, jobs: int, waits: bool
 ) -> None:
     """With a core each, a worker that finds another preparing the voice prepares its own
     copy (its core would only wait); with more workers than cores, it waits for the copy."""
-    import narrate.audio.synthesize
-
-    monkeypatch.setattr(narrate.audio.synthesize, "_cores", lambda: 2)
     settings = EngineSettings("tone", "", "en-US", 1.0)
-    with Speaker(settings, settings, cache, jobs) as speaker:
+    with Speaker(settings, settings, cache, jobs, cores=2) as speaker:
         assert speaker.settings.wait_for_preparation is waits
         assert speaker.settings.prepared_dir == str(cache.root / VOICES)
 

@@ -111,11 +111,13 @@ class Speaker:
         cache: ClipCache | None,
         jobs: int,
         on_phrase: Callable[[], None] | None = None,
+        cores: int | None = None,
     ) -> None:
         kept = str(cache.root / VOICES) if cache else ""
         # With a core each, a worker that finds another preparing the voice prepares its own
-        # copy (its core would only wait); with more workers than cores, it waits for it.
-        wait = jobs > _cores()
+        # copy (its core would only wait); with more workers than cores (default: those
+        # this process may run on), it waits for it.
+        wait = jobs > (cores or _cores())
 
         def one_core(voice: EngineSettings) -> EngineSettings:
             return replace(voice, threads=1, prepared_dir=kept, wait_for_preparation=wait)
