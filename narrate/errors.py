@@ -1,6 +1,6 @@
 """Errors that reach the user: each says what happened, the probable cause and the fix.
 
-Only ``cli.py`` turns them into exit codes. Anything that is not a ``NarrateError`` is a bug
+Only ``narrate.cli`` turns them into exit codes. Anything that is not a ``NarrateError`` is a bug
 and keeps its traceback.
 """
 

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from narrate import __version__
-from narrate.config import Settings
-from narrate.errors import NarrateError
+from narrate.config import EpisodeSource, Settings
+from narrate.errors import NarrateError, SourceError
 from narrate.models import Episode, Plan, PublishedEpisode, Script
 from narrate.publish.artwork import episode_artwork
 from narrate.publish.feed import episode_guid
@@ -66,20 +66,13 @@ def plan_show(
     seen: dict[str, Path] = {}
     next_number = max((e.number for e in published.values()), default=0) + 1
     for source in settings.episodes:
-        slug = slugify(source.path.stem)
-        if slug in seen:
-            failures.append(
-                (source.path, f"has the same name as {seen[slug]} ({slug}); rename one")
-            )
-            continue
-        seen[slug] = source.path
         try:
-            episode = read_episode(source)
+            episode = _read_once(source, seen)
         except NarrateError as error:
             failures.append((source.path, str(error)))
             continue
         warnings += reading_warnings(episode)
-        previous = published.get(slug) or _renamed(episode, settings, published)
+        previous = published.get(episode.slug) or _renamed(episode, settings, published)
         episode = _as_published(episode, previous)
         try:
             script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
@@ -89,12 +82,7 @@ def plan_show(
         guid = previous.guid if previous else episode_guid(settings.show, episode.slug)
         number = previous.number if previous else next_number
         next_number += previous is None
-        content = _content(episode)
-        own = _own_cover_key(episode)
-        recipe = _recipe(settings, voices, own or cover, episode, script, guid, number)
-        # The recipe ends with the content digest, as it always has: a recipe written by an
-        # earlier build must still match, or every episode would be rebuilt under a new name.
-        recipe += ":" + content
+        recipe = _recipe(settings, voices, cover, episode, script, guid, number)
         if previous and previous.recipe == recipe and intact(out, previous):
             log.info("unchanged: %s", previous.audio_file)
             unchanged.append(dataclasses.replace(previous, source=str(source.path)))
@@ -109,8 +97,20 @@ def plan_show(
             )
             continue
         audio_file = next_file(episode.slug, previous, out)
-        plans.append(Plan(episode, script, guid, number, recipe, audio_file, art, content))
+        plans.append(
+            Plan(episode, script, guid, number, recipe, audio_file, art, _content(episode))
+        )
     return ShowPlan(tuple(plans), tuple(unchanged), tuple(failures), tuple(warnings))
+
+
+def _read_once(source: EpisodeSource, seen: dict[str, Path]) -> Episode:
+    """``read_episode``, unless an earlier summary of the show has the same slug: two
+    episodes cannot share one name. ``seen`` records the slug either way."""
+    slug = slugify(source.path.stem)
+    if slug in seen:
+        raise SourceError(f"has the same name as {seen[slug]} ({slug}); rename one")
+    seen[slug] = source.path
+    return read_episode(source)
 
 
 def _as_published(episode: Episode, previous: PublishedEpisode | None) -> Episode:
@@ -140,7 +140,8 @@ def _recipe(
     guid: str,
     number: int,
 ) -> str:
-    """A digest of everything an episode's published files are made from.
+    """A digest of everything an episode's published files are made from, ``cover`` the
+    show's artwork key (the episode's own cover, when it has one, counts instead).
 
     Same recipe, same files: the episode is not rebuilt. Any change (a word, a pause, the
     voice, the lexicon, the cover, narrate itself) makes a new recipe.
@@ -155,10 +156,13 @@ def _recipe(
         "audio": asdict(settings.audio),
         "show": [settings.show.title, settings.show.author, settings.show.language,
                  settings.show.feed_url],
-        "cover": cover,
+        "cover": _own_cover_key(episode) or cover,
         "identity": [guid, number],
     }  # fmt: skip
-    return hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(recipe, default=str).encode()).hexdigest()
+    # The recipe ends with the content digest, as it always has: a recipe written by an
+    # earlier build must still match, or every episode would be rebuilt under a new name.
+    return digest + ":" + _content(episode)
 
 
 def _own_cover_key(episode: Episode) -> str:

@@ -63,9 +63,9 @@ def test_a_build_keeps_freed_memory_for_reuse() -> None:
     of handing it back to the kernel to be faulted in and zeroed again."""
     code = (
         "import os, sys\n"
-        "from narrate import cli\n"
+        "from narrate.cli import tuning\n"
         "if sys.argv[1] == 'tuned':\n"
-        "    cli._keep_freed_memory()\n"
+        "    tuning.keep_freed_memory()\n"
         "def rss():\n"
         "    return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')\n"
         "block = bytearray(64 << 20)\n"

@@ -102,3 +102,22 @@ def test_a_changed_summary_is_planned_under_a_new_revision(built: Settings, tmp_
     assert (plan.guid, plan.number) == (before.guid, before.number)
     assert plan.audio_file != before.audio_file  # a published file never changes in place
     assert plan.content != before.content
+
+
+def test_summaries_that_cannot_be_episodes_fail_in_show_order_and_the_rest_are_planned(
+    tmp_path: Path,
+) -> None:
+    """A summary named like an earlier one (the same slug) fails, naming that one, as does an
+    unreadable one; each failure in its place in the show, and the others are planned."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    names = ["Same Name.txt", "empty.txt", "same-name.txt", "other.txt"]
+    for name in names:
+        (tmp_path / name).write_text("" if name == "empty.txt" else text, encoding="utf-8")
+    episodes = [{"file": f'"{name}"', "date": "2026-01-02"} for name in names]
+    show = write_show(tmp_path, episodes, voice='{ engine = "tone" }')
+    planned = _plan(load_settings(show, out_dir=tmp_path / "out", use_cache=False))
+    assert [plan.episode.slug for plan in planned.plans] == ["same-name", "other"]
+    assert [path.name for path, _ in planned.failures] == ["empty.txt", "same-name.txt"]
+    cause = planned.failures[1][1]
+    assert cause == f"has the same name as {tmp_path / 'Same Name.txt'} (same-name); rename one"
+    assert [plan.number for plan in planned.plans] == [1, 2]

@@ -6,12 +6,17 @@ tags are converted with ``update_to_v23()`` and saved as v2.3.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from narrate.config import ShowSettings
 from narrate.errors import AudioError
 from narrate.models import Artwork, Chapter, Episode, EpisodeAudio, Script
+
+if TYPE_CHECKING:
+    from mutagen.id3 import Frame
 
 _ISO_639_2 = {
     "en": "eng", "fr": "fra", "de": "deu", "es": "spa", "it": "ita", "nl": "nld",
@@ -34,73 +39,85 @@ def tag_episode(
     and Apple's podcast frames: PCST (a podcast), WFED (its feed), TGID (the episode's guid)
     and TDES (its description).
     """
-    from mutagen.id3 import (
-        APIC,
-        CHAP,
-        COMM,
-        CTOC,
-        ID3,
-        PCST,
-        TALB,
-        TCON,
-        TDES,
-        TDRC,
-        TGID,
-        TIT2,
-        TLAN,
-        TLEN,
-        TPE1,
-        TXXX,
-        USLT,
-        WFED,
-        WXXX,
-        CTOCFlags,
-        Encoding,
-    )
+    from mutagen.id3 import ID3
+
+    tags = ID3()
+    for frame in (
+        *_text_frames(audio, episode, script, show),
+        *_podcast_frames(episode, show, artwork, guid),
+        *_chapter_frames(audio.chapters),
+    ):
+        tags.add(frame)
+    tags.update_to_v23()
+    tags.save(str(audio.path), v2_version=3, v1=0, padding=lambda info: 0)
+
+
+def _text_frames(
+    audio: EpisodeAudio, episode: Episode, script: Script, show: ShowSettings
+) -> list[Frame]:
+    """What any player shows: title, author, album, date, genre, language, length, summary,
+    the transcript, and the voice and disclaimer as user-defined text."""
+    from mutagen.id3 import COMM, TALB, TCON, TDRC, TIT2, TLAN, TLEN, TPE1, TXXX, USLT, Encoding
 
     utf16 = Encoding.UTF16
     lang = _ISO_639_2.get(show.language.split("-")[0].lower(), "und")
-    tags = ID3()
-    tags.add(TIT2(encoding=utf16, text=[episode.title]))
-    tags.add(TPE1(encoding=utf16, text=[show.author]))
-    tags.add(TALB(encoding=utf16, text=[show.title]))
-    tags.add(TDRC(encoding=utf16, text=[episode.date.isoformat()]))
-    tags.add(TCON(encoding=utf16, text=["Podcast"]))
-    tags.add(TLAN(encoding=utf16, text=[lang]))
-    tags.add(TLEN(encoding=utf16, text=[str(audio.duration_ms)]))
-    tags.add(COMM(encoding=utf16, lang=lang, desc="", text=[episode.summary]))
-    tags.add(USLT(encoding=utf16, lang=lang, desc="transcript", text=script.transcript))
-    tags.add(TXXX(encoding=utf16, desc="voice", text=[audio.voice]))
-    tags.add(TXXX(encoding=utf16, desc="disclaimer", text=[script.disclaimer]))
-    tags.add(APIC(encoding=utf16, mime="image/jpeg", type=3, desc="Cover", data=artwork.embedded))
-    tags.add(PCST(value=0))
-    tags.add(WFED(url=show.feed_url))
-    tags.add(TGID(encoding=Encoding.LATIN1, text=[guid]))
-    tags.add(TDES(encoding=utf16, text=[episode.summary]))
+    return [
+        TIT2(encoding=utf16, text=[episode.title]),
+        TPE1(encoding=utf16, text=[show.author]),
+        TALB(encoding=utf16, text=[show.title]),
+        TDRC(encoding=utf16, text=[episode.date.isoformat()]),
+        TCON(encoding=utf16, text=["Podcast"]),
+        TLAN(encoding=utf16, text=[lang]),
+        TLEN(encoding=utf16, text=[str(audio.duration_ms)]),
+        COMM(encoding=utf16, lang=lang, desc="", text=[episode.summary]),
+        USLT(encoding=utf16, lang=lang, desc="transcript", text=script.transcript),
+        TXXX(encoding=utf16, desc="voice", text=[audio.voice]),
+        TXXX(encoding=utf16, desc="disclaimer", text=[script.disclaimer]),
+    ]
+
+
+def _podcast_frames(
+    episode: Episode, show: ShowSettings, artwork: Artwork, guid: str
+) -> list[Frame]:
+    """The cover, Apple's podcast frames (PCST, WFED, TGID, TDES) and the summary's source."""
+    from mutagen.id3 import APIC, PCST, TDES, TGID, WFED, WXXX, Encoding
+
+    utf16 = Encoding.UTF16
+    frames = [
+        APIC(encoding=utf16, mime="image/jpeg", type=3, desc="Cover", data=artwork.embedded),
+        PCST(value=0),
+        WFED(url=show.feed_url),
+        TGID(encoding=Encoding.LATIN1, text=[guid]),
+        TDES(encoding=utf16, text=[episode.summary]),
+    ]
     if episode.source_url:
-        tags.add(WXXX(encoding=Encoding.LATIN1, desc="source", url=episode.source_url))
-    ids = [f"chp{index}" for index in range(len(audio.chapters))]
-    tags.add(
-        CTOC(
-            element_id=TOC_ID,
-            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-            child_element_ids=ids,
-            sub_frames=[TIT2(encoding=utf16, text=["Chapters"])],
-        )
+        frames.append(WXXX(encoding=Encoding.LATIN1, desc="source", url=episode.source_url))
+    return frames
+
+
+def _chapter_frames(chapters: Sequence[Chapter]) -> list[Frame]:
+    """A table of contents (CTOC) and one CHAP frame per chapter, at the mixdown's times."""
+    from mutagen.id3 import CHAP, CTOC, TIT2, CTOCFlags, Encoding
+
+    utf16 = Encoding.UTF16
+    ids = [f"chp{index}" for index in range(len(chapters))]
+    toc = CTOC(
+        element_id=TOC_ID,
+        flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+        child_element_ids=ids,
+        sub_frames=[TIT2(encoding=utf16, text=["Chapters"])],
     )
-    for element_id, chapter in zip(ids, audio.chapters, strict=True):
-        tags.add(
-            CHAP(
-                element_id=element_id,
-                start_time=chapter.start_ms,
-                end_time=chapter.end_ms,
-                start_offset=0xFFFFFFFF,
-                end_offset=0xFFFFFFFF,
-                sub_frames=[TIT2(encoding=utf16, text=[chapter.title])],
-            )
+    return [toc] + [
+        CHAP(
+            element_id=element_id,
+            start_time=chapter.start_ms,
+            end_time=chapter.end_ms,
+            start_offset=0xFFFFFFFF,
+            end_offset=0xFFFFFFFF,
+            sub_frames=[TIT2(encoding=utf16, text=[chapter.title])],
         )
-    tags.update_to_v23()
-    tags.save(str(audio.path), v2_version=3, v1=0, padding=lambda info: 0)
+        for element_id, chapter in zip(ids, chapters, strict=True)
+    ]
 
 
 V24_ONLY_FRAMES = frozenset((

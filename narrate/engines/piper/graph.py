@@ -164,7 +164,7 @@ class _Widening:
         Returns the 4-D output and its channels; None where the shape of it does not fit
         (groups, dilation, automatic padding, a given output shape, old opsets)."""
         import numpy as np
-        from onnx import helper, numpy_helper
+        from onnx import helper
 
         attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         if self.opset < 10 or "output_shape" in attributes:
@@ -176,32 +176,16 @@ class _Widening:
         stride = int(attributes.get("strides", [1])[0])
         begin, end = (int(p) for p in attributes.get("pads", [0, 0]))
         extra = int(attributes.get("output_padding", [0])[0])
-        inputs, outputs, kernel = (int(d) for d in proto.dims)
+        _, outputs, kernel = (int(d) for d in proto.dims)
         taps = -(-kernel // stride)
-        # Phase r of output sample q * stride + r weighs x[q - j] by tap r + j * stride; as a
-        # correlation padded by taps - 1 on both sides, x[q - j] sits at tap taps - 1 - j.
         trim = taps * stride - kernel + end - extra  # what the interleaved output has too many
         bias = node.input[2] if len(node.input) > 2 and node.input[2] else ""
         if stride < 2 or trim < 0:
             return None
         if bias and (bias not in self.tensors or len(self.tensors[bias].dims) != 1):
             return None
-        weight = numpy_helper.to_array(proto)
-        phased = np.zeros((stride, outputs, inputs, 1, taps), np.float32)
-        for phase in range(stride):
-            for place in range(taps):
-                tap = phase + (taps - 1 - place) * stride
-                if tap < kernel:
-                    phased[phase, :, :, 0, place] = weight[:, :, tap].T
         label = node.output[0]
-        names = [f"{label}__phases"]
-        self.added[names[0]] = self._tensor(
-            phased.reshape(stride * outputs, inputs, 1, taps), names[0]
-        )
-        if bias:
-            names.append(f"{label}__phase_bias")
-            tiled = np.tile(numpy_helper.to_array(self.tensors[bias]).astype(np.float32), stride)
-            self.added[names[1]] = self._tensor(tiled, names[1])
+        weights = self._phase_weights(label, proto, stride, taps, bias)
         constants = {
             "split": [0, stride, outputs, -1],
             "joined": [0, outputs, 1, -1],
@@ -213,16 +197,53 @@ class _Widening:
             self.added[f"{label}__{key}"] = self._tensor(
                 np.array(value, np.int64), f"{label}__{key}"
             )
+        return self._interleaved(node, weights, taps), outputs
+
+    def _phase_weights(
+        self, label: str, proto: Any, stride: int, taps: int, bias: str
+    ) -> list[str]:
+        """The names of the plain convolution's weights, one set of output channels per
+        phase, and of its bias (``bias`` once per phase), added as initializers."""
+        import numpy as np
+        from onnx import numpy_helper
+
+        inputs, outputs, kernel = (int(d) for d in proto.dims)
+        # Phase r of output sample q * stride + r weighs x[q - j] by tap r + j * stride; as a
+        # correlation padded by taps - 1 on both sides, x[q - j] sits at tap taps - 1 - j.
+        weight = numpy_helper.to_array(proto)
+        phased = np.zeros((stride, outputs, inputs, 1, taps), np.float32)
+        for phase in range(stride):
+            for place in range(taps):
+                tap = phase + (taps - 1 - place) * stride
+                if tap < kernel:
+                    phased[phase, :, :, 0, place] = weight[:, :, tap].T
+        names = [f"{label}__phases"]
+        self.added[names[0]] = self._tensor(
+            phased.reshape(stride * outputs, inputs, 1, taps), names[0]
+        )
+        if bias:
+            names.append(f"{label}__phase_bias")
+            tiled = np.tile(numpy_helper.to_array(self.tensors[bias]).astype(np.float32), stride)
+            self.added[names[1]] = self._tensor(tiled, names[1])
+        return names
+
+    def _interleaved(self, node: Any, weights: list[str], taps: int) -> str:
+        """Emit the plain convolution over ``node``'s input, then the reshape, transpose,
+        reshape and slice (by the constants ``_polyphase`` added) that interleave its phases
+        into time; return the 4-D output."""
+        from onnx import helper
+
+        label = node.output[0]
         phases, ordered, joined, out = (f"{label}__{n}" for n in ("z", "t", "j", "4d"))
         source = self._wide_input(node.input[0])
-        self._emit(helper.make_node("Conv", [source, *names], [phases], kernel_shape=[1, taps],
+        self._emit(helper.make_node("Conv", [source, *weights], [phases], kernel_shape=[1, taps],
                                     pads=[0, taps - 1, 0, taps - 1], name=node.name))  # fmt: skip
         self._emit(helper.make_node("Reshape", [phases, f"{label}__split"], [f"{label}__r"]))
         self._emit(helper.make_node("Transpose", [f"{label}__r"], [ordered], perm=[0, 2, 3, 1]))
         self._emit(helper.make_node("Reshape", [ordered, f"{label}__joined"], [joined]))
         self._emit(helper.make_node("Slice", [joined, f"{label}__starts", f"{label}__ends",
                                               f"{label}__axis"], [out]))  # fmt: skip
-        return out, outputs
+        return out
 
     def _unary(self, node: Any) -> bool:
         from onnx import helper
