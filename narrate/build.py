@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from narrate.audio.cache import ClipCache
+from narrate.audio.mixdown import remove_abandoned_scratch
 from narrate.audio.synthesize import Speaker
 from narrate.config import Settings
 from narrate.errors import NarrateError
@@ -95,7 +96,7 @@ def build(
     """
     out = Output(settings.out_dir)
     with out.lock(wait=log.warning), _one_core(jobs == 1):
-        if removed := out.clean_up():
+        if removed := out.clean_up() + remove_abandoned_scratch():
             log.info("removed %d %s an interrupted build left behind", removed,
                      "file" if removed == 1 else "files")  # fmt: skip
         return _build_locked(settings, out, jobs, progress)

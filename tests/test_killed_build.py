@@ -147,6 +147,8 @@ def test_a_build_killed_leaves_nothing_running_and_the_next_starts_at_once(
         items = ET.parse(out / "feeds" / "feed.xml").getroot().findall("./channel/item")
         assert len(items) == 2
         assert not _session(again.pid), "a finished build left processes running"
+        # The killed build's temporary audio went with the next build (its own, with it).
+        assert not list(_scratch(out).glob("narrate-*"))
     finally:
         _kill_session(again.pid)
 

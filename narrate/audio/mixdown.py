@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import shutil
 import tempfile
 import warnings
@@ -40,6 +41,7 @@ from narrate.models import (
     Speech,
     WordTiming,
 )
+from narrate.processes import process_alive
 
 log = logging.getLogger(__name__)
 
@@ -254,11 +256,28 @@ def _probe(samples: dsp.Samples, rate: int, settings: AudioSettings) -> EncoderP
 
 def scratch_folder() -> Path:
     """A folder of this process's own for temporary audio, in the system's temporary folder
-    (``TMPDIR``): not in the output folder, whose disk holds what is published."""
+    (``TMPDIR``): not in the output folder, whose disk holds what is published. Its name
+    carries the process id, so a later build can tell one a killed build left behind."""
     try:
-        return Path(tempfile.mkdtemp(prefix="narrate-"))
+        return Path(tempfile.mkdtemp(prefix=f"{_SCRATCH}{os.getpid()}-"))
     except OSError as error:
         raise _temp_error(Path(tempfile.gettempdir()), error) from None
+
+
+def remove_abandoned_scratch() -> int:
+    """Remove the scratch folders of builds that were killed (their process is gone); returns
+    how many. A folder of a process still running, or of another user, is left alone."""
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH}*-*"):
+        pid = folder.name.removeprefix(_SCRATCH).split("-", 1)[0]
+        if folder.is_dir() and pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += not folder.exists()
+    return removed
+
+
+_SCRATCH = "narrate-"
+"""How the names of narrate's scratch folders begin (then the process id)."""
 
 
 def _write_wav(samples: dsp.Samples, rate: int, wav: Path) -> None:
