@@ -61,3 +61,18 @@ def test_a_bare_build_in_a_clone_leaves_git_nothing_to_report(tmp_path: Path) ->
         cwd=tmp_path, capture_output=True, text=True, check=True,
     ).stdout.split("\n")  # fmt: skip
     assert [line for line in status if line] == ["?? .gitignore"]
+
+
+def test_the_readmes_layout_names_every_package_and_module() -> None:
+    """The tree drawn under "Layout" is the package's: every subpackage and module is named
+    there (a module moved or added without the drawing fails here)."""
+    drawing = re.search(r"^## Layout\n.*?```\n(.*?)```", README, re.DOTALL | re.MULTILINE)
+    assert drawing, "the README has no layout drawing"
+    named = set(re.findall(r"[a-z_]+", drawing.group(1)))
+    package = REPO / "narrate"
+    missing = [
+        path.relative_to(package).as_posix()
+        for path in [*package.rglob("*.py"), *(p.parent for p in package.rglob("__init__.py"))]
+        if path.stem not in named and path.name not in ("__init__.py", "__main__.py")
+    ]
+    assert sorted(set(missing)) == []
