@@ -5,10 +5,10 @@ with each engine's declared options (``registry``)."""
 
 from __future__ import annotations
 
+from narrate.config.episodes import SUMMARY_SUFFIXES
 from narrate.config.load import (
     EXAMPLE_SHOW,
     PODCAST_NAMESPACE_GUID,
-    SUMMARY_SUFFIXES,
     default_cache_dir,
     feed_guid,
     find_show,
