@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from narrate.config import load_settings
 from narrate.config.options import (
@@ -18,6 +21,7 @@ from narrate.config.options import (
     Option,
     Value,
 )
+from narrate.config.readme import option_tables
 from narrate.errors import ConfigError
 
 REQUIRED = {
@@ -117,3 +121,38 @@ def test_a_key_declared_in_another_table_is_unknown_here(
     assert [p.split(": ", 1) for p in caught.value.problems] == [
         [f"{prefix}{stranger}", "unknown key (check the spelling; see README)"]
     ]
+
+
+# The README's tables
+
+
+def test_the_readme_lists_every_option_as_declared() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Your own show\n", 1)[1].split("\n## ", 1)[0]
+
+    assert option_tables() in section, (
+        "the README's option tables differ from the declarations: paste the output of "
+        "`python -m narrate.config.readme` over them"
+    )
+
+
+def test_the_tables_give_every_declared_key_its_default_and_doc() -> None:
+    rows = option_tables().splitlines()
+    for option in ALL_OPTIONS:
+        default = "required" if option.required else option.default_doc
+        if not default and option.default is not None:
+            default = _toml(option.default)
+        assert any(
+            row.startswith(f"| `{option.key}` |")
+            and default in row
+            and row.endswith(f" {option.doc} |")
+            for row in rows
+        ), option.key
+
+
+def test_python_m_narrate_config_readme_prints_the_tables() -> None:
+    printed = subprocess.run(
+        [sys.executable, "-m", "narrate.config.readme"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert printed == option_tables()

@@ -78,12 +78,13 @@ SHOW_OPTIONS = (
     Option("base_url", "text", "where the output folder will be hosted (https)", required=True),
     Option("owner_email", "text", "shown to podcast directories; owns podcast:locked",
            required=True),
-    Option("owner_name", "text", "owner shown to podcast directories", default_doc="author"),
+    Option("owner_name", "text", "owner shown to podcast directories",
+           default_doc="same as author"),
     Option("category", "text", "one of Apple Podcasts' categories", "Health & Fitness"),
     Option("subcategory", "text", "one of the category's subcategories",
            default_doc='"Medicine" under "Health & Fitness", else none'),
     Option("explicit", "boolean", "episodes carry explicit content", False),
-    Option("copyright", "text", "copyright line of the feed", default_doc="author"),
+    Option("copyright", "text", "copyright line of the feed", default_doc="same as author"),
     Option("cover", "text", "square RGB JPEG or PNG, 1400–3000 px, relative to the show file",
            "", default_doc="a drawn title cover"),
     Option("podcast_guid", "text", "pins the Podcasting 2.0 guid (a UUID)", "",
@@ -103,7 +104,8 @@ SHOW_OPTIONS = (
 """The show file's top-level keys (its tables are in ``TABLES``)."""
 
 VOICE_OPTIONS = (
-    Option("engine", "text", "the speech engine (see below)", default_doc="the default engine"),
+    Option("engine", "text", "the speech engine, by its registered name",
+           default_doc="the default engine"),
     Option("voice", "text", "a voice file (relative to the show file) or name, as the engine "
            "takes it", "", default_doc="the engine's own"),
     Option("rate", "rate", '"gentle" is slower, with longer pauses; 0.9 is 10% slower',

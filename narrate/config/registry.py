@@ -46,6 +46,19 @@ def engine_class(name: str) -> Any:
     return point.load() if point else None
 
 
+def builtin_engines() -> list[str]:
+    """The engines narrate itself registers (an outside package's are left out): what the
+    README lists."""
+    return sorted(
+        n for n, point in _registry().items() if point.dist and point.dist.name == "narrate"
+    )
+
+
+def engine_options(name: str) -> tuple[EngineOption, ...]:
+    """The ``[voice]`` keys the engine registered as ``name`` declares as its own."""
+    return _declared(name)[1]
+
+
 def _declared(name: str) -> tuple[str, tuple[EngineOption, ...]]:
     """What the engine registered as ``name`` declares: what its voice file is ("": its voice
     is a name) and its own options. Nothing when no engine has that name."""
