@@ -15,11 +15,14 @@ from narrate.config.options import (
     MONO_LUFS,
     RATES,
     STEREO_LUFS,
+    TEMPLATE_NAMES,
     VOICE_OPTIONS,
     option,
 )
 from narrate.config.settings import APPLE_CATEGORIES
+from narrate.errors import ConfigError
 from narrate.links import link_problem, shown
+from narrate.templating import render_text
 
 _EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -114,3 +117,14 @@ def default_loudness(channels: int) -> float:
     """1 -> -19.0, 2 -> -16.0: a mono file plays on both ears, 3 dB louder than its level
     says, so mono at -19 sounds as loud as stereo at -16."""
     return MONO_LUFS if channels == 1 else STEREO_LUFS
+
+
+def template_problems(key: str, source: str) -> list[str]:
+    """A show's intro or outro, rendered once with a sample of every name the script stage
+    passes (``TEMPLATE_NAMES``): its syntax errors and unknown names, under ``key``, when the
+    show loads rather than when the first episode is scripted."""
+    try:
+        render_text(source, key, **TEMPLATE_NAMES)
+    except ConfigError as error:
+        return error.problems
+    return []

@@ -255,6 +255,8 @@ def _script_settings(
     lexicon_path = (path.parent / lexicon).resolve() if lexicon else None
     if lexicon_path and not lexicon_path.is_file():
         problems.append(f'lexicon: no file at "{lexicon}" (looked relative to {path})')
+    problems.extend(checks.template_problems("intro", values["intro"]))
+    problems.extend(checks.template_problems("outro", values["outro"]))
     return ScriptSettings(
         show_title=values["title"],
         disclaimer=values["disclaimer"],

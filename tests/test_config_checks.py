@@ -1,0 +1,101 @@
+"""What the show file points at is checked when it loads (the intro and outro templates, the
+cover, the lexicon, the engine), each problem under its key and the show file, with the rest."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from narrate.config import ScriptSettings, load_settings
+from narrate.config.options import TEMPLATE_NAMES
+from narrate.errors import ConfigError
+from narrate.models import Episode, Section
+from narrate.text.script import build_script
+
+MINIMAL = """\
+title = "Test Show"
+author = "Tester"
+description = "A show for tests."
+base_url = "https://example.org/test"
+owner_email = "owner@example.org"
+"""
+
+
+def _show(tmp_path: Path, extra: str) -> Path:
+    path = tmp_path / "show.toml"
+    path.write_text(MINIMAL + extra, encoding="utf-8")
+    return path
+
+
+def _sections(path: Path) -> list[tuple[str, list[str]]]:
+    """Each origin of the problems ``load_settings(path)`` reports, with its problems."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, use_cache=False)
+    return [(where, list(found)) for where, found in caught.value.sections]
+
+
+# The intro and outro
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ('intro = "Welcome to {{ show }."\n', "intro: template syntax error ("),
+        ('outro = "{% if title %}Bye."\n', "outro: template syntax error ("),
+        (
+            'intro = "Welcome to {{ podcast_name }}."\n',
+            "intro: 'podcast_name' is undefined; the names you can use are date, minutes, "
+            "show, title",
+        ),
+        ('outro = "Bye from {{ show.name.first }}."\n', "outro: "),
+    ],
+    ids=["intro-syntax", "outro-unclosed-block", "intro-unknown-name", "outro-undefined"],
+)
+def test_a_broken_intro_or_outro_is_reported_when_the_show_loads(
+    tmp_path: Path, extra: str, expected: str
+) -> None:
+    path = _show(tmp_path, extra)
+
+    [(where, [problem])] = _sections(path)
+
+    assert where == str(path)
+    assert problem.startswith(expected)
+
+
+def test_every_template_problem_is_reported_with_the_others(tmp_path: Path) -> None:
+    path = _show(tmp_path, 'intro = "{{ x }}"\noutro = "{{"\nexplicit = "no"\n')
+
+    [(where, problems)] = _sections(path)
+
+    assert where == str(path)
+    assert sorted(p.split(":", 1)[0] for p in problems) == ["explicit", "intro", "outro"]
+
+
+def test_an_intro_using_every_name_loads(tmp_path: Path) -> None:
+    names = " ".join(f"{{{{ {name} }}}}" for name in TEMPLATE_NAMES)
+    settings = load_settings(
+        _show(tmp_path, f'intro = "{names}"\noutro = "{names}"\n'), use_cache=False
+    )
+    assert settings.script.intro == names
+
+
+def test_the_names_checked_are_those_the_script_stage_passes(tmp_path: Path) -> None:
+    """The load-time check renders with ``TEMPLATE_NAMES``; build_script lists the names it
+    passes when a template uses another: the two lists are the same."""
+    settings = load_settings(_show(tmp_path, ""), use_cache=False).script
+    episode = Episode(
+        slug="a", title="A title", date=dt.date(2026, 11, 20), summary="Some words.",
+        sections=(Section("Summary", ("Some words.",)),), disclaimer=None,
+        source_path=tmp_path / "a.md", source_url=None,
+    )  # fmt: skip
+    broken: ScriptSettings = dataclasses.replace(settings, intro="{{ not_a_name }}")
+
+    with pytest.raises(ConfigError) as caught:
+        build_script(episode, broken)
+
+    [problem] = caught.value.problems
+    passed = problem.rsplit("the names you can use are ", 1)[1].split(", ")
+    assert sorted(passed) == sorted(TEMPLATE_NAMES)
