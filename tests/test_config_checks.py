@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,65 @@ def test_the_names_checked_are_those_the_script_stage_passes(tmp_path: Path) -> 
     [problem] = caught.value.problems
     passed = problem.rsplit("the names you can use are ", 1)[1].split(", ")
     assert sorted(passed) == sorted(TEMPLATE_NAMES)
+
+
+# The cover
+
+
+def _png(path: Path, size: tuple[int, int] = (1400, 1400)) -> Path:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (11, 31, 58)).save(path, format="PNG")
+    return path
+
+
+def _gif(path: Path) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (1400, 1400), (11, 31, 58)).save(path, format="GIF")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda folder: folder / "art" / "missing.jpg", "does not exist (check the path, or "
+         "remove cover to use the generated one)"),
+        (lambda folder: _gif(folder / "cover.gif"), "is not a JPEG or PNG file"),
+        (lambda folder: _text(folder / "cover.jpg"), "is not a JPEG or PNG file"),
+        (lambda folder: _folder(folder / "art"), "is a folder, not an image"),
+    ],
+    ids=["missing", "gif", "text-named-jpg", "folder"],
+)  # fmt: skip
+def test_a_bad_cover_is_reported_when_the_show_loads(
+    tmp_path: Path, make: Callable[[Path], Path], expected: str
+) -> None:
+    cover = make(tmp_path)
+    path = _show(tmp_path, f'cover = "{cover.relative_to(tmp_path)}"\n')
+
+    [(where, [problem])] = _sections(path)
+
+    assert where == str(path)
+    assert problem.startswith(f'cover: "{cover}" {expected}')
+
+
+def test_a_cover_that_is_a_png_or_jpeg_loads_and_apples_rules_wait_for_the_build(
+    tmp_path: Path,
+) -> None:
+    """Only the build reads the image (with Pillow): a small PNG passes the load."""
+    cover = _png(tmp_path / "art" / "small.png", (100, 100))
+
+    settings = load_settings(_show(tmp_path, 'cover = "art/small.png"\n'), use_cache=False)
+
+    assert settings.show.cover == cover
+
+
+def _text(path: Path) -> Path:
+    path.write_text("not an image", encoding="utf-8")
+    return path
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from narrate.config.options import (
@@ -26,6 +27,9 @@ from narrate.templating import render_text
 
 _EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+"""How a JPEG file and a PNG file begin."""
 
 Rate = tuple[float, float, int]
 """(speed factor, pause factor, breath ms), as in ``RATES``."""
@@ -128,3 +132,34 @@ def template_problems(key: str, source: str) -> list[str]:
     except ConfigError as error:
         return error.problems
     return []
+
+
+def cover_problems(cover: Path) -> list[str]:
+    """Whether ``cover`` is there and readable, and is a JPEG or PNG by its first bytes.
+
+    The checks against Apple's artwork rules (size, square, colours) need Pillow, which lives
+    behind one module, ``narrate.publish.artwork``, a layer above this one: they run when the
+    build prepares the artwork. This cheap check finds a wrong path, an unreadable file or an
+    image in another format (a GIF, a WebP) while the show loads, with its other problems.
+    """
+    if problem := cover_file_problem(cover):
+        return [problem]
+    name = f'cover: "{cover}"'
+    try:
+        with cover.open("rb") as file:
+            start = file.read(8)
+    except OSError as error:
+        return [f"{name} cannot be read ({error.strerror}); check its permissions"]
+    if not start.startswith(_IMAGE_MAGIC):
+        return [f"{name} is not a JPEG or PNG file (export the image as JPEG or PNG)"]
+    return []
+
+
+def cover_file_problem(cover: Path) -> str | None:
+    """Why there is no image file at ``cover`` (a show's or an episode's), or None."""
+    name = f'cover: "{cover}"'
+    if cover.is_dir():
+        return f"{name} is a folder, not an image (give a JPEG or PNG file)"
+    if not cover.exists():
+        return f"{name} does not exist (check the path, or remove cover to use the generated one)"
+    return None

@@ -224,6 +224,8 @@ def _show_settings(values: dict[str, Any], path: Path, problems: list[str]) -> S
         subcategory = checks.default_subcategory(category)
     problems.extend(checks.category_problems(category, subcategory))
     cover = (path.parent / values["cover"]).resolve() if values["cover"] else None
+    if cover is not None:
+        problems.extend(checks.cover_problems(cover))
     podcast_guid = checks.podcast_guid(values["podcast_guid"], problems)
     author = values["author"]
     return ShowSettings(
