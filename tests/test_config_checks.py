@@ -162,3 +162,51 @@ def _text(path: Path) -> Path:
 def _folder(path: Path) -> Path:
     path.mkdir()
     return path
+
+
+# The lexicon
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[letters]\nOCB = "oligoclonal bands\n', "is not valid TOML ("),
+        ('[spelled]\nOCB = "oligoclonal bands"\n', "has an unknown table [spelled]"),
+        ('[letters]\n"M S" = "multiple sclerosis"\n', "can only be letters and digits"),
+        ("[phonemes]\nocrelizumab = { ipa = \"ˈoʊkɹəlɪzjuːmæb\", speed = 2 }\n",
+         'has unknown key "speed"'),
+    ],
+    ids=["not-toml", "unknown-table", "letters-with-a-space", "phonemes-unknown-key"],
+)  # fmt: skip
+def test_a_malformed_lexicon_is_reported_when_the_show_loads(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    lexicon = tmp_path / "words" / "lexicon.toml"
+    lexicon.parent.mkdir()
+    lexicon.write_text(text, encoding="utf-8")
+    path = _show(tmp_path, 'lexicon = "words/lexicon.toml"\n')
+
+    [(where, [problem])] = _sections(path)
+
+    assert where == str(path)
+    assert problem.startswith("lexicon: ")
+    assert str(lexicon) in problem
+    assert expected in problem
+
+
+def test_a_lexicon_that_is_not_utf8_is_reported_when_the_show_loads(tmp_path: Path) -> None:
+    (tmp_path / "lexicon.toml").write_bytes(b'[words]\nNICE = "caf\xe9"\n')
+    path = _show(tmp_path, 'lexicon = "lexicon.toml"\n')
+
+    [(where, [problem])] = _sections(path)
+
+    assert where == str(path)
+    assert problem.startswith(f"lexicon: cannot read {tmp_path / 'lexicon.toml'} (")
+
+
+def test_a_well_formed_lexicon_loads(tmp_path: Path) -> None:
+    (tmp_path / "lexicon.toml").write_text('[letters]\nOCB = "oligoclonal bands"\n')
+
+    settings = load_settings(_show(tmp_path, 'lexicon = "lexicon.toml"\n'), use_cache=False)
+
+    assert settings.script.lexicon == tmp_path / "lexicon.toml"

@@ -23,6 +23,7 @@ from typing import Any
 
 from narrate.config import checks
 from narrate.config.episodes import read_episodes
+from narrate.config.lexicon import lexicon_problems
 from narrate.config.options import (
     AUDIO_OPTIONS,
     SHOW_OPTIONS,
@@ -257,6 +258,8 @@ def _script_settings(
     lexicon_path = (path.parent / lexicon).resolve() if lexicon else None
     if lexicon_path and not lexicon_path.is_file():
         problems.append(f'lexicon: no file at "{lexicon}" (looked relative to {path})')
+    elif lexicon_path:
+        problems.extend(lexicon_problems(lexicon_path))
     problems.extend(checks.template_problems("intro", values["intro"]))
     problems.extend(checks.template_problems("outro", values["outro"]))
     return ScriptSettings(
