@@ -12,7 +12,7 @@ import pytest
 
 from narrate.config import ScriptSettings, load_settings
 from narrate.config.options import TEMPLATE_NAMES
-from narrate.errors import ConfigError
+from narrate.errors import COMMAND_LINE, ConfigError
 from narrate.models import Episode, Section
 from narrate.text.script import build_script
 
@@ -210,3 +210,27 @@ def test_a_well_formed_lexicon_loads(tmp_path: Path) -> None:
     settings = load_settings(_show(tmp_path, 'lexicon = "lexicon.toml"\n'), use_cache=False)
 
     assert settings.script.lexicon == tmp_path / "lexicon.toml"
+
+
+# The engine
+
+
+def test_an_unknown_engine_is_reported_under_its_key_and_where_it_was_given(
+    tmp_path: Path,
+) -> None:
+    path = _show(tmp_path, '[voice]\nengine = "espeak"\nfallback_engine = "festival"\n')
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, engine="kokoro")
+
+    assert [
+        (where, [p.split(": ", 1)[0] for p in found]) for where, found in caught.value.sections
+    ] == [
+        (str(path), ["voice.fallback_engine"]),  # the show's engine is overridden: not checked
+        (COMMAND_LINE, ["--engine"]),
+    ]
+    assert 'no engine called "kokoro" (known: ' in caught.value.sections[1][1][0]
+    [(where, problems)] = _sections(path)
+    assert where == str(path)
+    assert problems[0].startswith('voice.engine: no engine called "espeak" (known: ')
+    assert problems[1].startswith('voice.fallback_engine: no engine called "festival" (known: ')
