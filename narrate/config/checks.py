@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from narrate.config.lexicon import lexicon_problems
 from narrate.config.options import (
     MONO_LUFS,
     RATES,
@@ -132,6 +133,29 @@ def template_problems(key: str, source: str) -> list[str]:
     except ConfigError as error:
         return error.problems
     return []
+
+
+def cover(given: str, show: Path, problems: list[str]) -> Path | None:
+    """The show's cover image, resolved from the show's folder and checked (``cover_problems``);
+    None when the show gives none (the build draws one)."""
+    if not given:
+        return None
+    path = (show.parent / given).resolve()
+    problems.extend(cover_problems(path))
+    return path
+
+
+def lexicon(given: str, show: Path, problems: list[str]) -> Path | None:
+    """The show's own lexicon file, resolved from the show's folder and checked whole (the
+    rules ``narrate.text.pronounce.load_lexicon`` applies); None when the show has none."""
+    if not given:
+        return None
+    path = (show.parent / given).resolve()
+    if not path.is_file():
+        problems.append(f'lexicon: no file at "{given}" (looked relative to {show})')
+    else:
+        problems.extend(lexicon_problems(path))
+    return path
 
 
 def cover_problems(cover: Path) -> list[str]:

@@ -23,7 +23,6 @@ from typing import Any
 
 from narrate.config import checks
 from narrate.config.episodes import read_episodes
-from narrate.config.lexicon import lexicon_problems
 from narrate.config.options import (
     AUDIO_OPTIONS,
     SHOW_OPTIONS,
@@ -49,7 +48,6 @@ __all__ = [
     "feed_guid",
     "find_show",
     "load_settings",
-    "read_options",
 ]
 
 EXAMPLE_SHOW = Path(__file__).parent.parent / "example" / "show.toml"
@@ -109,8 +107,8 @@ def load_settings(
     reader.unknown_keys("", raw, keys(SHOW_OPTIONS) | set(TABLES))
     voice_table = reader.table("voice", voice_keys(_table(raw, "voice")))
     audio_table = reader.table("audio", keys(AUDIO_OPTIONS))
-    top = read_options(reader, SHOW_OPTIONS, raw)
-    voice = read_options(
+    top = _read_options(reader, SHOW_OPTIONS, raw)
+    voice = _read_options(
         reader, VOICE_OPTIONS, voice_table, "voice.", _unread(voice_table, engine, voice_arg)
     )
     show = _show_settings(top, path, problems)
@@ -141,7 +139,7 @@ def load_settings(
     )
 
 
-def read_options(
+def _read_options(
     reader: TomlReader,
     options: tuple[Option, ...],
     table: dict[str, Any],
@@ -224,9 +222,7 @@ def _show_settings(values: dict[str, Any], path: Path, problems: list[str]) -> S
     if subcategory is None:
         subcategory = checks.default_subcategory(category)
     problems.extend(checks.category_problems(category, subcategory))
-    cover = (path.parent / values["cover"]).resolve() if values["cover"] else None
-    if cover is not None:
-        problems.extend(checks.cover_problems(cover))
+    cover = checks.cover(values["cover"], path, problems)
     podcast_guid = checks.podcast_guid(values["podcast_guid"], problems)
     author = values["author"]
     return ShowSettings(
@@ -254,12 +250,7 @@ def _script_settings(
 ) -> ScriptSettings:  # fmt: skip
     """How the summaries are said: the wording around them, the lexicon, the listening time
     (at the show's rate)."""
-    lexicon = values["lexicon"]
-    lexicon_path = (path.parent / lexicon).resolve() if lexicon else None
-    if lexicon_path and not lexicon_path.is_file():
-        problems.append(f'lexicon: no file at "{lexicon}" (looked relative to {path})')
-    elif lexicon_path:
-        problems.extend(lexicon_problems(lexicon_path))
+    lexicon = checks.lexicon(values["lexicon"], path, problems)
     problems.extend(checks.template_problems("intro", values["intro"]))
     problems.extend(checks.template_problems("outro", values["outro"]))
     return ScriptSettings(
@@ -269,14 +260,14 @@ def _script_settings(
         outro=values["outro"],
         words_per_minute=round(pace[0] * words_per_minute),
         language=values["language"],
-        lexicon=lexicon_path,
+        lexicon=lexicon,
     )
 
 
 def _audio_settings(reader: TomlReader, table: dict[str, Any], pace: checks.Rate) -> AudioSettings:
     """How the clips become an MP3. Pauses the show leaves out follow the rate (a gentle one
     stretches them, and breathes longer); the loudness it leaves out follows the channels."""
-    values = read_options(reader, AUDIO_OPTIONS, table, "audio.")
+    values = _read_options(reader, AUDIO_OPTIONS, table, "audio.")
     _, pause_factor, breath_ms = pace
     for option in AUDIO_OPTIONS:
         if option.stretches and option.key not in table:
