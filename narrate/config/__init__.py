@@ -1,7 +1,8 @@
 """Settings: a show file loaded once and checked whole (``load``), every option declared once
-(``options``) with the checks a declaration cannot say (``checks``), the dataclasses the
-stages receive (``settings``), typed TOML access (``toml_reader``) and the engine registry
-with each engine's declared options (``registry``)."""
+(``options``) with the checks a declaration cannot say (``checks``), the summaries a build
+speaks (``episodes``), the lexicon file format (``lexicon``), the dataclasses the stages
+receive (``settings``), typed TOML access (``toml_reader``), the engine registry with each
+engine's declared options (``registry``) and the README's option tables (``readme``)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Which voices speak: the show's [voice] table and ``--engine``/``--voice``, checked.
 
-``narrate.config.load_settings`` reads the rest of the show; this module reads the engine,
-the voice and the fallback, checks each engine name against the registered engines, a voice
-that is a file against the disk, and each engine's own options (the ``[voice]`` keys it
-declares) against their declaration; a problem is reported under where its value came from:
+``narrate.config.load_settings`` reads the show, narrate's own ``[voice]`` keys too (as
+``narrate.config.options`` declares them); this module makes the voice and the fallback from
+them: it checks each engine name against the registered engines and a voice that is a file
+against the disk, and reads each engine's own options (the ``[voice]`` keys it declares),
+checked against their declaration; a problem is reported under where its value came from:
 a show key (``voice.engine``) or a command-line option (``--engine``). A voice file in the
 show is relative to the show file; one typed on the command line, to the current folder.
 It knows engines only through the registry: what each declares, never which one it is.
