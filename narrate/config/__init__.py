@@ -1,18 +1,23 @@
-"""Settings: a show file loaded once and checked whole (``load``), the dataclasses the stages
-receive (``settings``), typed TOML access (``toml_reader``) and the engine registry with each
-engine's declared options (``registry``)."""
+"""Settings: a show file loaded once and checked whole (``load``), every option declared once
+(``options``) with the checks a declaration cannot say (``checks``), the summaries a build
+speaks (``episodes``), the lexicon file format (``lexicon``), the dataclasses the stages
+receive (``settings``), typed TOML access (``toml_reader``), the engine registry with each
+engine's declared options (``registry``) and the README's option tables (``readme``)."""
 
 from __future__ import annotations
 
+from narrate.config.episodes import SUMMARY_SUFFIXES
 from narrate.config.load import (
-    APPLE_CATEGORIES,
-    DEFAULT_DISCLAIMER,
-    DEFAULT_INTRO,
-    DEFAULT_OUTRO,
     EXAMPLE_SHOW,
     PODCAST_NAMESPACE_GUID,
-    RATES,
-    SUMMARY_SUFFIXES,
+    default_cache_dir,
+    feed_guid,
+    find_show,
+    load_settings,
+)
+from narrate.config.options import DEFAULT_DISCLAIMER, DEFAULT_INTRO, DEFAULT_OUTRO, RATES
+from narrate.config.settings import (
+    APPLE_CATEGORIES,
     AudioSettings,
     EngineOption,
     EngineSettings,
@@ -20,10 +25,6 @@ from narrate.config.load import (
     ScriptSettings,
     Settings,
     ShowSettings,
-    default_cache_dir,
-    feed_guid,
-    find_show,
-    load_settings,
 )
 
 __all__ = [

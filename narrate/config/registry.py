@@ -1,9 +1,10 @@
 """Which voices speak: the show's [voice] table and ``--engine``/``--voice``, checked.
 
-``narrate.config.load_settings`` reads the rest of the show; this module reads the engine,
-the voice and the fallback, checks each engine name against the registered engines, a voice
-that is a file against the disk, and each engine's own options (the ``[voice]`` keys it
-declares) against their declaration; a problem is reported under where its value came from:
+``narrate.config.load_settings`` reads the show, narrate's own ``[voice]`` keys too (as
+``narrate.config.options`` declares them); this module makes the voice and the fallback from
+them: it checks each engine name against the registered engines and a voice that is a file
+against the disk, and reads each engine's own options (the ``[voice]`` keys it declares),
+checked against their declaration; a problem is reported under where its value came from:
 a show key (``voice.engine``) or a command-line option (``--engine``). A voice file in the
 show is relative to the show file; one typed on the command line, to the current folder.
 It knows engines only through the registry: what each declares, never which one it is.
@@ -16,12 +17,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from narrate.config.options import VOICE_OPTIONS, keys
 from narrate.config.settings import EngineOption, EngineSettings
 from narrate.config.toml_reader import TomlReader
 
 ENGINE_ENTRY_POINTS = "narrate.engines"
 """The entry-point group engines register under (the built-ins too)."""
-NARRATE_KEYS = {"engine", "voice", "rate", "fallback_engine", "fallback_voice", "words_per_minute"}
+NARRATE_KEYS = keys(VOICE_OPTIONS)
 """The ``[voice]`` keys narrate reads itself; every other key is an engine's own option."""
 
 
@@ -43,6 +45,19 @@ def engine_class(name: str) -> Any:
     """The class registered as engine ``name`` (None: no such engine); loaded once."""
     point = _registry().get(name)
     return point.load() if point else None
+
+
+def builtin_engines() -> list[str]:
+    """The engines narrate itself registers (an outside package's are left out): what the
+    README lists."""
+    return sorted(
+        n for n, point in _registry().items() if point.dist and point.dist.name == "narrate"
+    )
+
+
+def engine_options(name: str) -> tuple[EngineOption, ...]:
+    """The ``[voice]`` keys the engine registered as ``name`` declares as its own."""
+    return _declared(name)[1]
 
 
 def _declared(name: str) -> tuple[str, tuple[EngineOption, ...]]:
@@ -68,7 +83,8 @@ def voice_keys(table: dict[str, Any]) -> set[str]:
 
 def read_voices(
     reader: TomlReader,
-    voice: dict[str, Any],
+    values: dict[str, Any],
+    table: dict[str, Any],
     path: Path,
     language: str,
     length_scale: float,
@@ -77,58 +93,84 @@ def read_voices(
     voice_arg: str | None,
     given: list[str],
 ) -> tuple[EngineSettings, EngineSettings | None]:
-    """The voice and the fallback voice, from the show's [voice] table (``voice``, in the
-    show file at ``path``) and ``--engine``/``--voice`` (None: not given).
+    """The voice and the fallback voice, from narrate's own [voice] keys as read (``values``;
+    a key the command line overrides is not among them), the show's [voice] table (``table``,
+    for the engines' own options; in the show file at ``path``) and ``--engine``/``--voice``
+    (None: not given).
 
     Problems with the show's values go to ``reader.problems``, problems with the command
     line's to ``given``: each is reported under where its value came from.
     """
-    problems, engines = reader.problems, registered_engines()
-    common = EngineSettings(name="", voice="", language=language, length_scale=length_scale)
-    values: dict[str, float | None] = {}
+    voices = _Voices(reader, table, path, language, length_scale)
+    primary = voices.primary(values, engine, voice_arg, given)
+    if values.get("fallback_engine") is None:
+        return primary, None
+    name = _engine_name(
+        values["fallback_engine"], "voice.fallback_engine", voices.engines, reader.problems
+    )
+    fallback = voices.from_show("voice.fallback_voice", values["fallback_voice"], name)
+    if (fallback.name, fallback.voice) == (primary.name, primary.voice):
+        _same_voice(engine, voice_arg, path, reader.problems, given)
+    return primary, fallback
 
-    def with_options(settings: EngineSettings) -> EngineSettings:
-        """``settings`` with the engine's own options: as the show set them (each checked
-        once, against the first declaration read), else as declared."""
-        declared = _declared(settings.name)[1]
-        for option in declared:
-            if option.key in voice and option.key not in values:
-                values[option.key] = reader.number(
-                    f"voice.{option.key}", voice, -1.0, low=option.low, high=option.high
-                )
-        return replace(
-            settings, options=tuple((o.key, values.get(o.key, o.default)) for o in declared)
+
+class _Voices:
+    """Reads voices from one show's [voice] table: each engine's own options are checked once,
+    against the first declaration read, and every voice carries the same language and rate."""
+
+    def __init__(
+        self, reader: TomlReader, table: dict[str, Any], path: Path, language: str,
+        length_scale: float,
+    ) -> None:  # fmt: skip
+        self.reader, self.table, self.path = reader, table, path
+        self.engines = registered_engines()
+        self.common = EngineSettings(
+            name="", voice="", language=language, length_scale=length_scale
         )
+        self.values: dict[str, float | None] = {}
+        """The engines' own options the show sets, as checked."""
 
-    def show_voice(key: str, name: str) -> EngineSettings:
-        """A voice as the show file gives it: a Piper voice relative to the show."""
-        own = reader.text(key, voice, default="")
-        where = f"looked relative to {path}"
-        return with_options(
-            replace(common, name=name, voice=_voice(own, name, path.parent, key, where, problems))
-        )
-
-    if engine is None:
-        name = reader.text("voice.engine", voice) or default_engine()
-        name = _engine_name(name, "voice.engine", engines, problems)
-    else:  # the show may name an engine this machine lacks: --engine is how to build anyway
-        name = _engine_name(engine, "--engine", engines, given)
-    if voice_arg is None:
-        primary = show_voice("voice.voice", name)
-    else:  # typed in a shell: a Piper voice is relative to the current folder
+    def primary(
+        self, values: dict[str, Any], engine: str | None, voice_arg: str | None, given: list[str]
+    ) -> EngineSettings:
+        """The voice that speaks: the show's, or the command line's."""
+        if engine is None:
+            name = values["engine"] or default_engine()
+            name = _engine_name(name, "voice.engine", self.engines, self.reader.problems)
+        else:  # the show may name an engine this machine lacks: --engine is how to build anyway
+            name = _engine_name(engine, "--engine", self.engines, given)
+        if voice_arg is None:
+            return self.from_show("voice.voice", values["voice"], name)
+        # Typed in a shell: a voice file is relative to the current folder.
         cwd = Path.cwd()
         where = f"looked relative to the current folder, {cwd}"
-        primary = with_options(
-            replace(common, name=name, voice=_voice(voice_arg, name, cwd, "--voice", where, given))
-        )
-    if voice.get("fallback_engine") is None:
-        return primary, None
-    name = reader.text("voice.fallback_engine", voice)
-    fallback = show_voice(
-        "voice.fallback_voice", _engine_name(name, "voice.fallback_engine", engines, problems)
-    )
-    if (fallback.name, fallback.voice) != (primary.name, primary.voice):
-        return primary, fallback
+        voice = _voice(voice_arg, name, cwd, "--voice", where, given)
+        return self.with_options(replace(self.common, name=name, voice=voice))
+
+    def from_show(self, key: str, given: str, name: str) -> EngineSettings:
+        """A voice as the show file gives it: a voice file is relative to the show."""
+        where = f"looked relative to {self.path}"
+        voice = _voice(given, name, self.path.parent, key, where, self.reader.problems)
+        return self.with_options(replace(self.common, name=name, voice=voice))
+
+    def with_options(self, settings: EngineSettings) -> EngineSettings:
+        """``settings`` with the engine's own options: as the show set them, else as
+        declared."""
+        declared = _declared(settings.name)[1]
+        for option in declared:
+            if option.key in self.table and option.key not in self.values:
+                self.values[option.key] = self.reader.number(
+                    f"voice.{option.key}", self.table, -1.0, low=option.low, high=option.high
+                )
+        options = tuple((o.key, self.values.get(o.key, o.default)) for o in declared)
+        return replace(settings, options=options)
+
+
+def _same_voice(
+    engine: str | None, voice_arg: str | None, path: Path, problems: list[str], given: list[str]
+) -> None:
+    """The fallback is the voice that speaks: a problem of the show's, or of the command
+    line's when it chose the voice."""
     if engine is None and voice_arg is None:
         problems.append("voice.fallback_engine: is the same voice as voice.engine; pick another")
     else:
@@ -137,7 +179,6 @@ def read_voices(
             f"{flag}: is the show's fallback voice too (voice.fallback_engine in {path}); "
             f"pick another, or leave {flag} out"
         )
-    return primary, fallback
 
 
 def _engine_name(name: str, key: str, engines: list[str], problems: list[str]) -> str:

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from narrate import __version__
 from narrate.config import ShowSettings
+from narrate.config.checks import cover_file_problem
 from narrate.errors import ConfigError, NarrateError
 from narrate.models import Artwork
 
@@ -103,13 +104,9 @@ def check_cover(path: Path) -> Cover:
     Apps reject or silently drop artwork that breaks the rules, so a bad cover stops the build
     here with a fix, rather than surfacing weeks later as a blank square in a directory.
     """
+    if problem := cover_file_problem(path):
+        raise ConfigError([problem])
     name = f'cover: "{path}"'
-    if path.is_dir():
-        raise ConfigError([f"{name} is a folder, not an image (give a JPEG or PNG file)"])
-    if not path.exists():
-        raise ConfigError(
-            [f"{name} does not exist (check the path, or remove cover to use the generated one)"]
-        )
     try:
         with Image.open(path) as image:
             problems = _image_problems(name, path, image)

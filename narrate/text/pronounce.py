@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from narrate.errors import ConfigError
+from narrate.config.lexicon import EntryKind, LexiconRow, lexicon_rows, read_lexicon
 
-EntryKind = Literal["letters", "words", "substitute", "phonemes"]
-KINDS: tuple[EntryKind, ...] = ("letters", "words", "substitute", "phonemes")
 SHIPPED_LEXICON = "medical.toml"
-_TABLES_HINT = "[letters], [words], [substitute] or [phonemes]"
 _LONGEST_NUMBER = 15  # digits; longer numbers are read digit by digit
 
 
@@ -65,7 +62,7 @@ def load_lexicon(extra: Path | None = None) -> Lexicon:
         for e in _parse(shipped.read_text("utf-8"), f"narrate/text/lexicon/{SHIPPED_LEXICON}")
     }
     if extra is not None:
-        entries.update((e.term, e) for e in _parse(_read_show_lexicon(extra), str(extra)))
+        entries.update((e.term, e) for e in _parse(read_lexicon(extra), str(extra)))
     return Lexicon(tuple(entries.values()))
 
 
@@ -128,90 +125,22 @@ def _possessive_ipa(ipa: str) -> str:
 # --- lexicon files -----------------------------------------------------------------------
 
 
-def _read_show_lexicon(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [f"lexicon: no lexicon file at {path}; check the lexicon path in the show file"]
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(
-            [f"lexicon: cannot read {path} ({error}); save it as UTF-8 text"]
-        ) from None
-
-
 def _parse(text: str, source: str) -> list[Entry]:
-    """Every entry of one lexicon file, or ConfigError naming every problem in it."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(
-            [f"lexicon: {source} is not valid TOML ({error}); fix the line it names"]
-        ) from None
-    entries: list[Entry] = []
-    problems: list[str] = []
-    seen: dict[str, str] = {}
-    for table, terms in data.items():
-        if not isinstance(terms, dict):
-            problems.append(
-                f'lexicon: "{table}" in {source} is outside a table; put it under {_TABLES_HINT}'
-            )
-            continue
-        if table not in KINDS:
-            problems.append(f"lexicon: {source} has an unknown table [{table}]; use {_TABLES_HINT}")
-            continue
-        for term, value in terms.items():
-            where = f'[{table}] "{term}" in {source}'
-            if term in seen:
-                problems.append(f"lexicon: {where} is also in [{seen[term]}]; keep one")
-                continue
-            seen[term] = table
-            entry, problem = _entry(table, term, value, source)
-            if problem:
-                problems.append(f"lexicon: {where} {problem}")
-            elif entry is not None:
-                entries.append(entry)
-    if problems:
-        raise ConfigError(problems)
-    return entries
+    """Every entry of one lexicon file (``narrate.config.lexicon`` checks its format), or
+    ConfigError naming every problem in it."""
+    return [_entry(row, source) for row in lexicon_rows(text, source)]
 
 
-def _entry(kind: EntryKind, term: str, value: Any, source: str) -> tuple[Entry | None, str]:
-    """One entry, or what is wrong with it and how to fix it."""
-    if not term or term != term.strip() or not any(c.isalpha() for c in term):
-        return None, "is not a term; write the word as it appears in summaries"
-    if kind == "letters":
-        if not term.isalnum():
-            return None, "can only be letters and digits; put it under [substitute] instead"
-        if not isinstance(value, str):
-            return None, f'needs a note in quotes; write {term} = "what it stands for"'
-        return Entry(term, kind, spell_letters(term), source=source), ""
-    if kind == "words":
-        if not isinstance(value, str):
-            return None, f'needs a note in quotes; write {term} = "what it stands for"'
-        return Entry(term, kind, term.lower(), source=source), ""
-    if kind == "substitute":
-        if not isinstance(value, str) or not value.strip():
-            return None, f'needs the words to say; write {term} = "words to say"'
-        return Entry(term, kind, value.strip(), source=source), ""
-    example = f'write {term} = {{ ipa = "...", respell = "..." }}'
-    if not isinstance(value, dict):
-        return None, f"needs an ipa and a respelling; {example}"
-    unknown = sorted(set(value) - {"ipa", "respell"})
-    if unknown:
-        return None, f'has unknown key "{unknown[0]}"; use ipa and respell only'
-    ipa, respell = value.get("ipa"), value.get("respell", term)
-    if not isinstance(ipa, str) or not ipa.strip():
-        return None, f"has no ipa; {example}"
-    if not isinstance(respell, str) or not respell.strip():
-        return None, f"has an empty respell; {example}, or leave respell out"
-    bad = sorted({c for c in ipa if c in "[]" or c.isdigit() or "A" <= c <= "Z"})
-    if bad:
-        return None, f'has "{bad[0]}" in its ipa, which is not IPA; remove it'
-    if "g" in ipa:
-        return None, 'has the letter "g" in its ipa; write "ɡ" (U+0261), the IPA g Piper knows'
-    return Entry(term, kind, respell.strip(), ipa.strip(), source), ""
+def _entry(row: LexiconRow, source: str) -> Entry:
+    """What a row says: letters spelled ("NADPH" -> "N.A.D.P.H"), words in lower case
+    ("NICE" -> "nice"), substitutes and respellings as written."""
+    if row.kind == "letters":
+        spoken = spell_letters(row.term)
+    elif row.kind == "words":
+        spoken = row.term.lower()
+    else:
+        spoken = row.said
+    return Entry(row.term, row.kind, spoken, row.ipa, source)
 
 
 @lru_cache(maxsize=8)
