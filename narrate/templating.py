@@ -116,6 +116,11 @@ def render_text(source: str, key: str, **values: Any) -> str:
     except jinja2.UndefinedError as error:
         known = ", ".join(sorted(values))
         raise ConfigError([f"{key}: {error.message}; the names you can use are {known}"]) from None
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as error:
+        # What the show's own template does with the values (``{{ title + 1 }}``) fails there.
+        raise ConfigError(
+            [f"{key}: the template cannot be rendered ({error}); fix the {{{{ }}}}"]
+        ) from None
 
 
 def static_asset(name: str) -> str:

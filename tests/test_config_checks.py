@@ -52,8 +52,17 @@ def _sections(path: Path) -> list[tuple[str, list[str]]]:
             "show, title",
         ),
         ('outro = "Bye from {{ show.name.first }}."\n', "outro: "),
+        ('intro = "Episode {{ title + 1 }}."\n', "intro: the template cannot be rendered ("),
+        ('outro = "{{ minutes // 0 }} minutes."\n', "outro: the template cannot be rendered ("),
     ],
-    ids=["intro-syntax", "outro-unclosed-block", "intro-unknown-name", "outro-undefined"],
+    ids=[
+        "intro-syntax",
+        "outro-unclosed-block",
+        "intro-unknown-name",
+        "outro-undefined",
+        "intro-type-error",
+        "outro-division-by-zero",
+    ],
 )
 def test_a_broken_intro_or_outro_is_reported_when_the_show_loads(
     tmp_path: Path, extra: str, expected: str
