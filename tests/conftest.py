@@ -22,6 +22,14 @@ SAMPLE = EXAMPLE_DIR / "summaries" / "mtros-macrophages.txt"
 EXAMPLE_SHOW_TITLE = "MS Research, Read Aloud"
 """The example show's title (narrate/example/show.toml)."""
 EXAMPLE_DISCLAIMER = "AI-generated summary — for informational purposes only, not medical advice"
+MINIMAL = """\
+title = "Test Show"
+author = "Tester"
+description = "A show for tests."
+base_url = "https://example.org/test"
+owner_email = "owner@example.org"
+"""
+"""The keys every show file must give, and nothing else: config tests add what they test."""
 """The disclaimer the example summary ends with, and the example show's own."""
 
 

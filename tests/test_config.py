@@ -7,18 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_SHOW_TITLE, SAMPLE
+from conftest import EXAMPLE_SHOW_TITLE, MINIMAL, SAMPLE
 
 from narrate.config import EXAMPLE_SHOW, EpisodeSource, find_show, load_settings
 from narrate.errors import COMMAND_LINE, ConfigError
-
-MINIMAL = """\
-title = "Test Show"
-author = "Tester"
-description = "A show for tests."
-base_url = "https://example.org/test"
-owner_email = "owner@example.org"
-"""
 
 
 def _show(tmp_path: Path, text: str) -> Path:

@@ -9,20 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import MINIMAL
 
 from narrate.config import ScriptSettings, load_settings
 from narrate.config.options import TEMPLATE_NAMES
 from narrate.errors import COMMAND_LINE, ConfigError
 from narrate.models import Episode, Section
 from narrate.text.script import build_script
-
-MINIMAL = """\
-title = "Test Show"
-author = "Tester"
-description = "A show for tests."
-base_url = "https://example.org/test"
-owner_email = "owner@example.org"
-"""
 
 
 def _show(tmp_path: Path, extra: str) -> Path:
