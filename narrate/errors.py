@@ -75,6 +75,14 @@ class EngineError(NarrateError):
     """A speech engine failed for a reason outside narrate (network, voice file, library)."""
 
 
+class WeightError(NarrateError):
+    """A model file is missing, cannot be made, or is not the file narrate was made for.
+
+    Not an ``EngineError``: an engine that wants the fallback voice to speak instead (no npm,
+    no network) turns it into one; the recognizer reports it as it is.
+    """
+
+
 class AudioError(NarrateError):
     """ffmpeg could not mix, measure or encode an episode."""
 
