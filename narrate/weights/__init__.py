@@ -26,6 +26,7 @@ from narrate.weights.catalogue import (
     ModelFile,
     kokoro_voice,
 )
+from narrate.weights.store import model_path, user_file
 
 __all__ = [
     "KOKORO_MODEL",
@@ -37,4 +38,6 @@ __all__ = [
     "ModelFile",
     "WeightError",
     "kokoro_voice",
+    "model_path",
+    "user_file",
 ]
