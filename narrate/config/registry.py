@@ -193,9 +193,9 @@ def _engine_name(name: str, key: str, engines: list[str], problems: list[str]) -
 def _voice(given: str, engine: str, base: Path, key: str, where: str, problems: list[str]) -> str:
     """The voice as the engine gets it: a voice file (the engine says what it is) is a path,
     resolved from ``base`` (the show's folder, or the current folder for ``--voice``) and
-    checked; a voice name passes as given."""
+    checked; a voice name (one of the engine's ``named_voices``) passes as given."""
     kind = _declared(engine)[0]
-    if not kind or not given:
+    if not kind or not given or given in getattr(engine_class(engine), "named_voices", ()):
         return given
     resolved = (base / given).resolve()
     if not resolved.is_file():

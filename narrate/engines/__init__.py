@@ -35,6 +35,9 @@ class Engine:
     voice_file: ClassVar[str] = ""
     """What its ``voice`` is when it names a file, e.g. "Piper .onnx voice": the show's value
     is then a path relative to the show file, checked when the show loads ("": a name)."""
+    named_voices: ClassVar[tuple[str, ...]] = ()
+    """Voices it knows by name although ``voice_file`` says its voice is a file: the show may
+    give either (a name passes as it is; anything else is a path)."""
     options: ClassVar[tuple[EngineOption, ...]] = ()
     """Its own ``[voice]`` keys, checked when the show loads; read with
     ``settings.option(key)``."""

