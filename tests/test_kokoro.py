@@ -14,9 +14,13 @@ from narrate.models import Speech
 
 
 @pytest.fixture(scope="module")
-def kokoro(tmp_path_factory: pytest.TempPathFactory) -> KokoroEngine:
-    """One Kokoro voice for the module: the model joined and the voice fetched once."""
-    store = Path(tmp_path_factory.mktemp("kokoro-store"))
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the module's Kokoro files are kept: the model joined and the voice fetched once."""
+    return Path(tmp_path_factory.mktemp("kokoro-store"))
+
+
+@pytest.fixture(scope="module")
+def kokoro(store: Path) -> KokoroEngine:
     return KokoroEngine(
         EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1, prepared_dir=str(store))
     )
@@ -106,3 +110,36 @@ def test_kokoros_word_times_agree_with_a_recognizers(kokoro: KokoroEngine) -> No
     gaps = [abs(ours[word] - at) for word, at in heard if word in ours]
     assert len(gaps) >= 8, heard
     assert statistics.median(gaps) <= 100, (gaps, heard)
+
+
+def test_a_show_built_with_kokoro_has_its_words_timed_and_heard(
+    kokoro: KokoroEngine, store: Path, tmp_path: Path
+) -> None:
+    """End to end with ``engine = "kokoro"``: the self-check hears the disclaimer, the summary
+    names the voice, and the timing file and captions carry Kokoro's word times."""
+    import json
+
+    from conftest import run_narrate, write_show
+
+    (tmp_path / "s.md").write_text(
+        "---\ntitle: Rest and MS\ndate: 2026-11-20\n---\n"
+        "People with multiple sclerosis who rested every afternoon felt less tired.\n",
+        encoding="utf-8",
+    )
+    show = write_show(tmp_path, [{"file": '"s.md"'}], voice='{ engine = "kokoro" }')
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "voices").symlink_to(store)  # the model and voice the module made already
+    run = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--cache-dir", cache)
+    assert run.code == 0, run.stderr
+    assert "voice: Kokoro af_heart" in run.stdout
+    timing = json.loads((tmp_path / "out" / "audio" / "s.timing.json").read_text())
+    assert timing["voice"] == "Kokoro af_heart"
+    body = [s for s in timing["segments"] if s["kind"] == "body"]
+    assert body and all(s["words"] for s in body)
+    for segment in body:
+        starts = [w["start_ms"] for w in segment["words"]]
+        assert starts == sorted(starts)
+        assert segment["start_ms"] <= starts[0] and starts[-1] < segment["end_ms"]
+    vtt = (tmp_path / "out" / "audio" / "s.vtt").read_text(encoding="utf-8")
+    assert "felt less tired" in vtt
