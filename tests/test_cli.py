@@ -251,7 +251,7 @@ def test_show_and_command_line_problems_are_reported_together(tmp_path: Path) ->
     assert _stderr_lines(run) == [
         f"narrate: configuration error in {show}:",
         "  explicit: must be true or false",
-        '  voice.engine: no engine called "espeak" (known: gtts, piper, tone)',
+        '  voice.engine: no engine called "espeak" (known: gtts, kokoro, piper, tone)',
         "narrate: configuration error on the command line:",
         '  --rate: "fast" is not a rate; use "normal", "gentle" or a number from 0.5 to 2',
     ]

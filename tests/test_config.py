@@ -238,14 +238,14 @@ def test_command_line_problems_are_grouped_apart_from_the_show_files(tmp_path: P
 
 def test_the_command_line_overrides_an_engine_this_machine_lacks(tmp_path: Path) -> None:
     """A show written for an engine that is not installed here still builds with --engine."""
-    path = _show(tmp_path, MINIMAL + '[voice]\nengine = "kokoro"\nrate = "brisk"\n')
+    path = _show(tmp_path, MINIMAL + '[voice]\nengine = "festival"\nrate = "brisk"\n')
 
     settings = load_settings(path, engine="tone", rate="normal", use_cache=False)
 
     assert settings.engine.name == "tone"
     assert _problems(path) == [
         'voice.rate: "brisk" is not a rate; use "normal", "gentle" or a number from 0.5 to 2',
-        'voice.engine: no engine called "kokoro" (known: gtts, piper, tone)',
+        'voice.engine: no engine called "festival" (known: gtts, kokoro, piper, tone)',
     ]
 
 

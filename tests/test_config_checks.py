@@ -223,7 +223,7 @@ def test_an_unknown_engine_is_reported_under_its_key_and_where_it_was_given(
     path = _show(tmp_path, '[voice]\nengine = "espeak"\nfallback_engine = "festival"\n')
 
     with pytest.raises(ConfigError) as caught:
-        load_settings(path, engine="kokoro")
+        load_settings(path, engine="flite")
 
     assert [
         (where, [p.split(": ", 1)[0] for p in found]) for where, found in caught.value.sections
@@ -231,7 +231,7 @@ def test_an_unknown_engine_is_reported_under_its_key_and_where_it_was_given(
         (str(path), ["voice.fallback_engine"]),  # the show's engine is overridden: not checked
         (COMMAND_LINE, ["--engine"]),
     ]
-    assert 'no engine called "kokoro" (known: ' in caught.value.sections[1][1][0]
+    assert 'no engine called "flite" (known: ' in caught.value.sections[1][1][0]
     [(where, problems)] = _sections(path)
     assert where == str(path)
     assert problems[0].startswith('voice.engine: no engine called "espeak" (known: ')
