@@ -26,7 +26,7 @@ from narrate.weights.catalogue import (
     ModelFile,
     kokoro_voice,
 )
-from narrate.weights.store import model_path, user_file
+from narrate.weights.store import file_digest, model_path, user_file
 
 __all__ = [
     "KOKORO_MODEL",
@@ -37,6 +37,7 @@ __all__ = [
     "KokoroVoice",
     "ModelFile",
     "WeightError",
+    "file_digest",
     "kokoro_voice",
     "model_path",
     "user_file",

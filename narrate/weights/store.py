@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
@@ -232,3 +233,20 @@ def _store_error(file: ModelFile, target: Path, error: OSError) -> WeightError:
         f"cannot keep {file.label} in {target.parent} ({reason}); free some disk space or make "
         "that folder writable (or choose another cache folder), then try again"
     )
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a user's own model or voice file (no pinned hash to check it against),
+    for the clip cache's keys: hashed once per process for each size and modification time;
+    "missing" when there is no file."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    return _digest(str(path), found.st_size, found.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -67,7 +67,9 @@ class KokoroEngine(Engine):
             {
                 "engine": "kokoro",
                 "model": weights.KOKORO_MODEL.sha256,
-                "voice": self._voice_file().sha256 if self._named() else _digest(self.voice),
+                "voice": self._voice_file().sha256
+                if self._named()
+                else weights.file_digest(Path(self.voice)),
                 "language": self.language,
                 "speed": self.speed,
                 "phonemes": _phonemizer_versions(),
@@ -129,6 +131,11 @@ class KokoroEngine(Engine):
                 "rebuild, or try another voice"
             ) from error
         return audio.reshape(-1), frames.reshape(-1).astype(np.int64)
+
+    def _voice_digest(self) -> str:
+        if self._named():
+            return self._voice_file().sha256
+        return weights.file_digest(Path(self.voice))
 
     def _named(self) -> bool:
         return self.voice in weights.KOKORO_VOICES
@@ -227,15 +234,6 @@ def _speech_bounds(audio: Any) -> tuple[int, int]:
     if not len(loud):
         return 0, 0
     return max(0, int(loud[0]) - _MARGIN), min(len(audio), int(loud[-1]) + _MARGIN)
-
-
-def _digest(path: str) -> str:
-    import hashlib
-
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return path
 
 
 def _phonemizer_versions() -> str:

@@ -18,6 +18,7 @@ from narrate.engines import Engine
 from narrate.engines.piper.prepared import prepared_session
 from narrate.errors import EngineError
 from narrate.models import Speech, WordTiming
+from narrate.weights import file_digest
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,8 @@ class PiperEngine(Engine):
         return json.dumps(
             {
                 "engine": "piper",
-                "model": _file_digest(self.model),
-                "config": _file_digest(self.config),
+                "model": file_digest(self.model),
+                "config": file_digest(self.config),
                 "length_scale": self.length_scale,
                 "noise_scale": self.noise_scale,
                 "noise_w_scale": self.noise_w_scale,
@@ -189,7 +190,7 @@ def _session(
 def _prepared_key(model: Path, threads: int) -> str:
     import onnxruntime
 
-    parts = [_file_digest(model), _GRAPH, onnxruntime.__version__, str(threads), _processor()]
+    parts = [file_digest(model), _GRAPH, onnxruntime.__version__, str(threads), _processor()]
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -279,20 +280,3 @@ def _is_punct(character: str) -> bool:
 
 def _ms(samples: int, rate: int) -> int:
     return round(samples * 1000 / rate)
-
-
-@lru_cache(maxsize=16)
-def _digest(path: str, size: int, mtime_ns: int) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            sha.update(block)
-    return sha.hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return "missing"
-    return _digest(str(path), stat.st_size, stat.st_mtime_ns)
