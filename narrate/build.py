@@ -129,7 +129,7 @@ def _build_locked(
     published = out.load_published(settings.show.feed_url, intact_only=False)
     jobs = jobs or os.cpu_count() or 1
     report = _Tally(len(settings.episodes), progress)
-    with _studio(settings, jobs, report) as studio:
+    with _build_studio(settings, jobs, report) as studio:
         plans = _plan(settings, studio.speaker, cover, published, report)
         artwork = _artwork(settings, out, cover)
         out.write_bytes(artwork.file, artwork.data)
@@ -161,7 +161,7 @@ def _build_locked(
 
 
 @contextmanager
-def _studio(settings: Settings, jobs: int, report: _Tally) -> Iterator[Studio]:
+def _build_studio(settings: Settings, jobs: int, report: _Tally) -> Iterator[Studio]:
     """The build's studio: ``jobs`` speech workers and the recognizer's process, stopped when
     the build ends (the speakers first, then whatever the recognizer still had queued)."""
     cache = ClipCache(settings.cache_dir) if settings.cache_dir else None

@@ -58,7 +58,11 @@ def _add_build(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--jobs", type=int, metavar="N", help="speech worker processes (default: one per core)"
     )
     build.add_argument("--engine", help="speech engine for this build (a registered name)")
-    build.add_argument("--voice", help="voice for this build (a Piper .onnx path, a gTTS domain)")
+    build.add_argument(
+        "--voice",
+        help="voice for this build (a Piper .onnx path, a Kokoro voice name or .bin file, "
+        "a gTTS domain)",
+    )
     build.add_argument("--rate", help='speaking rate: "normal", "gentle" or a number like 0.9')
     build.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     build.add_argument("-v", "--verbose", action="store_true", help="print debugging detail")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from narrate.language import text_direction
@@ -31,28 +31,22 @@ def clock(ms: int, separator: str = ".") -> str:
 
 def webvtt(audio: EpisodeAudio) -> str:
     """Captions, one cue per sentence, cue text = the written transcript."""
-    lines = ["WEBVTT", ""]
-    for number, timing in enumerate(audio.segments, start=1):
-        lines += [
-            str(number),
-            f"{clock(timing.start_ms)} --> {clock(timing.end_ms)}",
-            _vtt_escape(timing.segment.text),
-            "",
-        ]
-    return "\n".join(lines)
+    return "\n".join(["WEBVTT", "", *_cues(audio, ".", _vtt_escape)])
 
 
 def srt(audio: EpisodeAudio) -> str:
     """The same cues as SubRip, for players that want SRT."""
+    return "\n".join(_cues(audio, ",", _shown))
+
+
+def _cues(audio: EpisodeAudio, separator: str, shown: Callable[[str], str]) -> list[str]:
+    """The lines of one numbered cue per sentence (WebVTT and SRT differ only in the clock's
+    decimal separator and in how the text is escaped)."""
     lines: list[str] = []
     for number, timing in enumerate(audio.segments, start=1):
-        lines += [
-            str(number),
-            f"{clock(timing.start_ms, ',')} --> {clock(timing.end_ms, ',')}",
-            _shown(timing.segment.text),
-            "",
-        ]
-    return "\n".join(lines)
+        start, end = clock(timing.start_ms, separator), clock(timing.end_ms, separator)
+        lines += [str(number), f"{start} --> {end}", shown(timing.segment.text), ""]
+    return lines
 
 
 def timings_json(audio: EpisodeAudio) -> str:
