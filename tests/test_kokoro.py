@@ -56,6 +56,43 @@ def test_a_phrase_longer_than_kokoro_takes_is_spoken_whole(kokoro: KokoroEngine)
     assert hear_disclaimer([Speech(tail, "pcm_s16le", RATE)], ending) is None
 
 
+def test_the_prepared_graph_speaks_the_very_samples_of_the_model(
+    kokoro: KokoroEngine, store: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """narrate runs Kokoro's graph rewritten (durations out, convolutions unfolded where the
+    processor has VNNI) and optimized, kept in the store: the audio is the model's own,
+    sample for sample, and another engine loads the kept graph instead of preparing it."""
+    import logging
+
+    import numpy as np
+    import onnxruntime
+
+    piece = phonemes("Rest helps people with multiple sclerosis.", "en-US")
+    ours, frames = kokoro._speak(piece)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    plain = onnxruntime.InferenceSession(
+        str(store / "kokoro-v1.0.int8.onnx"), options, providers=["CPUExecutionProvider"]
+    )
+    ids = tokens(piece)
+    style = np.fromfile(store / "kokoro-voices" / "af_heart.bin", dtype=np.float32)
+    (model,) = plain.run(["audio"], {
+        "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
+        "style": style.reshape(510, 1, 256)[len(ids)],
+        "speed": np.array([1.0], dtype=np.float32),
+    })  # fmt: skip
+    assert np.array_equal(ours, model.reshape(-1))
+    assert len(frames) == len(ids) + 2 and int(frames.sum()) * 600 == len(ours)
+    kept = [p for p in store.glob("kokoro-*.onnx") if p.name != "kokoro-v1.0.int8.onnx"]
+    assert len(kept) == 1
+    caplog.set_level(logging.DEBUG, logger="narrate.engines.kokoro.engine")
+    again = KokoroEngine(
+        EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1, prepared_dir=str(store))
+    )
+    assert np.array_equal(again._speak(piece)[0], ours)
+    assert "unfolded" not in caplog.text  # loaded, not prepared again
+
+
 def test_one_word_longer_than_the_limit_is_cut_anywhere() -> None:
     assert pieces("a" * 1200) == ["a" * 510, "a" * 510, "a" * 180]
 

@@ -18,7 +18,7 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-import narrate.engines.piper.prepared
+import narrate.engines.prepared
 from narrate.config import EngineSettings
 from narrate.engines import load_engine
 from narrate.engines.piper import graph
@@ -337,7 +337,7 @@ def test_a_claim_that_comes_to_nothing_does_not_stop_the_voice(
     kept.unlink()
     claim = prepared / f".claim-{kept.name}"
     claim.touch()  # held by a writer that never finishes
-    monkeypatch.setattr(narrate.engines.piper.prepared, "WAIT_S", 0.3)
+    monkeypatch.setattr(narrate.engines.prepared, "WAIT_S", 0.3)
     assert _spoken(_pinned(prepared))  # waited a while, then prepared it alone
     assert not kept.exists() and claim.exists()
     stale = claim.stat().st_mtime - 3600
@@ -360,7 +360,7 @@ def test_the_claim_of_a_killed_build_lapses_at_once(
     claim = prepared / f".claim-{kept.name}"
     claim.write_text(gone, encoding="utf-8")
     waited: list[Path] = []
-    monkeypatch.setattr(narrate.engines.piper.prepared, "_written", waited.append)
+    monkeypatch.setattr(narrate.engines.prepared, "_written", waited.append)
     _spoken(_pinned(prepared))
     assert waited == []  # it did not wait for the dead
     assert kept.exists() and not claim.exists()

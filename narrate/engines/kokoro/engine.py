@@ -8,11 +8,10 @@ in pieces of at most 510 phonemes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,6 +19,7 @@ from narrate import weights
 from narrate.config import EngineSettings, default_cache_dir
 from narrate.engines import Engine
 from narrate.engines.kokoro.phonemes import pieces, reading, tokens
+from narrate.engines.prepared import prepared_session, processor
 from narrate.errors import EngineError, NarrateError
 from narrate.models import Speech, WordTiming
 
@@ -55,6 +55,7 @@ class KokoroEngine(Engine):
         self.language = settings.language
         self.speed = 1.0 / settings.length_scale
         self.threads = settings.threads
+        self.wait = settings.wait_for_preparation
         self.store = Path(settings.prepared_dir) if settings.prepared_dir else _store()
         self._session: Any = None
         self._styles: Any = None
@@ -148,9 +149,16 @@ class KokoroEngine(Engine):
             try:
                 self._styles = _styles(self._voice_path())
                 model = weights.model_path(weights.KOKORO_MODEL, self.store, say=log.warning)
-                self._session = _session(_with_durations(model, self.store), self.threads)
+                self._session = _prepared(
+                    model, weights.KOKORO_MODEL.sha256, self.store, self.threads, self.wait
+                )
             except NarrateError as error:
                 raise EngineError(str(error)) from None
+            except Exception as error:  # onnxruntime raises its own untyped errors
+                raise EngineError(
+                    f"Kokoro could not load its model ({type(error).__name__}: {error}); the "
+                    f"file may be damaged: delete {self.store} and build again"
+                ) from error
             log.info("loaded Kokoro voice %s", self.voice)
         return self._session, self._styles
 
@@ -173,56 +181,69 @@ def _styles(path: Path) -> Any:
     return np.fromfile(path, dtype=np.float32).reshape(_STYLE_ROWS, 1, _STYLE)
 
 
-def _with_durations(model: Path, store: Path) -> Path:
-    """The model with one more output: each token's length in frames, which its duration
-    predictor computes anyway (``/encoder/Round``) and word timings need. Made once from the
-    verified model and kept beside it, named by the model's hash and this change's version;
-    the model file itself is never changed."""
-    kept = store / f"kokoro-{weights.KOKORO_MODEL.sha256[:16]}-{_GRAPH}.onnx"
-    if kept.is_file():
-        return kept
+def _prepared(model: Path, digest: str, store: Path, threads: int, wait: bool) -> Any:
+    """A session of the model as ``graph.prepare`` rewrites it, optimized by onnxruntime.
+
+    Preparing takes seconds; the optimized graph is kept in ``store``, keyed by all it
+    depends on (the model, narrate's rewriting, onnxruntime's version, the thread count and
+    this processor's instruction set), and loaded directly from then on; another worker
+    preparing it this moment is waited for if ``wait``. The model file is never changed."""
+    key = "|".join([digest, _GRAPH, _runtime_version(), str(threads), processor()])
+    kept = store / f"kokoro-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.onnx"
+    return prepared_session(
+        kept,
+        prepare=lambda staged: _session(_prepared_graph(model), threads, keep=staged),
+        load=lambda path: _session(str(path), threads, optimize=False),
+        wait=wait,
+    )
+
+
+def _prepared_graph(model: Path) -> bytes:
     try:
         import onnx
     except ImportError:
         raise EngineError("onnx is not installed; run: pip install onnx") from None
+    from narrate.engines.kokoro.graph import prepare
+
     graph = onnx.load(str(model))
-    graph.graph.output.append(
-        onnx.helper.make_tensor_value_info(_DURATIONS, onnx.TensorProto.FLOAT, None)
-    )
-    staged = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
-    try:
-        onnx.save(graph, str(staged))
-        os.replace(staged, kept)
-    except OSError as error:  # a full or read-only store: run it from a temporary copy
-        staged.unlink(missing_ok=True)
-        log.debug("could not keep %s (%s)", kept, error)
-        scratch = Path(tempfile.mkdtemp(prefix="narrate-kokoro-")) / kept.name
-        onnx.save(graph, str(scratch))
-        return scratch
-    return kept
+    unfolded = prepare(graph, unfold=_has_vnni())
+    log.debug("Kokoro's graph: %d convolutions unfolded", unfolded)
+    return bytes(graph.SerializeToString())
 
 
-_DURATIONS = "/encoder/Round_output_0"
-"""The duration predictor's rounded output: frames per token, pads included."""
-_GRAPH = "durations-1"
-"""Which change of the graph narrate runs: part of the kept file's name."""
+def _has_vnni() -> bool:
+    """Whether this processor multiplies 8-bit integers with VNNI (see ``graph``)."""
+    flags = processor().split()
+    return "avx512_vnni" in flags or "avx_vnni" in flags
 
 
-def _session(model: Path, threads: int) -> Any:
+_GRAPH = "durations-unfolded-1"
+"""Which rewriting of the graph narrate runs (``graph.prepare``): part of the kept file's key."""
+
+
+def _runtime_version() -> str:
     try:
         import onnxruntime
     except ImportError:
         raise EngineError("onnxruntime is not installed; run: pip install onnxruntime") from None
+    return str(onnxruntime.__version__)
+
+
+def _session(
+    graph: bytes | str, threads: int, optimize: bool = True, keep: Path | None = None
+) -> Any:
+    """An onnxruntime session of ``graph`` (bytes, or a kept file already optimized)."""
+    import onnxruntime
+
     options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: not its note on keeping optimized graphs
     options.intra_op_num_threads = max(0, threads)
     options.inter_op_num_threads = 1
-    try:
-        return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-    except Exception as error:  # onnxruntime raises its own untyped errors
-        raise EngineError(
-            f"Kokoro could not load its model {model} ({type(error).__name__}); the file may be "
-            "damaged: delete it and build again"
-        ) from error
+    if not optimize:
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    if keep is not None:
+        options.optimized_model_filepath = str(keep)
+    return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
 
 def _speech_bounds(audio: Any) -> tuple[int, int]:

@@ -6,16 +6,15 @@ import contextlib
 import hashlib
 import json
 import logging
-import platform
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from narrate.config import EngineOption, EngineSettings
 from narrate.engines import Engine
-from narrate.engines.piper.prepared import prepared_session
+from narrate.engines.prepared import prepared_session, processor
 from narrate.errors import EngineError
 from narrate.models import Speech, WordTiming
 from narrate.weights import file_digest
@@ -190,23 +189,12 @@ def _session(
 def _prepared_key(model: Path, threads: int) -> str:
     import onnxruntime
 
-    parts = [file_digest(model), _GRAPH, onnxruntime.__version__, str(threads), _processor()]
+    parts = [file_digest(model), _GRAPH, onnxruntime.__version__, str(threads), processor()]
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
 _GRAPH = "2d-convolutions-2"
 """Which reshaping of the graph narrate runs (see ``convolutions``): part of every key."""
-
-
-@lru_cache(maxsize=1)
-def _processor() -> str:
-    """This processor's kind and instruction set: onnxruntime lays out an optimized graph for
-    the one it runs on."""
-    flags = ""
-    with contextlib.suppress(OSError):
-        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-        flags = next((line for line in info.splitlines() if line.startswith("flags")), "")
-    return f"{platform.machine()} {platform.processor()} {flags}"
 
 
 _SKIP = {"^", "$", "_"}

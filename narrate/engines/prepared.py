@@ -1,6 +1,6 @@
 """What an engine prepares from a voice, kept in the cache between builds.
 
-Preparing a Piper voice (reshaping its graph, letting onnxruntime optimize it) takes longer
+Preparing a voice (reshaping its graph, letting onnxruntime optimize it) takes longer
 than loading the result. ``prepared_session`` loads a kept copy when there is one, and else
 prepares it and keeps it. Two workers of a build load the voice at the same moment: one
 claims the writing (a file naming its process), and the other waits for what it writes
@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import platform
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -121,3 +123,14 @@ def _held(claim: Path) -> bool:
     if pid <= 0:  # created, its number not written yet
         return True
     return process_alive(pid)
+
+
+@lru_cache(maxsize=1)
+def processor() -> str:
+    """This processor's kind and instruction set: onnxruntime lays out an optimized graph for
+    the one it runs on, so a kept graph's key names it."""
+    flags = ""
+    with contextlib.suppress(OSError):
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        flags = next((line for line in info.splitlines() if line.startswith("flags")), "")
+    return f"{platform.machine()} {platform.processor()} {flags}"
