@@ -33,6 +33,18 @@ owner_email = "owner@example.org"
 """The disclaimer the example summary ends with, and the example show's own."""
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One store of model files for the whole run, shared by xdist's workers: the Kokoro
+    model is joined, its voice fetched and its graph prepared once, not once per test's
+    cache folder (a test that needs an empty store sets its own)."""
+    if "NARRATE_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        shared = Path(tempfile.gettempdir()) / f"narrate-tests-{os.getuid()}"
+        shared.mkdir(exist_ok=True)
+        os.environ["NARRATE_CACHE_DIR"] = str(shared)
+
+
 @dataclass
 class Run:
     """A finished ``narrate`` command."""

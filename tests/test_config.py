@@ -35,8 +35,8 @@ def test_example_show_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     settings = load_settings(EXAMPLE_SHOW, use_cache=False)
 
     assert settings.show_path == EXAMPLE_SHOW
-    assert settings.engine.name == "piper"
-    assert settings.engine.voice == ""
+    assert settings.engine.name == "kokoro" and settings.engine.voice == "af_heart"
+    assert settings.fallback is not None and settings.fallback.name == "piper"  # bundled voice
     assert settings.show.title == EXAMPLE_SHOW_TITLE
     assert settings.show.base_url == "https://example.org/ms-research/"
     assert settings.show.feed_url == "https://example.org/ms-research/feeds/feed.xml"

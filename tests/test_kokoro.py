@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +15,20 @@ from narrate.models import Speech
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the module's Kokoro files are kept: the model joined and the voice fetched once."""
-    return Path(tmp_path_factory.mktemp("kokoro-store"))
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the module's Kokoro files are kept (the machine's store, ``$NARRATE_CACHE_DIR``
+    /voices, empty at first): the model joined and the voice fetched once, for the module's
+    engines and the builds it runs."""
+    root = Path(tmp_path_factory.mktemp("kokoro-cache"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NARRATE_CACHE_DIR", str(root))
+        yield root / "voices"
 
 
 @pytest.fixture(scope="module")
 def kokoro(store: Path) -> KokoroEngine:
     return KokoroEngine(
-        EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1, prepared_dir=str(store))
+        EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1)
     )
 
 
@@ -87,7 +93,7 @@ def test_the_prepared_graph_speaks_the_very_samples_of_the_model(
     assert len(kept) == 1
     caplog.set_level(logging.DEBUG, logger="narrate.engines.kokoro.engine")
     again = KokoroEngine(
-        EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1, prepared_dir=str(store))
+        EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1)
     )
     assert np.array_equal(again._speak(piece)[0], ours)
     assert "unfolded" not in caplog.text  # loaded, not prepared again
@@ -164,9 +170,7 @@ def test_a_show_built_with_kokoro_has_its_words_timed_and_heard(
         encoding="utf-8",
     )
     show = write_show(tmp_path, [{"file": '"s.md"'}], voice='{ engine = "kokoro" }')
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    (cache / "voices").symlink_to(store)  # the model and voice the module made already
+    cache = tmp_path / "cache"  # the model and voice are the module's store's, made already
     run = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--cache-dir", cache)
     assert run.code == 0, run.stderr
     assert "voice: Kokoro af_heart" in run.stdout
@@ -204,7 +208,7 @@ def test_without_npm_the_fallback_voice_speaks_and_the_build_says_why(tmp_path: 
     )
     run = run_narrate(
         "build", "--show", show, "--out", tmp_path / "out", "--cache-dir", tmp_path / "cache",
-        env={**os.environ, "PATH": bare},
+        env={**os.environ, "PATH": bare, "NARRATE_CACHE_DIR": str(tmp_path / "empty")},
     )  # fmt: skip
     assert run.code == 0, run.stderr
     assert "voice: Piper" in run.stdout

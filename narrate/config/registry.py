@@ -69,8 +69,17 @@ def _declared(name: str) -> tuple[str, tuple[EngineOption, ...]]:
 
 def default_engine() -> str:
     """The engine a show speaks with when it names none: the one registered as the default."""
+    return _flagged("is_default")
+
+
+def default_fallback_engine() -> str:
+    """The engine that speaks when the show's fails and the show names no fallback."""
+    return _flagged("is_default_fallback")
+
+
+def _flagged(flag: str) -> str:
     names = registered_engines()
-    return next((n for n in names if getattr(engine_class(n), "is_default", False)), "")
+    return next((n for n in names if getattr(engine_class(n), flag, False)), "")
 
 
 def voice_keys(table: dict[str, Any]) -> set[str]:
@@ -104,7 +113,10 @@ def read_voices(
     voices = _Voices(reader, table, path, language, length_scale)
     primary = voices.primary(values, engine, voice_arg, given)
     if values.get("fallback_engine") is None:
-        return primary, None
+        default = default_fallback_engine()
+        if not default or default == primary.name:
+            return primary, None
+        return primary, voices.from_show("voice.fallback_voice", "", default)
     name = _engine_name(
         values["fallback_engine"], "voice.fallback_engine", voices.engines, reader.problems
     )

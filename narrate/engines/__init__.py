@@ -32,6 +32,9 @@ class Engine:
     """Says words a speech recognizer can hear (the self-check listens to the disclaimer)."""
     is_default: ClassVar[bool] = False
     """The engine a show speaks with when it names none (one engine says so)."""
+    is_default_fallback: ClassVar[bool] = False
+    """The engine that speaks an episode when the show's engine fails and the show names no
+    ``fallback_engine`` (one engine says so; never the fallback of itself)."""
     voice_file: ClassVar[str] = ""
     """What its ``voice`` is when it names a file, e.g. "Piper .onnx voice": the show's value
     is then a path relative to the show file, checked when the show loads ("": a name)."""

@@ -45,6 +45,8 @@ class KokoroEngine(Engine):
     """Speaks with a Kokoro voice: a name (``af_heart``, ``bm_george``...) or a voice file."""
 
     name = "kokoro"
+    is_default = True
+    """The most natural voice narrate has, offline once its files are kept."""
     accepts_phonemes = True
     """The lexicon's ``[[ipa]]`` blocks reach Kokoro as phonemes (``phonemes.phonemes``)."""
     voice_file = "Kokoro voice file (.bin)"
@@ -56,7 +58,7 @@ class KokoroEngine(Engine):
         self.speed = 1.0 / settings.length_scale
         self.threads = settings.threads
         self.wait = settings.wait_for_preparation
-        self.store = Path(settings.prepared_dir) if settings.prepared_dir else _store()
+        self.store = _store()
         self._session: Any = None
         self._styles: Any = None
 
@@ -171,7 +173,9 @@ class KokoroEngine(Engine):
 
 
 def _store() -> Path:
-    """Where model files are kept when the build keeps no cache of its own."""
+    """Where the model, the voices and the prepared graph are kept: the machine's, not a
+    show's, so every show and cache folder shares one copy (``$NARRATE_CACHE_DIR/voices``,
+    else the user's cache folder's ``narrate/voices``)."""
     return default_cache_dir() / "voices"
 
 

@@ -38,8 +38,9 @@ class PiperEngine(Engine):
     """Speaks with any Piper ``.onnx`` voice (its ``.onnx.json`` config beside it)."""
 
     name = "piper"
-    is_default = True
-    """Offline, fast, and the bundled voice needs nothing else."""
+    is_default_fallback = True
+    """Offline, fast, and the bundled voice needs nothing else: what speaks when the default
+    voice cannot (no npm to fetch a Kokoro voice, say)."""
     accepts_phonemes = True
     """Piper reads ``[[ipa]]`` blocks in the text as phonemes."""
     voice_file = "Piper .onnx voice"
