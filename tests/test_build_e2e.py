@@ -146,6 +146,7 @@ def test_several_summaries_one_unreadable(tmp_path: Path) -> None:
             {"file": '"summaries/broken.txt"', "date": "2026-11-21"},
             {"file": '"summaries/vitamin-d.md"'},
         ],
+        voice='{ engine = "piper" }',  # the fast voice: what is tested is not the voice
     )
     out = tmp_path / "out"
     run = run_narrate("build", "--show", show, "--out", out, "--cache-dir", tmp_path / "cache")
@@ -175,7 +176,7 @@ def test_several_summaries_one_unreadable(tmp_path: Path) -> None:
 def test_failed_rebuild_keeps_the_published_episode(tmp_path: Path) -> None:
     summary = tmp_path / "only.md"
     summary.write_text(GOOD_MD, encoding="utf-8")
-    show = write_show(tmp_path, [{"file": '"only.md"'}])
+    show = write_show(tmp_path, [{"file": '"only.md"'}], voice='{ engine = "piper" }')
     out, cache = tmp_path / "out", tmp_path / "cache"
     assert run_narrate("build", "--show", show, "--out", out, "--cache-dir", cache).code == 0
     mp3 = out / "audio" / "only.mp3"

@@ -101,7 +101,9 @@ def several(tmp_path_factory: pytest.TempPathFactory) -> Several:
     }
     for day, (slug, text) in enumerate(texts.items(), start=1):
         (root / f"{slug}.md").write_text(f"---\ndate: 2026-06-0{day}\n---\n{text}\n")
-    show = write_show(root, [{"file": f'"{slug}.md"'} for slug in texts])
+    show = write_show(
+        root, [{"file": f'"{slug}.md"'} for slug in texts], voice='{ engine = "piper" }'
+    )
     out, cache = root / "out", root / "cache"
     run = run_narrate("build", "--show", show, "--out", out, "--cache-dir", cache)
     assert run.code == 0, run.stderr

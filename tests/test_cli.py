@@ -235,8 +235,8 @@ def test_rate_and_voice_from_the_command_line_are_blamed_on_it(tmp_path: Path) -
     assert _stderr_lines(run) == [
         "narrate: configuration error on the command line:",
         '  --rate: "fast" is not a rate; use "normal", "gentle" or a number from 0.5 to 2',
-        f'  --voice: no Piper .onnx voice at "{missing}"; '
-        "give a path to a Piper .onnx voice or leave it out",
+        f'  --voice: no Kokoro voice file (.bin) at "{missing}"; '
+        "give a path to a Kokoro voice file (.bin) or leave it out",
         "  --jobs: must be 1 or more",
     ]
 

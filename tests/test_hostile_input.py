@@ -80,7 +80,7 @@ def _build(tmp_path: Path, summaries: dict[str, bytes], date: str | None = None)
         (tmp_path / name).write_bytes(data)
         entry = {"file": json.dumps(name, ensure_ascii=False)}
         episodes.append(entry | ({"date": date} if date else {}))
-    show = write_show(tmp_path, episodes)
+    show = write_show(tmp_path, episodes, voice='{ engine = "piper" }')  # the fast voice
     out = tmp_path / "site" / "out"  # deep enough that "../.." from out/ is still in tmp_path
     return Site(run_narrate("build", "--show", show, "--out", out, *TONE), out)
 

@@ -117,6 +117,7 @@ def test_a_build_killed_leaves_nothing_running_and_the_next_starts_at_once(
     show = write_show(
         tmp_path,
         [{"file": '"one.txt"', "date": "2026-11-20"}, {"file": '"two.txt"', "date": "2026-11-21"}],
+        voice='{ engine = "piper" }',  # the fast voice, its graph kept in ``voices``
     )
     out, cache = tmp_path / "out", tmp_path / "cache"
     cache.mkdir()

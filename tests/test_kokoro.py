@@ -27,9 +27,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def kokoro(store: Path) -> KokoroEngine:
-    return KokoroEngine(
-        EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1)
-    )
+    return KokoroEngine(EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1))
 
 
 def _seconds(speech: Speech) -> float:
@@ -92,9 +90,7 @@ def test_the_prepared_graph_speaks_the_very_samples_of_the_model(
     kept = [p for p in store.glob("kokoro-*.onnx") if p.name != "kokoro-v1.0.int8.onnx"]
     assert len(kept) == 1
     caplog.set_level(logging.DEBUG, logger="narrate.engines.kokoro.engine")
-    again = KokoroEngine(
-        EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1)
-    )
+    again = KokoroEngine(EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1))
     assert np.array_equal(again._speak(piece)[0], ours)
     assert "unfolded" not in caplog.text  # loaded, not prepared again
 

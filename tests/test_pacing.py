@@ -30,7 +30,9 @@ LONG = (
 def _show(tmp_path: Path, voice: str = "", audio: str = "") -> Path:
     text = EXAMPLE_SHOW.read_text(encoding="utf-8")
     text = text.replace('file = "summaries/', f'file = "{EXAMPLE_SHOW.parent}/summaries/')
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("engine ="))
+    text = "\n".join(
+        line for line in text.splitlines() if not line.startswith(("engine =", "voice ="))
+    )
     text = text.replace("[voice]\n", f"[voice]\n{voice}\n")
     path = tmp_path / "show.toml"
     path.write_text(text + (f"\n[audio]\n{audio}\n" if audio else ""), encoding="utf-8")
@@ -66,7 +68,7 @@ def test_command_line_overrides_the_show_voice(tmp_path: Path) -> None:
     settings = load_settings(_show(tmp_path), rate="0.9")
     assert settings.engine.length_scale == pytest.approx(1 / 0.9)
     # --voice is typed in a shell: its problem is the command line's, not the show's key.
-    with pytest.raises(ConfigError, match=r"--voice: no Piper .onnx voice"):
+    with pytest.raises(ConfigError, match=r"--voice: no Kokoro voice file \(\.bin\)"):
         load_settings(_show(tmp_path), voice_arg="missing.onnx")
 
 
@@ -74,7 +76,11 @@ def test_fallback_must_differ_from_the_engine(tmp_path: Path) -> None:
     ok = load_settings(_show(tmp_path, 'engine = "gtts"\nfallback_engine = "piper"'))
     assert ok.fallback is not None and ok.fallback.name == "piper"
     with pytest.raises(ConfigError, match="fallback_engine"):
-        load_settings(_show(tmp_path, 'fallback_engine = "piper"'))
+        load_settings(_show(tmp_path, 'engine = "piper"\nfallback_engine = "piper"'))
+    # Kokoro, the default voice, falls back to Piper unless the show says otherwise.
+    default = load_settings(_show(tmp_path))
+    assert (default.engine.name, default.fallback and default.fallback.name) == ("kokoro", "piper")
+    assert load_settings(_show(tmp_path, 'engine = "gtts"')).fallback is None
 
 
 @pytest.mark.parametrize(

@@ -256,7 +256,9 @@ def several(tmp_path_factory: pytest.TempPathFactory) -> Several:
     out, cache = root / "out", root / "cache"
 
     def build(files: list[str]) -> bytes:
-        show = write_show(root, [{"file": f'"{name}"'} for name in files])
+        show = write_show(
+            root, [{"file": f'"{name}"'} for name in files], voice='{ engine = "piper" }'
+        )
         run = run_narrate("build", "--show", show, "--out", out, "--cache-dir", cache)
         assert run.code == 0, run.stderr
         return (out / "feeds" / "feed.xml").read_bytes()

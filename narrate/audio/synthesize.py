@@ -160,8 +160,11 @@ class Speaker:
             return
         futures: dict[str, Future[Speech]] = {}
         if self.jobs > 1:
-            for key, phrase in self._phrases(script.segments):
-                if key not in futures and not (self.cache and self.cache.has(key)):
+            # Longest first: the last phrases to finish are short ones, so no worker idles
+            # long at the episode's end while another speaks a long sentence.
+            wanted = dict(self._phrases(script.segments))
+            for key, phrase in sorted(wanted.items(), key=lambda item: -len(item[1])):
+                if not (self.cache and self.cache.has(key)):
                     futures[key] = self._workers().submit(_speak_in_worker, self.settings, phrase)
         self._ahead[id(script)] = Pending(script, futures)
 

@@ -113,7 +113,7 @@ VOICE_OPTIONS = (
     Option("words_per_minute", "integer", "speaking speed the intro's listening time assumes",
            160, low=60, high=400),
     Option("fallback_engine", "text", "speaks an episode when the engine fails (e.g. offline)",
-           default_doc="Piper's bundled voice, when the engine is another"),
+           default_doc="Piper's bundled voice for the default engine (Kokoro), else none"),
     Option("fallback_voice", "text", "the fallback engine's voice, as voice", "",
            default_doc="the engine's own"),
 )  # fmt: skip

@@ -112,9 +112,9 @@ def read_voices(
     """
     voices = _Voices(reader, table, path, language, length_scale)
     primary = voices.primary(values, engine, voice_arg, given)
-    if values.get("fallback_engine") is None:
+    if values.get("fallback_engine") is None:  # the default voice falls back to the fast one
         default = default_fallback_engine()
-        if not default or default == primary.name:
+        if primary.name != default_engine() or not default or default == primary.name:
             return primary, None
         return primary, voices.from_show("voice.fallback_voice", "", default)
     name = _engine_name(
