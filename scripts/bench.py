@@ -33,7 +33,6 @@ import os
 import platform
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -314,18 +313,30 @@ def _build(
                "--out", str(folder / "out"), "--cache-dir", str(folder / "cache")]  # fmt: skip
     if jobs:
         command += ["--jobs", str(jobs)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = folder.parent / f"{folder.name}.rss"
     start = time.perf_counter()
     done = subprocess.run(
-        command, capture_output=True, text=True, env={**os.environ, **(env or {})}
-    )
+        [PYTHON, "-c", _PEAK, str(peak), *command],
+        capture_output=True, text=True, env={**os.environ, **(env or {})},
+    )  # fmt: skip
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"bench: narrate build failed:\n{done.stderr[-2000:]}")
     (folder.parent / f"{folder.name}.log").write_text(done.stderr, encoding="utf-8")
-    rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    rss = int(peak.read_text(encoding="utf-8"))
     audio_ms = sum(_ms(line) for line in done.stderr.splitlines() if "mixdown:" in line)
     return seconds, rss, audio_ms
+
+
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[2:]).returncode\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(str(peak))\n"
+    "sys.exit(code)\n"
+)
+"""Runs a build and writes its peak RSS (the largest of its processes, kB): this build's
+alone, where this process's children's maximum would carry over from the builds before."""
 
 
 def _write_show(folder: Path, texts: list[str], engine: str = "piper") -> None:

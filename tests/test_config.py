@@ -29,6 +29,15 @@ def _problems(path: Path, **kwargs: object) -> list[str]:
 # The example show
 
 
+def test_another_engine_from_the_command_line_speaks_with_its_own_voice() -> None:
+    """The example names a Kokoro voice: ``--engine piper`` builds it with Piper's bundled
+    voice, not "af_heart" as a Piper voice file; ``--engine kokoro`` keeps the show's voice."""
+    piper = load_settings(EXAMPLE_SHOW, engine="piper", use_cache=False)
+    assert (piper.engine.name, piper.engine.voice, piper.fallback) == ("piper", "", None)
+    kokoro = load_settings(EXAMPLE_SHOW, engine="kokoro", use_cache=False)
+    assert (kokoro.engine.name, kokoro.engine.voice) == ("kokoro", "af_heart")
+
+
 def test_example_show_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # episodes must not depend on where narrate runs
 

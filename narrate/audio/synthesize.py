@@ -33,13 +33,15 @@ def synthesize_script(
     cache: ClipCache | None = None,
     speak: Callable[[str], Speech] | None = None,
     spoken: Callable[[], None] | None = None,
+    warned: set[str] | None = None,
 ) -> list[Clip]:
     """Speak every segment, reusing cached audio for phrases whose sound cannot have changed.
 
     If ``engine`` fails and a ``fallback`` is given, the whole episode is spoken by the
     fallback: one voice per episode, never a switch mid-way. ``speak`` speaks a phrase in
     ``engine``'s voice (default: ``engine.synthesize``; a build hands in what its workers
-    speak, see ``Speaker``); ``spoken`` is told of every phrase an engine spoke.
+    speak, see ``Speaker``); ``spoken`` is told of every phrase an engine spoke. A failure
+    already in ``warned`` (said for an episode before) is not said again; it is added.
     """
     told = spoken or (lambda: None)
 
@@ -56,8 +58,13 @@ def synthesize_script(
     except EngineError as error:
         if fallback is None:
             raise
-        log.warning("%s failed (%s); speaking the episode with %s", engine.name, error,
-                    fallback.describe())  # fmt: skip
+        said = f"{engine.name} failed ({error}); speaking the episode with {fallback.describe()}"
+        if warned is None or said not in warned:
+            log.warning("%s", said)
+        else:
+            log.debug("%s", said)
+        if warned is not None:
+            warned.add(said)
         return _collect(script, fallback, cache, counted(fallback.synthesize))
 
 
@@ -134,6 +141,8 @@ class Speaker:
         self.workers = jobs
         """Worker processes speaking (``warm_up`` may start fewer than ``jobs``)."""
         self._fingerprint = self.engine.fingerprint()
+        self._warned: set[str] = set()
+        """What went wrong with the voice, said once a build (see ``synthesize_script``)."""
         self._ahead: dict[int, Pending] = {}
         """Scripts submitted, by identity (``Pending`` holds the script, so the id stays its
         own until ``clips`` collects it)."""
@@ -193,7 +202,7 @@ class Speaker:
         try:
             return synthesize_script(
                 script, self.engine, self.fallback, cache=self.cache, speak=speak,
-                spoken=self._spoken,
+                spoken=self._spoken, warned=self._warned,
             )  # fmt: skip
         finally:
             for future in pending.futures.values():

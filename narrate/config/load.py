@@ -31,7 +31,7 @@ from narrate.config.options import (
     Option,
     keys,
 )
-from narrate.config.registry import read_voices, voice_keys
+from narrate.config.registry import default_engine, read_voices, voice_keys
 from narrate.config.settings import (
     AudioSettings,
     ScriptSettings,
@@ -203,10 +203,12 @@ def _table(raw: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _unread(voice: dict[str, Any], engine: str | None, voice_arg: str | None) -> set[str]:
     """The [voice] keys left unread: those the command line overrides (the show may name an
-    engine this machine lacks: --engine is how to build it anyway), and the fallback's voice
+    engine this machine lacks: --engine is how to build it anyway; the show's voice is its
+    engine's, so another engine speaks with its own default voice), and the fallback's voice
     when there is no fallback engine."""
     unread = {"engine"} if engine is not None else set()
-    if voice_arg is not None:
+    shows = voice.get("engine") if isinstance(voice.get("engine"), str) else default_engine()
+    if voice_arg is not None or (engine is not None and engine != shows):
         unread.add("voice")
     if voice.get("fallback_engine") is None:
         unread.add("fallback_voice")

@@ -152,7 +152,7 @@ class _Voices:
         else:  # the show may name an engine this machine lacks: --engine is how to build anyway
             name = _engine_name(engine, "--engine", self.engines, given)
         if voice_arg is None:
-            return self.from_show("voice.voice", values["voice"], name)
+            return self.from_show("voice.voice", values.get("voice") or "", name)
         # Typed in a shell: a voice file is relative to the current folder.
         cwd = Path.cwd()
         where = f"looked relative to the current folder, {cwd}"

