@@ -12,6 +12,7 @@ a claim left by a build that was killed lapses as soon as its process is gone.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import platform
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from narrate.processes import process_alive
 
@@ -134,3 +135,35 @@ def processor() -> str:
         info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
         flags = next((line for line in info.splitlines() if line.startswith("flags")), "")
     return f"{platform.machine()} {platform.processor()} {flags}"
+
+
+def graph_key(digest: str, rewriting: str, threads: int) -> str:
+    """The name a prepared graph is kept under: everything it depends on (the model file's
+    hash, the engine's rewriting of it, onnxruntime's version, the thread count and this
+    processor), hashed."""
+    import onnxruntime
+
+    parts = [digest, rewriting, onnxruntime.__version__, str(threads), processor()]
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def onnx_session(
+    graph: bytes | str, threads: int, optimize: bool = True, keep: Path | None = None
+) -> Any:
+    """An onnxruntime session of ``graph`` (bytes, or a kept file already optimized: then
+    ``optimize=False``), with ``threads`` intra-op threads (0: onnxruntime's default, every
+    core); with ``keep``, the graph as onnxruntime optimized it is written there."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: not its note on keeping optimized graphs
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    if not optimize:
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    if keep is not None:
+        options.optimized_model_filepath = str(keep)
+    return onnxruntime.InferenceSession(
+        graph, sess_options=options, providers=["CPUExecutionProvider"]
+    )

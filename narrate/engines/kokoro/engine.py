@@ -8,7 +8,6 @@ in pieces of at most 510 phonemes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -20,7 +19,7 @@ from narrate import weights
 from narrate.config import EngineSettings, default_cache_dir
 from narrate.engines import Engine
 from narrate.engines.kokoro.phonemes import pieces, reading, tokens
-from narrate.engines.prepared import prepared_session, processor
+from narrate.engines.prepared import graph_key, onnx_session, prepared_session, processor
 from narrate.errors import EngineError, NarrateError
 from narrate.models import Speech, WordTiming
 
@@ -228,12 +227,14 @@ def _prepared(model: Path, digest: str, store: Path, threads: int, wait: bool) -
     depends on (the model, narrate's rewriting, onnxruntime's version, the thread count and
     this processor's instruction set), and loaded directly from then on; another worker
     preparing it this moment is waited for if ``wait``. The model file is never changed."""
-    key = "|".join([digest, _GRAPH, _runtime_version(), str(threads), processor()])
-    kept = store / f"kokoro-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.onnx"
+    try:
+        kept = store / f"kokoro-{graph_key(digest, _GRAPH, threads)}.onnx"
+    except ImportError:
+        raise EngineError("onnxruntime is not installed; run: pip install onnxruntime") from None
     return prepared_session(
         kept,
-        prepare=lambda staged: _session(_prepared_graph(model), threads, keep=staged),
-        load=lambda path: _session(str(path), threads, optimize=False),
+        prepare=lambda staged: onnx_session(_prepared_graph(model), threads, keep=staged),
+        load=lambda path: onnx_session(str(path), threads, optimize=False),
         wait=wait,
     )
 
@@ -264,31 +265,6 @@ def _has_vnni() -> bool:
 
 _GRAPH = "durations-unfolded-1"
 """Which rewriting of the graph narrate runs (``graph.prepare``): part of the kept file's key."""
-
-
-def _runtime_version() -> str:
-    try:
-        import onnxruntime
-    except ImportError:
-        raise EngineError("onnxruntime is not installed; run: pip install onnxruntime") from None
-    return str(onnxruntime.__version__)
-
-
-def _session(
-    graph: bytes | str, threads: int, optimize: bool = True, keep: Path | None = None
-) -> Any:
-    """An onnxruntime session of ``graph`` (bytes, or a kept file already optimized)."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3  # errors only: not its note on keeping optimized graphs
-    options.intra_op_num_threads = max(0, threads)
-    options.inter_op_num_threads = 1
-    if not optimize:
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
-    if keep is not None:
-        options.optimized_model_filepath = str(keep)
-    return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
 
 def _speech_bounds(audio: Any) -> tuple[int, int]:

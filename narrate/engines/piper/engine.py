@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import re
@@ -14,7 +13,7 @@ from typing import Any
 
 from narrate.config import EngineOption, EngineSettings
 from narrate.engines import Engine
-from narrate.engines.prepared import prepared_session, processor
+from narrate.engines.prepared import graph_key, onnx_session, prepared_session
 from narrate.errors import EngineError
 from narrate.models import Speech, WordTiming
 from narrate.weights import file_digest
@@ -145,9 +144,9 @@ def _load_voice(
     settings = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
     graph = cache(lambda: _prepared_graph(model))  # prepared at most once, and only if needed
     session = prepared_session(
-        kept / f"{_prepared_key(model, threads)}.onnx" if kept else None,
-        prepare=lambda staged: _session(graph(), threads, keep=staged),
-        load=lambda path: _session(str(path), threads, optimize=False),
+        kept / f"{graph_key(file_digest(model), _GRAPH, threads)}.onnx" if kept else None,
+        prepare=lambda staged: onnx_session(graph(), threads, keep=staged),
+        load=lambda path: onnx_session(str(path), threads, optimize=False),
         wait=wait,
     )
     return PiperVoice(session=session, config=settings)
@@ -165,33 +164,6 @@ def _prepared_graph(model: Path) -> bytes:
         add_alignment_output(graph)
     widen(graph)
     return bytes(graph.SerializeToString())
-
-
-def _session(
-    graph: bytes | str, threads: int, optimize: bool = True, keep: Path | None = None
-) -> Any:
-    """An onnxruntime session of ``graph`` (bytes, or a file already optimized)."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3  # errors only: not its note on keeping optimized graphs
-    if threads:
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-    if not optimize:
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
-    if keep is not None:
-        options.optimized_model_filepath = str(keep)
-    return onnxruntime.InferenceSession(
-        graph, sess_options=options, providers=["CPUExecutionProvider"]
-    )
-
-
-def _prepared_key(model: Path, threads: int) -> str:
-    import onnxruntime
-
-    parts = [file_digest(model), _GRAPH, onnxruntime.__version__, str(threads), processor()]
-    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
 _GRAPH = "2d-convolutions-2"
