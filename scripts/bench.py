@@ -170,7 +170,7 @@ def _kokoro_downloads(folder: Path) -> Path:
 def _fresh_store(store: Path, downloads: Path) -> Path:
     """``$NARRATE_CACHE_DIR`` for one cold build: the downloads, and nothing prepared."""
     shutil.rmtree(store, ignore_errors=True)
-    shutil.copytree(downloads, store / "voices")
+    shutil.copytree(downloads, store / "models")
     return store
 
 

@@ -61,3 +61,23 @@ def test_prune_refuses_a_negative_age_and_deletes_nothing(tmp_path: Path, days: 
         f"  --prune: {days} is not a number of days; give 0 or more (0 deletes all)",
     ]
     assert cache.has(key)
+
+
+def test_pruning_everything_leaves_the_machines_model_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--prune 0`` empties the default cache, but the Kokoro model kept for the machine
+    (fetched or joined once, never touched by a build) stays, whatever its age."""
+    from narrate.engines.kokoro.engine import _store
+
+    root = tmp_path / "cache"
+    monkeypatch.setenv("NARRATE_CACHE_DIR", str(root))
+    ClipCache(root).put(clip_key("voice", "a phrase"), Speech(b"\0\0" * 100, "pcm_s16le", 22050))
+    kept = _store() / "kokoro-v1.0.int8.onnx"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"\0" * 1000)
+    _age(kept, 400)
+    pruned = run_narrate("cache", "--prune", "0")
+    assert pruned.code == 0, pruned.stderr
+    assert not list(root.glob("??/*.json"))
+    assert kept.is_file()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from narrate.audio.listen import hear_disclaimer
-from narrate.config import EngineSettings
+from narrate.config import EngineSettings, models_dir
 from narrate.engines.kokoro.engine import RATE, KokoroEngine
 from narrate.engines.kokoro.phonemes import MAX_TOKENS, phonemes, pieces, tokens
 from narrate.models import Speech
@@ -16,13 +16,13 @@ from narrate.models import Speech
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Where the module's Kokoro files are kept (the machine's store, ``$NARRATE_CACHE_DIR``
-    /voices, empty at first): the model joined and the voice fetched once, for the module's
-    engines and the builds it runs."""
+    """Where the module's Kokoro files are kept (the machine's store, ``models`` under
+    ``$NARRATE_CACHE_DIR``, empty at first): the model joined and the voice fetched once, for
+    the module's engines and the builds it runs."""
     root = Path(tmp_path_factory.mktemp("kokoro-cache"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NARRATE_CACHE_DIR", str(root))
-        yield root / "voices"
+        yield models_dir()
 
 
 @pytest.fixture(scope="module")

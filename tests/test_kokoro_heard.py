@@ -14,7 +14,7 @@ import pytest
 
 from narrate import weights
 from narrate.audio.listen import _at_rate
-from narrate.config import EngineSettings, default_cache_dir
+from narrate.config import EngineSettings, models_dir
 from narrate.engines.kokoro.engine import KokoroEngine
 from narrate.engines.kokoro.phonemes import phonemes
 from narrate.text.pronounce import Lexicon, load_lexicon
@@ -34,7 +34,7 @@ INITIALISMS = ["MS", "MRI", "CNS", "CSF", "EBV", "NADPH", "ROS", "BTK", "FDA", "
 def whisper() -> Any:
     from faster_whisper import WhisperModel
 
-    store = default_cache_dir() / "voices"
+    store = models_dir()
     folder = weights.model_path(weights.WHISPER_BASE[0], store).parent
     for file in weights.WHISPER_BASE[1:]:
         weights.model_path(file, store)

@@ -14,6 +14,7 @@ from narrate.config.load import (
     feed_guid,
     find_show,
     load_settings,
+    models_dir,
 )
 from narrate.config.options import DEFAULT_DISCLAIMER, DEFAULT_INTRO, DEFAULT_OUTRO, RATES
 from narrate.config.settings import (
@@ -47,4 +48,5 @@ __all__ = [
     "feed_guid",
     "find_show",
     "load_settings",
+    "models_dir",
 ]

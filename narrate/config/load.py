@@ -48,6 +48,7 @@ __all__ = [
     "feed_guid",
     "find_show",
     "load_settings",
+    "models_dir",
 ]
 
 EXAMPLE_SHOW = Path(__file__).parent.parent / "example" / "show.toml"
@@ -64,6 +65,13 @@ def feed_guid(feed_url: str) -> str:
     """
     bare = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url).rstrip("/")
     return str(uuid.uuid5(PODCAST_NAMESPACE_GUID, bare))
+
+
+def models_dir() -> Path:
+    """Where model files made or fetched once for this machine are kept (the Kokoro model and
+    voices, what an engine prepares from them): ``models`` beside the default cache, never
+    pruned with the clips, whatever ``--cache-dir`` a build uses."""
+    return default_cache_dir() / "models"
 
 
 def default_cache_dir() -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from narrate import weights
-from narrate.config import EngineSettings, default_cache_dir
+from narrate.config import EngineSettings, models_dir
 from narrate.engines import Engine
 from narrate.engines.kokoro.phonemes import pieces, reading, tokens
 from narrate.engines.prepared import graph_key, onnx_session, prepared_session, processor
@@ -209,9 +209,8 @@ class KokoroEngine(Engine):
 
 def _store() -> Path:
     """Where the model, the voices and the prepared graph are kept: the machine's, not a
-    show's, so every show and cache folder shares one copy (``$NARRATE_CACHE_DIR/voices``,
-    else the user's cache folder's ``narrate/voices``)."""
-    return default_cache_dir() / "voices"
+    show's, so every show and cache folder shares one copy (``config.models_dir``)."""
+    return models_dir()
 
 
 def _styles(path: Path) -> Any:
