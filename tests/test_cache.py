@@ -10,6 +10,7 @@ import pytest
 from conftest import run_narrate
 
 from narrate.audio.cache import VOICES, ClipCache, clip_key
+from narrate.config import EngineSettings
 from narrate.models import Speech
 
 
@@ -68,12 +69,12 @@ def test_pruning_everything_leaves_the_machines_model_files(
 ) -> None:
     """``--prune 0`` empties the default cache, but the Kokoro model kept for the machine
     (fetched or joined once, never touched by a build) stays, whatever its age."""
-    from narrate.engines.kokoro.engine import _store
+    from narrate.engines.kokoro.engine import KokoroEngine
 
     root = tmp_path / "cache"
     monkeypatch.setenv("NARRATE_CACHE_DIR", str(root))
     ClipCache(root).put(clip_key("voice", "a phrase"), Speech(b"\0\0" * 100, "pcm_s16le", 22050))
-    kept = _store() / "kokoro-v1.0.int8.onnx"
+    kept = KokoroEngine(EngineSettings("kokoro", "", "en-US", 1.0)).store / "kokoro-v1.0.int8.onnx"
     kept.parent.mkdir(parents=True)
     kept.write_bytes(b"\0" * 1000)
     _age(kept, 400)

@@ -215,12 +215,17 @@ def _unread(voice: dict[str, Any], engine: str | None, voice_arg: str | None) ->
     engine's, so another engine speaks with its own default voice), and the fallback's voice
     when there is no fallback engine."""
     unread = {"engine"} if engine is not None else set()
-    shows = voice.get("engine") if isinstance(voice.get("engine"), str) else default_engine()
-    if voice_arg is not None or (engine is not None and engine != shows):
+    if voice_arg is not None or (engine is not None and engine != _show_engine(voice)):
         unread.add("voice")
     if voice.get("fallback_engine") is None:
         unread.add("fallback_voice")
     return unread
+
+
+def _show_engine(voice: dict[str, Any]) -> str:
+    """The engine the show's [voice] table names, else the default (looked up only then)."""
+    named = voice.get("engine")
+    return named if isinstance(named, str) else default_engine()
 
 
 def _show_settings(values: dict[str, Any], path: Path, problems: list[str]) -> ShowSettings:

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from narrate.errors import NarrateError
 from narrate.processes import process_alive
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ def prepared_session(
     try:
         session = prepare(staged)
         os.replace(staged, kept)
+    except NarrateError:  # the voice itself is wrong, said in one line: preparing again won't help
+        raise
     except Exception as error:  # a full or read-only cache, or a failing write: keep nothing
         log.debug("could not keep the prepared voice %s (%s)", kept, error)
         session = prepare(None)

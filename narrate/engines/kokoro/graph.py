@@ -9,8 +9,9 @@
   convolution as ``ConvInteger`` with uint8 weights, which onnxruntime computes with 16-bit
   multiplies. Written as an explicit unfolding of the int8 activations (pad, one shifted
   slice per tap, concatenated) times the weights as a ``MatMulInteger``, the very same
-  integer sums run on the processor's 8-bit dot-product instructions: the audio is
-  identical to the sample, and the vocoder runs about a third faster on one core. Without
+  integer sums run on the processor's 8-bit dot-product instructions: the audio is the
+  model's sample for sample, the convolutions run about 2.5 times faster and Kokoro as a
+  whole 1.6 times (one core). Without
   VNNI, onnxruntime's uint8 x int8 products saturate in 16 bits, so the graph keeps its
   ``ConvInteger`` there.
 """
