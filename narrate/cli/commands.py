@@ -20,6 +20,7 @@ from narrate.cli.tuning import keep_freed_memory
 
 if TYPE_CHECKING:
     from narrate.config import Settings
+    from narrate.models import Miss, Verified
 
 EXIT_OK, EXIT_FAILED_EPISODES, EXIT_CONFIG = 0, 1, 2
 
@@ -195,14 +196,72 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"narrate: nothing published for this show under {settings.out_dir}; "
               "run narrate build first", file=sys.stderr)  # fmt: skip
         return EXIT_FAILED_EPISODES
-    failed = 0
-    for audio_file, problems in sorted(results.items()):
-        if not problems:
-            print(f"ok    {audio_file}")
-        for problem in problems:
-            print(f"FAIL  {audio_file}: {problem}")
-        failed += bool(problems)
-    return EXIT_FAILED_EPISODES if failed else EXIT_OK
+    if args.format == "json":
+        print(json.dumps(_verified_json(results, settings), indent=2, ensure_ascii=False))
+    else:
+        for verified in results:
+            _print_verified(verified, settings.audio.word_accuracy)
+    return EXIT_FAILED_EPISODES if any(v.problems for v in results) else EXIT_OK
+
+
+def _print_verified(verified: Verified, threshold: float) -> None:
+    from narrate.publish.verify import clock, grouped
+
+    hearing = verified.hearing
+    heard = (
+        f" ({hearing.accuracy:.1%} of {hearing.words} words heard; threshold {threshold:g} %)"
+        if hearing
+        else ""
+    )
+    if not verified.problems:
+        print(f"ok    {verified.audio_file}{heard}")
+    for problem in verified.problems:
+        print(f"FAIL  {verified.audio_file}: {problem}")
+    for term, misses in (grouped(hearing) if hearing else {}).items():
+        times = ", ".join(clock(m.start_ms) for m in misses)
+        heard_as = "; ".join(
+            dict.fromkeys(f'"{m.heard}"' if m.heard else "nothing" for m in misses)
+        )
+        print(f"        {term!s:<28} at {times}: heard {heard_as}")
+
+
+def _verified_json(results: list[Verified], settings: Settings) -> dict[str, Any]:
+    from narrate.publish.verify import clock
+
+    def miss(m: Miss, page: str) -> dict[str, Any]:
+        return {
+            "start_ms": m.start_ms, "end_ms": m.end_ms, "at": clock(m.start_ms),
+            "meant": m.meant, "heard": m.heard, "term": m.term,
+            "link": f"{settings.show.base_url}{page}#t={m.start_ms / 1000:.1f}",
+        }  # fmt: skip
+
+    return {
+        "threshold": settings.audio.word_accuracy,
+        "passed": not any(v.problems for v in results),
+        "episodes": [
+            {
+                "audio_file": v.audio_file,
+                "title": v.title,
+                "passed": not v.problems,
+                "problems": list(v.problems),
+                **(
+                    {
+                        "words": v.hearing.words,
+                        "errors": v.hearing.errors,
+                        "accuracy": round(v.hearing.accuracy, 4),
+                        "misses": [miss(m, v.page) for m in v.hearing.misses],
+                        "heard": [
+                            {"word": w.word, "start_ms": w.start_ms, "end_ms": w.end_ms}
+                            for w in v.hearing.heard
+                        ],
+                    }
+                    if v.hearing
+                    else {}
+                ),
+            }
+            for v in results
+        ],
+    }
 
 
 def run_script(args: argparse.Namespace) -> int:

@@ -114,11 +114,18 @@ def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verify = commands.add_parser(
         "verify",
-        help="listen to the built episodes: silent or truncated speech, an unheard disclaimer",
-        description="Check every episode the show's feed lists, as published under --out: "
-        "no silent or truncated segment, and the disclaimer is heard by an offline recognizer.",
+        help="listen to the built episodes as a listener would: every word the recognizer "
+        "misses, silent or truncated speech, an unheard disclaimer",
+        description="Hear every episode the show's feed lists, as published under --out, with "
+        "an offline recognizer (Whisper base): each episode's word accuracy against its script "
+        "and every stretch a listener would miss, grouped by the term that failed. An episode "
+        "under the show's [audio] word_accuracy (default 95 %), with a silent or truncated "
+        "segment or an unheard disclaimer fails (exit 1). Writes verify.html and, when a term "
+        "was misheard, verify-lexicon.toml beside the build state.",
     )
     _built_show_arguments(verify)
+    verify.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: the whole report, for scripts")  # fmt: skip
     verify.set_defaults(run=run_verify)
 
 

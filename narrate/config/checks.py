@@ -187,3 +187,15 @@ def cover_file_problem(cover: Path) -> str | None:
     if not cover.exists():
         return f"{name} does not exist (check the path, or remove cover to use the generated one)"
     return None
+
+
+LISTENING = ("disclaimer", "full")
+"""What the self-check may hear (``[audio] listen``)."""
+
+
+def listen(value: str, problems: list[str]) -> str:
+    """``[audio] listen`` when it is one of ``LISTENING``; else a problem, and the default."""
+    if value in LISTENING:
+        return value
+    problems.append(f'audio.listen: "{value}" is not a way to listen; use "disclaimer" or "full"')
+    return LISTENING[0]

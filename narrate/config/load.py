@@ -126,7 +126,7 @@ def load_settings(
         reader, voice, voice_table, path, show.language, 1 / pace[0],
         engine=engine, voice_arg=voice_arg, given=given,
     )  # fmt: skip
-    audio = _audio_settings(reader, audio_table, pace)
+    audio = _audio_settings(reader, audio_table, pace, path.parent)
     episodes = read_episodes(raw.get("episodes", []), path.parent, summaries, problems, given)
     if out_dir is not None:
         given.extend(_out_dir_problems(out_dir))
@@ -279,10 +279,16 @@ def _script_settings(
     )
 
 
-def _audio_settings(reader: TomlReader, table: dict[str, Any], pace: checks.Rate) -> AudioSettings:
+def _audio_settings(
+    reader: TomlReader, table: dict[str, Any], pace: checks.Rate, folder: Path
+) -> AudioSettings:
     """How the clips become an MP3. Pauses the show leaves out follow the rate (a gentle one
-    stretches them, and breathes longer); the loudness it leaves out follows the channels."""
+    stretches them, and breathes longer); the loudness it leaves out follows the channels.
+    The recognizer's folder is relative to the show file's ``folder``."""
     values = _read_options(reader, AUDIO_OPTIONS, table, "audio.")
+    values["listen"] = checks.listen(values["listen"], reader.problems)
+    if values["recognizer"]:
+        values["recognizer"] = str(folder / Path(values["recognizer"]).expanduser())
     _, pause_factor, breath_ms = pace
     for option in AUDIO_OPTIONS:
         if option.stretches and option.key not in table:

@@ -138,6 +138,13 @@ AUDIO_OPTIONS = (
     Option("sample_rate", "integer", "sample rate of the MP3", 44100, low=16000, high=48000),
     Option("bitrate_kbps", "integer", "constant MP3 bit rate", 64, low=32, high=320),
     Option("verify", "boolean", "self-check every episode before publishing", True),
+    Option("listen", "text", 'what the self-check hears: "disclaimer", or "full" (the whole '
+           "episode: one under word_accuracy is not published)", "disclaimer"),
+    Option("word_accuracy", "number", "share of the script's words the recognizer must hear, "
+           "in percent (narrate verify, listen = \"full\")", 95.0, low=50, high=100),
+    Option("recognizer", "text", "a faster-whisper model folder to listen with, relative to "
+           "the show file", "", default_doc="Whisper tiny.en for the disclaimer, base for "
+           "whole episodes"),
 )  # fmt: skip
 """The ``[audio]`` keys: how the spoken clips become an episode's MP3."""
 

@@ -147,6 +147,13 @@ class AudioSettings:
     """Constant MP3 bit rate."""
     verify: bool
     """Self-check every episode after mixdown (silent or truncated speech, unheard disclaimer)."""
+    listen: str = "disclaimer"
+    """What the self-check hears: "disclaimer", or "full" (the whole episode, held to
+    ``word_accuracy``)."""
+    word_accuracy: float = 95.0
+    """Percent of the script's words the recognizer must hear (verify, ``listen = "full"``)."""
+    recognizer: str = ""
+    """A faster-whisper model folder (absolute) to listen with; "": the shipped models."""
 
 
 @dataclass(frozen=True)

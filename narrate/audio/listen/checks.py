@@ -3,28 +3,26 @@
 After mixdown, and on demand with ``narrate verify`` (``narrate.publish.verify``), the
 encoded audio is checked the way a listener would notice trouble: a segment that is silent, a
 segment far shorter than its words need (truncated), and a disclaimer that cannot actually be
-heard. The last is checked with an offline recognizer (pocketsphinx and its English model
-ship in its wheel).
+heard. The last is checked with the recognizer (Whisper tiny.en: ``whisper``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from narrate.audio import dsp
 from narrate.audio.ffmpeg import convert_pcm, decode_pcm
+from narrate.audio.listen.compare import canonical
+from narrate.audio.listen.whisper import DISCLAIMER_MODEL, transcribe
 from narrate.models import SegmentTiming, Speech
 
 log = logging.getLogger(__name__)
 
 RATE = 16000
-"""Samples per second the checks work at (what the recognizer's model expects)."""
+"""Samples per second the checks work at (what the recognizer hears)."""
 SILENCE_DBFS = -45.0
 """A 20 ms frame quieter than this holds no speech."""
 MIN_MS_PER_CHAR = 25
@@ -68,26 +66,27 @@ def verify_episode(
         start = max(0, disclaimer[0].start_ms - 200) * RATE // 1000
         end = (disclaimer[-1].end_ms + 200) * RATE // 1000
         if problem := _judge(
-            raw[2 * start : 2 * end], " ".join(t.segment.spoken for t in disclaimer)
+            raw[2 * start : 2 * end], " ".join(t.segment.text for t in disclaimer)
         ):
             problems.append(problem)
     return problems
 
 
-def hear_disclaimer(speeches: Sequence[Speech], spoken: str) -> str | None:
-    """The problem, if the recognizer cannot hear ``spoken`` in the voice's own clips of it.
+def hear_disclaimer(speeches: Sequence[Speech], meant: str, model: str = "") -> str | None:
+    """The problem, if the recognizer cannot hear ``meant`` (the disclaimer's written words) in
+    the voice's own clips of it. ``model``: a faster-whisper folder ("": tiny.en).
 
     A build listens to the disclaimer as the voice spoke it, while the encoder works, and
     checks the decoded MP3 for silence and truncation with ``verify_episode(listen=False)``.
     Every episode of a show says the same disclaimer, usually in the very same clips (from
     the cache): ``sound_key`` tells them apart, so a build can judge each sound once.
     """
-    return _judge(b"".join(_at_rate(speech) for speech in speeches), spoken)
+    return _judge(b"".join(at_rate(speech) for speech in speeches), meant, model)
 
 
-def sound_key(speeches: Sequence[Speech], spoken: str) -> str:
+def sound_key(speeches: Sequence[Speech], meant: str) -> str:
     """What ``hear_disclaimer``'s verdict depends on: the words meant and the very sound."""
-    sha = hashlib.sha256(spoken.encode("utf-8"))
+    sha = hashlib.sha256(meant.encode("utf-8"))
     for speech in speeches:
         sha.update(f"|{speech.format}|{speech.sample_rate}|{len(speech.data)}|".encode())
         sha.update(speech.data)
@@ -100,16 +99,12 @@ def _active_ms(piece: dsp.Samples, rate: int) -> int:
     return int(loud.sum()) * 1000 * frame // rate
 
 
-def _judge(pcm: bytes, spoken: str) -> str | None:
-    """A problem unless the recognizer hears enough of ``spoken``'s words in ``pcm``."""
-    decoder = _decoder()
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    hypothesis = decoder.hyp()
-    log.debug("disclaimer heard as %r", hypothesis.hypstr if hypothesis else "")
-    heard = _words(hypothesis.hypstr if hypothesis else "")
-    words = _words(spoken)
+def _judge(pcm: bytes, meant: str, model: str = "") -> str | None:
+    """A problem unless the recognizer hears enough of ``meant``'s words in ``pcm``."""
+    heard_words = transcribe(dsp.from_pcm16(pcm), model or DISCLAIMER_MODEL, threads=1)
+    log.debug("disclaimer heard as %r", " ".join(w.word for w in heard_words))
+    heard = _words(" ".join(w.word for w in heard_words))
+    words = _words(meant)
     if len(words & heard) >= HEARD_FRACTION * len(words):
         return None
     return (
@@ -118,7 +113,7 @@ def _judge(pcm: bytes, spoken: str) -> str | None:
     )
 
 
-def _at_rate(speech: Speech) -> bytes:
+def at_rate(speech: Speech) -> bytes:
     """A clip as 16-bit mono PCM at the recognizer's rate."""
     if speech.format == "pcm_s16le" and speech.sample_rate == RATE:
         return speech.data
@@ -126,18 +121,9 @@ def _at_rate(speech: Speech) -> bytes:
     return convert_pcm(speech.data, source if speech.format == "pcm_s16le" else [], RATE)
 
 
-@lru_cache(maxsize=1)
-def _decoder() -> Any:
-    try:
-        from pocketsphinx import Decoder
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise RuntimeError("pocketsphinx is not installed; run: pip install pocketsphinx") from None
-    return Decoder(samprate=RATE, loglevel="FATAL")
-
-
 def _words(text: str) -> set[str]:
-    """Content words, lower case: "AI-generated summary" -> {"generated", "summary"}."""
-    return {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 2}
+    """Content words, in one spoken form: "AI-generated summary" -> {"generated", "summary"}."""
+    return {word for word in canonical(text) if len(word) > 2}
 
 
 def _quote(text: str) -> str:

@@ -1,0 +1,97 @@
+"""``narrate verify`` hears whole episodes: word accuracy, each miss at its time, what fails.
+
+A short show spoken by the default voice (Kokoro), built once per test process; each test
+changes a copy of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import build_short_show, copy_short_show, run_narrate
+
+from narrate.audio.ffmpeg import decode_pcm, run_ffmpeg
+from narrate.publish.timing import read_timings
+
+RATE = 44100
+WRONG = '[phonemes]\nocrelizumab = { ipa = "fɪŋɡˈoʊlɪmɑːd", respell = "fin-go-lih-mod" }\n'
+"""The drug given another drug's sounds (fingolimod's)."""
+
+
+@pytest.fixture
+def short(short_build: Path) -> Path:
+    return short_build
+
+
+def _verify(show: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+    run = run_narrate("verify", "--show", show, "--out", show.parent / "out", "--format", "json")
+    assert run.stderr == "", run.stderr
+    return run.code, json.loads(run.stdout)
+
+
+def test_numbers_dates_and_initialisms_said_right_are_not_misses(short: Path) -> None:
+    code, report = _verify(short)
+    (episode,) = report["episodes"]
+    assert code == 0 and episode["passed"], episode
+    summary_words = {"three", "hundred", "sixteen", "ms", "march", "third", "twenty", "five"}
+    missed = {word for miss in episode["misses"] for word in miss["meant"].split()}
+    assert not missed & summary_words, episode["misses"]
+    assert episode["accuracy"] >= 0.9 and episode["words"] > 60
+
+
+def test_a_wrong_lexicon_entry_is_caught_at_its_time(tmp_path: Path) -> None:
+    show = build_short_show(tmp_path / "wrong", WRONG)
+    _, report = _verify(show)
+    (episode,) = report["episodes"]
+    misses = [m for m in episode["misses"] if m["term"] == "Ocrelizumab"]
+    assert misses, episode["misses"]
+    segments = read_timings((show.parent / "out/audio/s.timing.json").read_text("utf-8"))
+    said = next(t for t in segments if t.segment.text.startswith("Ocrelizumab"))
+    assert said.start_ms - 300 <= misses[0]["start_ms"] <= said.start_ms + 1500
+    assert misses[0]["link"].endswith(f"episodes/s/#t={misses[0]['start_ms'] / 1000:.1f}")
+    run = run_narrate("verify", "--show", show, "--out", show.parent / "out")
+    assert "Ocrelizumab" in run.stdout
+
+
+def _edit(mp3: Path, change) -> None:  # type: ignore[no-untyped-def]
+    pcm = np.frombuffer(decode_pcm(mp3, RATE), dtype=np.int16).copy()
+    change(pcm)
+    run_ffmpeg("-y", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0",
+               "-c:a", "libmp3lame", "-b:a", "64k", str(mp3), stdin=pcm.tobytes())  # fmt: skip
+
+
+@pytest.mark.parametrize("filling", ["silence", "noise"])
+def test_a_sentence_replaced_by_silence_or_noise_fails(
+    short: Path, tmp_path: Path, filling: str
+) -> None:
+    show, mp3 = copy_short_show(short, tmp_path)
+    segments = read_timings(mp3.with_suffix(".timing.json").read_text(encoding="utf-8"))
+    body = [t for t in segments if t.segment.kind == "body"]
+    longest = max(body, key=lambda t: len(t.segment.text))
+
+    def replace(pcm: np.ndarray) -> None:
+        span = slice(longest.start_ms * RATE // 1000, longest.end_ms * RATE // 1000)
+        length = span.stop - span.start
+        noise = np.random.default_rng(7).normal(0, 3000, length).astype(np.int16)
+        pcm[span] = 0 if filling == "silence" else noise
+
+    _edit(mp3, replace)
+    code, report = _verify(show)
+    (episode,) = report["episodes"]
+    assert code == 1 and not episode["passed"]
+    assert any("words heard, under the show's 85 %" in p for p in episode["problems"]), episode
+    missed = " ".join(m["meant"] for m in episode["misses"])
+    assert "rested every afternoon" in missed
+    run = run_narrate("verify", "--show", show, "--out", show.parent / "out")
+    assert run.code == 1
+    assert [line for line in run.stdout.splitlines() if line.startswith("FAIL")]
+
+
+def test_the_show_sets_the_threshold(short: Path, tmp_path: Path) -> None:
+    show, _ = copy_short_show(short, tmp_path)
+    show.write_text(show.read_text("utf-8").replace("= 85", "= 100"), "utf-8")
+    code, report = _verify(show)
+    assert report["threshold"] == 100
+    assert code == (0 if report["episodes"][0]["accuracy"] == 1 else 1)
