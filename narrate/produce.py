@@ -21,7 +21,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from narrate.audio.cache import ClipCache
-from narrate.audio.listen import hear_disclaimer, sound_key, verify_episode
+from narrate.audio.listen import (
+    hear_disclaimer,
+    hear_episode,
+    judge_hearing,
+    sound_key,
+    verify_episode,
+)
 from narrate.audio.mixdown import mix_episode, scratch_folder
 from narrate.audio.synthesize import Speaker
 from narrate.audio.tagging import tag_episode
@@ -40,6 +46,7 @@ from narrate.models import (
 )
 from narrate.publish import layout
 from narrate.publish.layout import sidecar
+from narrate.text.pronounce import load_lexicon
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +192,24 @@ def _mix_and_check(
         if heard is not None and (unheard := heard()):
             problems.append(unheard)
         _self_check(problems)
+        if listen and settings.audio.listen == "full":
+            _self_check(
+                _hear_whole(staged, audio, settings),
+                'build with listen = "disclaimer" and run narrate verify to see every miss; '
+                "fix the words in the show's lexicon, or lower [audio] word_accuracy",
+            )
     return audio
+
+
+def _hear_whole(staged: Path, audio: EpisodeAudio, settings: Settings) -> list[str]:
+    """``listen = "full"``: the recognizer hears the whole episode (Whisper base, one thread:
+    the other workers have the other cores) and holds it to the show's ``word_accuracy``."""
+    language = settings.show.language
+    lexicon = load_lexicon(settings.script.lexicon)
+    hearing = hear_episode(staged, audio.segments, language=language, lexicon=lexicon,
+                           model=settings.audio.recognizer, threads=1)  # fmt: skip
+    log.info("heard: %.1f%% of %d words", 100 * hearing.accuracy, hearing.words)
+    return judge_hearing(hearing, audio.segments, settings.audio.word_accuracy, language, lexicon)
 
 
 def _is_disclaimer(segment: Segment) -> bool:
@@ -203,10 +227,10 @@ def _speaks_words(speaker: Speaker) -> bool:
     return all(e.speaks_words for e in (speaker.engine, speaker.fallback) if e is not None)
 
 
-def _self_check(problems: list[str]) -> None:
+def _self_check(
+    problems: list[str],
+    fix: str = "the voice may have misfired: rebuild with --no-cache, or try another voice",
+) -> None:
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise AudioError(
-            f"self-check failed: {problems[0]}{more}; the voice may have misfired: "
-            "rebuild with --no-cache, or try another voice"
-        )
+        raise AudioError(f"self-check failed: {problems[0]}{more}; {fix}")

@@ -10,9 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import build_short_show, copy_short_show, run_narrate
+from conftest import SHORT_SUMMARY, build_short_show, copy_short_show, run_narrate, write_show
 
+import narrate.audio.synthesize
+import narrate.build
 from narrate.audio.ffmpeg import decode_pcm, run_ffmpeg
+from narrate.config import load_settings
+from narrate.engines.piper.engine import PiperEngine
+from narrate.models import Speech
 from narrate.publish.timing import read_timings
 
 RATE = 44100
@@ -95,3 +100,33 @@ def test_the_show_sets_the_threshold(short: Path, tmp_path: Path) -> None:
     code, report = _verify(show)
     assert report["threshold"] == 100
     assert code == (0 if report["episodes"][0]["accuracy"] == 1 else 1)
+
+
+class _GarbledSentence(PiperEngine):
+    """The real voice, misfiring on one sentence of the summary: it says something else."""
+
+    def synthesize(self, text: str) -> Speech:
+        if "rested every afternoon" in text:
+            text = "The weather was mild and the garden grew tall beside the quiet river bank."
+        return super().synthesize(text)
+
+
+@pytest.mark.parametrize("garbled", [False, True])
+def test_a_build_that_listens_in_full_publishes_only_what_is_heard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, garbled: bool
+) -> None:
+    """``listen = "full"``: the self-check hears the whole episode before it is published."""
+    (tmp_path / "s.md").write_text(SHORT_SUMMARY, encoding="utf-8")
+    show = write_show(tmp_path, [{"file": '"s.md"'}], voice='{ engine = "piper" }')
+    show.write_text(show.read_text("utf-8") + '[audio]\nlisten = "full"\nword_accuracy = 85\n')
+    settings = load_settings(show, out_dir=tmp_path / "out", use_cache=False)
+    if garbled:
+        monkeypatch.setattr(narrate.audio.synthesize, "load_engine", _GarbledSentence)
+    report = narrate.build.build(settings, jobs=1)
+    if not garbled:
+        assert report.failures == () and len(report.feed) == 1, report.failures
+        return
+    (failure,) = report.failures
+    assert "self-check failed: " in failure and "words heard, under the show's 85 %" in failure
+    assert "narrate verify" in failure and "\n" not in failure
+    assert list((tmp_path / "out").rglob("*.mp3")) == [] and report.feed == ()

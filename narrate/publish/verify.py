@@ -9,19 +9,14 @@ words are heard than the show's ``word_accuracy``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from narrate.audio.listen import canonical, hear_episode, verify_episode
+from narrate.audio.listen import clock, hear_episode, judge_hearing, verify_episode
 from narrate.config import Settings
 from narrate.language import is_english
-from narrate.models import Hearing, Miss, SegmentTiming, Verified
+from narrate.models import Hearing, Miss, Verified
 from narrate.publish.layout import TIMINGS, sidecar
 from narrate.publish.output import Output, episode_dir
 from narrate.publish.timing import read_timings
-from narrate.text.pronounce import Lexicon, load_lexicon
-
-HEARD_FRACTION = 0.5
-"""Share of the disclaimer's words the recognizer must hear."""
+from narrate.text.pronounce import load_lexicon
 
 
 def verify_published(settings: Settings) -> list[Verified]:
@@ -57,53 +52,11 @@ def verify_published(settings: Settings) -> list[Verified]:
                 mp3, segments, language=settings.show.language, lexicon=lexicon,
                 model=settings.audio.recognizer,
             )  # fmt: skip
-            problems += judge(
+            problems += judge_hearing(
                 hearing, segments, settings.audio.word_accuracy, settings.show.language, lexicon
             )
         found.append(Verified(episode.audio_file, episode.title, page, tuple(problems), hearing))
     return found
-
-
-def judge(
-    hearing: Hearing,
-    segments: Sequence[SegmentTiming],
-    threshold: float,
-    language: str,
-    lexicon: Lexicon | None,
-) -> list[str]:
-    """What a listener would not get from the episode ``hearing`` heard: too few words heard
-    (under ``threshold`` percent), or the disclaimer not heard."""
-    problems = []
-    if hearing.accuracy * 100 < threshold:
-        first = hearing.misses[0] if hearing.misses else None
-        where = (
-            f'; the first at {clock(first.start_ms)}: "{first.meant}" heard as '
-            f'"{first.heard or "nothing"}"'
-            if first
-            else ""
-        )
-        problems.append(
-            f"{hearing.accuracy:.1%} of its {hearing.words} words heard, under the show's "
-            f"{threshold:g} % ({len(hearing.misses)} misses{where}); see narrate verify's report"
-        )
-    disclaimer = [n for n, t in enumerate(segments) if t.segment.kind == "disclaimer"]
-    if disclaimer:
-        words = sum(len(canonical(segments[n].segment.text, language, lexicon)) for n in disclaimer)
-        missed = sum(
-            len(miss.meant.split()) for miss in hearing.misses if miss.segment in disclaimer
-        )
-        if words and missed > (1 - HEARD_FRACTION) * words:
-            problems.append(
-                f"the disclaimer is not heard clearly: the recognizer missed {missed} of its "
-                f"{words} words"
-            )
-    return problems
-
-
-def clock(ms: int) -> str:
-    """A time in an episode as a listener reads it: 83400 -> "1:23.4"."""
-    seconds = ms / 1000
-    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
 def grouped(hearing: Hearing) -> dict[str, list[Miss]]:
@@ -112,3 +65,6 @@ def grouped(hearing: Hearing) -> dict[str, list[Miss]]:
     for miss in hearing.misses:
         groups.setdefault(miss.term or "(words heard where nothing was said)", []).append(miss)
     return dict(sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0].start_ms)))
+
+
+__all__ = ["clock", "grouped", "verify_published"]
