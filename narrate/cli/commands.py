@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -196,11 +197,23 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"narrate: nothing published for this show under {settings.out_dir}; "
               "run narrate build first", file=sys.stderr)  # fmt: skip
         return EXIT_FAILED_EPISODES
+    from narrate.publish.suggest import lexicon_text, suggest
+    from narrate.publish.verify import misheard_words, write_suggestions
+
+    suggestions = suggest(misheard_words(results), settings)
+    written = write_suggestions(settings, lexicon_text(suggestions)) if suggestions else None
     if args.format == "json":
-        print(json.dumps(_verified_json(results, settings), indent=2, ensure_ascii=False))
+        report = _verified_json(results, settings)
+        report["suggestions"] = [dataclasses.asdict(s) for s in suggestions]
+        report["suggestions_file"] = str(written or "")
+        print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for verified in results:
             _print_verified(verified, settings.audio.word_accuracy)
+        for s in suggestions:
+            print(f'suggest  {s.word}: {s.line}  ({s.how}; heard "{s.heard}", was "{s.before}")')
+        if written:
+            print(f"suggested lexicon entries: {written} (review, then paste into the show's)")
     return EXIT_FAILED_EPISODES if any(v.problems for v in results) else EXIT_OK
 
 

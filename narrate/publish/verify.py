@@ -9,12 +9,14 @@ words are heard than the show's ``word_accuracy``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from narrate.audio.listen import clock, hear_episode, judge_hearing, verify_episode
 from narrate.config import Settings
 from narrate.language import is_english
 from narrate.models import Hearing, Miss, Verified
 from narrate.publish.layout import TIMINGS, sidecar
-from narrate.publish.output import Output, episode_dir
+from narrate.publish.output import STATE_DIR, Output, episode_dir
 from narrate.publish.timing import read_timings
 from narrate.text.pronounce import load_lexicon
 
@@ -67,4 +69,24 @@ def grouped(hearing: Hearing) -> dict[str, list[Miss]]:
     return dict(sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0].start_ms)))
 
 
-__all__ = ["clock", "grouped", "verify_published"]
+def misheard_words(results: list[Verified]) -> list[str]:
+    """The single written words the recognizer misheard, in every episode, each once."""
+    return list(
+        dict.fromkeys(
+            miss.term
+            for verified in results
+            for miss in (verified.hearing.misses if verified.hearing else ())
+            if miss.term and " " not in miss.term and miss.heard
+        )
+    )
+
+
+def write_suggestions(settings: Settings, text: str) -> Path:
+    """The suggested lexicon entries, beside the build state: the file to review."""
+    return Output(settings.out_dir).write_text(f"{STATE_DIR}/{SUGGESTIONS}", text)
+
+
+SUGGESTIONS = "verify-lexicon.toml"
+"""Where ``narrate verify`` writes the lexicon entries it suggests (in the state folder)."""
+
+__all__ = ["clock", "grouped", "misheard_words", "verify_published", "write_suggestions"]
