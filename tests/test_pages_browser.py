@@ -728,3 +728,14 @@ def test_screenshots_of_the_episode_page(
     page.screenshot(path=path, full_page=True)
     width, height = _png_size(path)
     assert width == viewport["width"] and height >= viewport["height"]
+
+
+def test_a_link_to_a_moment_moves_there_without_playing(open_page: Callable[..., Any]) -> None:
+    """``#t=SECONDS`` (narrate verify's report links each miss so) moves the player there and
+    highlights the sentence heard then; nothing plays until the listener presses Play."""
+    page = open_page(EPISODE + "#t=20.5")
+    page.wait_for_timeout(500)
+    assert _audio(page, "a.paused") is True
+    assert _audio(page, "a.currentTime") == pytest.approx(20.5, abs=0.1)
+    assert "Moved to 0:20" in page.locator("p.status").first.inner_text()
+    assert page.locator(".current").count() >= 1  # the sentence heard then

@@ -1,6 +1,7 @@
 """Lexicon entries for the words ``narrate verify`` heard missed, chosen by listening.
 
-For each misheard word (one written word of three letters or more), the show's own voice
+For each misheard word (one written word of five letters or more: a short word heard otherwise
+is the recognizer's slip more often than the voice's), the show's own voice
 says it alone in several ways, the recognizer hears each, and the way heard closest to the
 word as written (difflib's ratio of the letters) is suggested, when it is heard better than
 the way the episode said it:
@@ -64,7 +65,7 @@ def suggest(words: Iterable[str], settings: Settings) -> list[Suggestion]:
         shipped = load_lexicon()
         found = []
         for word in dict.fromkeys(w.strip(".,;:!?\"'()") for w in words):
-            if re.fullmatch(r"[A-Za-z]{3,}", word) and not word.isupper():
+            if re.fullmatch(r"[A-Za-z]{5,}", word) and not word.isupper():
                 hearing = _Hearing(engine, settings.show.language, phonemes)
                 if suggestion := _best(word, lexicon, shipped, hearing):
                     found.append(suggestion)

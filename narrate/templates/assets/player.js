@@ -180,6 +180,14 @@
       });
     }
 
+    // A link to a moment of the episode ("#t=83.4", as narrate verify's report gives for each
+    // miss) moves there, without playing: the listener presses Play.
+    var moment = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
+    if (moment) {
+      seek(parseFloat(moment[1]));
+      status.textContent = "Moved to " + clock(parseFloat(moment[1])) + ". Press Play to listen.";
+    }
+
     var speed = recall(SPEED_KEY);
     if (speed) { setSpeed(speed, false); }
     label();
