@@ -419,8 +419,12 @@ def test_whisper_base_is_declared_as_one_model_folder() -> None:
 def test_a_recognizer_model_is_made_in_its_folder_and_pinned(
     model: RecognizerModel, tmp_path: Path
 ) -> None:
-    folder = recognizer_folder(model, tmp_path)
+    said: list[str] = []
+    folder = recognizer_folder(model, tmp_path, say=said.append)
     assert folder == tmp_path / model.folder
+    assert len(said) == 1 and f"Whisper {model.name}" in said[0]  # one line for the folder
+    recognizer_folder(model, tmp_path, say=said.append)
+    assert len(said) == 1  # kept: nothing to say
     assert sorted(p.name for p in folder.iterdir() if p.suffix != ".sha256") == sorted(
         file.name.split("/")[1] for file in model.files
     )

@@ -46,9 +46,13 @@ def recognizer_folder(
     model: RecognizerModel, store: Path, *, say: Callable[[str], None] | None = None
 ) -> Path:
     """The folder of ``model``'s files in ``store``, each made and verified as ``model_path``
-    makes it: the folder to hand faster-whisper."""
+    makes it: the folder to hand faster-whisper. ``say`` hears one line, for the first file
+    made (the model's weights: the others are small and come with them)."""
+    said: list[str] = []
     for file in model.files:
-        model_path(file, store, say=say)
+        model_path(file, store, say=said.append)
+    if said and say is not None:
+        say(said[0])
     return store / model.folder
 
 
