@@ -739,3 +739,47 @@ def test_a_link_to_a_moment_moves_there_without_playing(open_page: Callable[...,
     assert _audio(page, "a.currentTime") == pytest.approx(20.5, abs=0.1)
     assert "Moved to 0:20" in page.locator("p.status").first.inner_text()
     assert page.locator(".current").count() >= 1  # the sentence heard then
+
+
+def test_the_verify_report_is_accessible_and_each_miss_opens_its_moment(
+    browser: Any, axe_script: Path, example_build: Built, tmp_path: Path
+) -> None:
+    """narrate verify's page for people (``.narrate/verify.html``): no WCAG A or AA violation,
+    and a miss's time opens the episode page at that moment."""
+    import shutil
+
+    from narrate.config import EXAMPLE_SHOW, load_settings
+    from narrate.models import Hearing, Miss, Verified
+    from narrate.publish.verify import write_report
+
+    out = tmp_path / "out"
+    shutil.copytree(example_build.out, out)
+    settings = load_settings(EXAMPLE_SHOW, summaries=[], out_dir=out, use_cache=False)
+    misses = (
+        Miss(64400, 65600, "nadph", "N, DP, H", "NADPH", 5),
+        Miss(146300, 146500, "the", "their", "the", 9),
+        Miss(150000, 150900, "nadph", "", "NADPH", 10),
+    )
+    verified = Verified("audio/mtros-macrophages.mp3", "Invading immune cells",
+                        f"episodes/{SLUG}/", ("99.0% of its 489 words heard",),
+                        Hearing(489, 5, misses, ()))  # fmt: skip
+    report = write_report(settings, [verified], '[phonemes]\nnadph = { ipa = "x" }\n')
+    context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(report.as_uri())
+        assert page.locator("h1").inner_text() == "What a listener would miss"
+        assert page.locator("th[rowspan='2']").inner_text() == "NADPH"  # grouped by term
+        page.add_script_tag(path=str(axe_script))
+        violations = page.evaluate(
+            "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+            ".violations.map((v) => v.id)",
+            WCAG_TAGS,
+        )
+        assert violations == []
+        page.locator("a", has_text="1:04.4").click()
+        page.wait_for_url(f"**/episodes/{SLUG}/index.html#t=64.4")
+        page.wait_for_timeout(500)
+        assert _audio(page, "[a.paused, a.currentTime]") == [True, pytest.approx(64.4, abs=0.1)]
+    finally:
+        context.close()

@@ -48,13 +48,16 @@ def _span(timing) -> slice:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.e2e
-def test_verify_passes_on_the_example_show(example_build: Built) -> None:
-    """The example, as the default voice speaks it, is heard at 97 % of its words or more."""
-    run = run_narrate("verify", "--out", example_build.out)
+def test_verify_passes_on_the_example_show(example_build: Built, tmp_path: Path) -> None:
+    """The example, as the default voice speaks it, is heard at 97 % of its words or more
+    (on a copy: verify writes its report beside the build state)."""
+    out, _ = _copy(example_build, tmp_path)
+    run = run_narrate("verify", "--out", out)
     assert run.code == 0, run.stdout + run.stderr
     assert "ok    audio/mtros-macrophages.mp3" in run.stdout
     heard = re.search(r"\(([\d.]+)% of (\d+) words heard", run.stdout)
     assert heard and float(heard[1]) >= 97 and int(heard[2]) > 400, run.stdout
+    assert f"report: {out / '.narrate' / 'verify.html'}" in run.stdout
 
 
 def test_verify_fails_when_the_disclaimer_is_replaced_by_silence(

@@ -198,14 +198,17 @@ def run_verify(args: argparse.Namespace) -> int:
               "run narrate build first", file=sys.stderr)  # fmt: skip
         return EXIT_FAILED_EPISODES
     from narrate.publish.suggest import lexicon_text, suggest
-    from narrate.publish.verify import misheard_words, write_suggestions
+    from narrate.publish.verify import misheard_words, write_report, write_suggestions
 
     suggestions = suggest(misheard_words(results), settings)
-    written = write_suggestions(settings, lexicon_text(suggestions)) if suggestions else None
+    entries = lexicon_text(suggestions) if suggestions else ""
+    written = write_suggestions(settings, entries) if suggestions else None
+    report_file = write_report(settings, results, entries)
     if args.format == "json":
         report = _verified_json(results, settings)
         report["suggestions"] = [dataclasses.asdict(s) for s in suggestions]
         report["suggestions_file"] = str(written or "")
+        report["report_file"] = str(report_file)
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for verified in results:
@@ -214,6 +217,7 @@ def run_verify(args: argparse.Namespace) -> int:
             print(f'suggest  {s.word}: {s.line}  ({s.how}; heard "{s.heard}", was "{s.before}")')
         if written:
             print(f"suggested lexicon entries: {written} (review, then paste into the show's)")
+        print(f"report: {report_file}")
     return EXIT_FAILED_EPISODES if any(v.problems for v in results) else EXIT_OK
 
 

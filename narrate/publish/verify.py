@@ -13,11 +13,12 @@ from pathlib import Path
 
 from narrate.audio.listen import clock, hear_episode, judge_hearing, verify_episode
 from narrate.config import Settings
-from narrate.language import is_english
+from narrate.language import is_english, text_direction
 from narrate.models import Hearing, Miss, Verified
 from narrate.publish.layout import TIMINGS, sidecar
 from narrate.publish.output import STATE_DIR, Output, episode_dir
 from narrate.publish.timing import read_timings
+from narrate.templating import render_template
 from narrate.text.pronounce import load_lexicon
 
 
@@ -86,7 +87,66 @@ def write_suggestions(settings: Settings, text: str) -> Path:
     return Output(settings.out_dir).write_text(f"{STATE_DIR}/{SUGGESTIONS}", text)
 
 
+def write_report(settings: Settings, results: list[Verified], suggestions: str) -> Path:
+    """The report for people: an accessible page beside the build state (``verify.html``),
+    each miss linked to its moment on the episode page."""
+    root = "../"  # from the state folder to the output root; index.html named for file:// use
+    episodes = []
+    for number, verified in enumerate(results, start=1):
+        hearing = verified.hearing
+        groups = [
+            {
+                "term": term,
+                "misses": [
+                    {
+                        "meant": m.meant,
+                        "heard": m.heard,
+                        "at": clock(m.start_ms),
+                        "href": f"{root}{verified.page}index.html#t={m.start_ms / 1000:.1f}",
+                    }
+                    for m in misses
+                ],
+            }
+            for term, misses in (grouped(hearing) if hearing else {}).items()
+        ]
+        episodes.append(
+            {
+                "anchor": f"episode-{number}",
+                "title": verified.title,
+                "audio_file": verified.audio_file,
+                "page": f"{root}{verified.page}index.html",
+                "passed": not verified.problems,
+                "problems": verified.problems,
+                "heard": f"{hearing.accuracy:.1%}" if hearing else "not heard",
+                "miss_count": len(hearing.misses) if hearing else 0,
+                "groups": groups,
+            }
+        )
+    show = settings.show
+    page = render_template(
+        "verify.html",
+        root=root,
+        show={"title": show.title, "language": show.language,
+              "direction": text_direction(show.language)},
+        threshold=f"{settings.audio.word_accuracy:g}",
+        episodes=episodes,
+        passed=sum(e["passed"] for e in episodes),
+        suggestions=suggestions,
+        suggestions_file=f"{STATE_DIR}/{SUGGESTIONS}",
+    )  # fmt: skip
+    return Output(settings.out_dir).write_text(f"{STATE_DIR}/{REPORT}", page)
+
+
+REPORT = "verify.html"
+"""Where ``narrate verify`` writes its report for people (in the state folder)."""
 SUGGESTIONS = "verify-lexicon.toml"
 """Where ``narrate verify`` writes the lexicon entries it suggests (in the state folder)."""
 
-__all__ = ["clock", "grouped", "misheard_words", "verify_published", "write_suggestions"]
+__all__ = [
+    "clock",
+    "grouped",
+    "misheard_words",
+    "verify_published",
+    "write_report",
+    "write_suggestions",
+]
