@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench.py            # the full table (about 25 minutes)
     .venv/bin/python scripts/bench.py --quick    # fewer episodes and rounds, for a smoke run
     .venv/bin/python scripts/bench.py --voice kokoro   # only Kokoro's rows (or piper)
+    .venv/bin/python scripts/bench.py --voice recognizer   # only the recognizer's rows
 
 Every figure is measured here, now: nothing is copied from earlier runs. Raw Piper and the
 cold builds it is compared with take turns, three rounds (one with --quick), and the medians
@@ -23,6 +24,12 @@ lexicon's respellings, which it can read, where narrate sends Kokoro phonemes). 
 phonemizer, espeakng-loader and onnxruntime serve it). A cold Kokoro build starts from an
 empty cache and an empty store holding only the downloaded files (model and voice): the
 graph narrate prepares from them is part of the time, as it is on a new machine.
+
+The recognizer's rows: what the build's disclaimer check (Whisper tiny.en) adds to a cold
+Kokoro build of the example (builds with and without ``verify``, taking turns), and
+``narrate verify`` (Whisper base, whole episodes, its model already made) on the example as
+each shipped voice speaks it: its wall time against the episode's length, and the share of
+the script's words heard.
 """
 
 from __future__ import annotations
@@ -50,8 +57,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="3 instead of 10 episodes, one round against raw Piper")  # fmt: skip
-    parser.add_argument("--voice", choices=("both", "piper", "kokoro"), default="both",
-                        help="whose rows to measure (default: both)")  # fmt: skip
+    parser.add_argument("--voice", choices=("both", "piper", "kokoro", "recognizer"),
+                        default="both", help="whose rows to measure (default: both voices' "
+                        "and the recognizer's)")  # fmt: skip
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="narrate-bench-") as tmp:
@@ -60,6 +68,8 @@ def main() -> None:
             rows += _kokoro_rows(root / "kokoro", quick=args.quick)
         if args.voice in ("both", "piper"):
             rows += _piper_rows(root / "piper", quick=args.quick)
+        if args.voice in ("both", "recognizer"):
+            rows += _recognizer_rows(root / "recognizer", quick=args.quick)
     _print(rows)
 
 
@@ -153,6 +163,57 @@ def _kokoro_rows(root: Path, quick: bool) -> list[tuple[str, str, str]]:
                      f"{audio / 1000 / median(cold):.2f} s/s", ""))  # fmt: skip
         rows.append((f"Kokoro peak memory, {label} (build + workers)",
                      f"{rss / 1024:.0f} MB", ""))  # fmt: skip
+    return rows
+
+
+def _recognizer_rows(root: Path, quick: bool) -> list[tuple[str, str, str]]:
+    """The build's disclaimer check against the same cold build without it; then the
+    whole-episode check and the words heard, for the example as each voice speaks it."""
+    import json
+
+    sys.path.insert(0, str(REPO))
+    from narrate import weights
+
+    downloads = _kokoro_downloads(root / "downloads")
+    body = _body_text()
+    folder = root / "example"
+    _write_show(folder, [body], engine="kokoro")
+    checked: list[float] = []
+    unchecked: list[float] = []
+    for _ in range(1 if quick else 2):
+        for verify, times in ((True, checked), (False, unchecked)):
+            store = _fresh_store(folder / "store", downloads)
+            seconds, _, _ = _build(folder, [body], jobs=None,
+                                   audio=f"verify = {str(verify).lower()}",
+                                   env={"NARRATE_CACHE_DIR": str(store)})  # fmt: skip
+            times.append(seconds)
+    added = median(checked) / median(unchecked) - 1
+    rows = [
+        ("cold Kokoro example without the self-check", _spread(unchecked), ""),
+        ("cold Kokoro example with it (disclaimer heard by tiny.en)", _spread(checked),
+         f"+{added:.1%} (target <= 3 %)"),
+    ]  # fmt: skip
+    store = root / "verify-store"
+    shutil.copytree(downloads, store / "models", dirs_exist_ok=True)
+    weights.recognizer_folder(weights.WHISPER_BASE, store / "models")  # made once, not timed
+    for engine in ("kokoro", "piper"):
+        voice = root / f"voice-{engine}"
+        _write_show(voice, [body], engine=engine)
+        env = {**os.environ, "NARRATE_CACHE_DIR": str(store)}
+        _, _, audio_ms = _build(voice, [body], jobs=None, env=env)
+        start = time.perf_counter()
+        done = subprocess.run([PYTHON, "-m", "narrate", "verify", "--show",
+                               str(voice / "show.toml"), "--out", str(voice / "out"),
+                               "--format", "json"],
+                              capture_output=True, text=True, env=env)  # fmt: skip
+        seconds = time.perf_counter() - start
+        (episode,) = json.loads(done.stdout)["episodes"]
+        ratio = seconds / (audio_ms / 1000)
+        rows.append((f"narrate verify, the example spoken by {engine} ({audio_ms / 1000:.0f} s)",
+                     f"{seconds:.1f} s", f"{ratio:.2f}x its length (target <= 0.20x)"))  # fmt: skip
+        target = "target >= 97 %" if engine == "kokoro" else ""
+        heard = f"{episode['accuracy']:.1%} of {episode['words']}"
+        rows.append((f"words heard, the example spoken by {engine}", heard, target))
     return rows
 
 
@@ -302,12 +363,14 @@ def _build(
     jobs: int | None,
     fresh: bool = True,
     env: dict[str, str] | None = None,
+    audio: str = "",
 ) -> tuple[float, int, int]:
-    """Wall time, peak RSS (kB) and audio length (ms) of one ``narrate build``."""
+    """Wall time, peak RSS (kB) and audio length (ms) of one ``narrate build`` (``audio``:
+    lines for the show's ``[audio]`` table)."""
     if fresh:
         for built in ("out", "cache"):
             shutil.rmtree(folder / built, ignore_errors=True)
-    _write_show(folder, texts, engine=_engine_of(folder))
+    _write_show(folder, texts, engine=_engine_of(folder), audio=audio)
     command = [PYTHON, "-m", "narrate", "build", "--show", str(folder / "show.toml"),
                str(folder / "summaries"),
                "--out", str(folder / "out"), "--cache-dir", str(folder / "cache")]  # fmt: skip
@@ -339,9 +402,10 @@ _PEAK = (
 alone, where this process's children's maximum would carry over from the builds before."""
 
 
-def _write_show(folder: Path, texts: list[str], engine: str = "piper") -> None:
+def _write_show(folder: Path, texts: list[str], engine: str = "piper", audio: str = "") -> None:
     """A show in ``folder``: the example's show.toml speaking with ``engine``'s default
-    voice (Piper's fallback for Kokoro, as in the example), and one summary per text."""
+    voice (Piper's fallback for Kokoro, as in the example), and one summary per text;
+    ``audio``: lines for its ``[audio]`` table."""
     summaries = folder / "summaries"
     summaries.mkdir(parents=True, exist_ok=True)
     for index, text in enumerate(texts):
@@ -351,6 +415,8 @@ def _write_show(folder: Path, texts: list[str], engine: str = "piper") -> None:
         )
     show = (REPO / "narrate" / "example" / "show.toml").read_text(encoding="utf-8")
     show = show.split("[voice]")[0] + f'[voice]\nengine = "{engine}"\n'
+    if audio:
+        show += f"[audio]\n{audio}\n"
     (folder / "show.toml").write_text(show, encoding="utf-8")
     (folder / ".engine").write_text(engine, encoding="utf-8")
 
