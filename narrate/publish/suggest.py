@@ -17,6 +17,7 @@ into the show's lexicon; nothing is changed by narrate itself.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,11 +26,13 @@ import numpy as np
 
 from narrate.audio.listen import at_rate, transcribe
 from narrate.config import Settings
-from narrate.engines import load_engine
+from narrate.engines import Engine, load_engine
 from narrate.errors import NarrateError
 from narrate.text.pronounce import Entry, Lexicon, load_lexicon
 from narrate.text.rules.normalize import normalize
 from narrate.text.script import speech_options
+
+log = logging.getLogger(__name__)
 
 CARRIER = "The next word is {word}, said once."
 """The sentence a word is said in to hear it (alone, a word is heard worse than in speech)."""
@@ -60,24 +63,24 @@ def suggest(words: Iterable[str], settings: Settings) -> list[Suggestion]:
     none when the voice cannot be loaded (the report says the rest)."""
     try:
         engine = load_engine(settings.engine)
-        lexicon = speech_options(settings.script, engine).lexicon
-        phonemes = speech_options(settings.script, engine).phonemes
+        speech = speech_options(settings.script, engine)
+        hear = _Hearing(engine, settings.show.language, speech.phonemes)
         shipped = load_lexicon()
-        found = []
-        for word in dict.fromkeys(w.strip(".,;:!?\"'()") for w in words):
-            if re.fullmatch(r"[A-Za-z]{5,}", word) and not word.isupper():
-                hearing = _Hearing(engine, settings.show.language, phonemes)
-                if suggestion := _best(word, lexicon, shipped, hearing):
-                    found.append(suggestion)
-        return found
-    except NarrateError:
+        chosen = (
+            _best(word, speech.lexicon, shipped, hear)
+            for word in dict.fromkeys(w.strip(".,;:!?\"'()") for w in words)
+            if re.fullmatch(r"[A-Za-z]{5,}", word) and not word.isupper()
+        )
+        return [suggestion for suggestion in chosen if suggestion is not None]
+    except NarrateError as error:
+        log.warning("no lexicon suggestions: %s", error)
         return []
 
 
 class _Hearing:
     """The voice saying a word one way, and what the recognizer hears."""
 
-    def __init__(self, engine: object, language: str, phonemes: bool) -> None:
+    def __init__(self, engine: Engine, language: str, phonemes: bool) -> None:
         self.engine, self.language, self.phonemes = engine, language, phonemes
 
     def __call__(self, word: str, lexicon: Lexicon) -> tuple[float, str]:
@@ -85,7 +88,7 @@ class _Hearing:
         in a plain sentence of its own (``CARRIER``), the sentence's other words left out."""
         written = CARRIER.format(word=word)
         spoken = normalize(written, self.language, lexicon, self.phonemes)
-        speech = self.engine.synthesize(spoken)  # type: ignore[attr-defined]
+        speech = self.engine.synthesize(spoken)
         samples = np.frombuffer(at_rate(speech), dtype="<i2").astype(np.float32) / 32768
         said = {w.lower() for w in re.findall(r"[A-Za-z]+", written)} - {word.lower()}
         heard = " ".join(
