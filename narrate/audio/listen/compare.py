@@ -30,7 +30,7 @@ _NOT_WORD = re.compile(r"[^\w.']")
 
 def canonical(text: str, language: str = "en-US", lexicon: Lexicon | None = None) -> list[str]:
     """``text``'s words in one spoken form: speech rules applied, lower case, no punctuation,
-    initialisms as one word ("M.R.I", "MRI", "M, R, I" and "em are eye" -> "mri"; "M.D.M's"
+    initialisms as one word ("M.R.I", "MRI", "M, R, I" and "M, R, eye" -> "mri"; "M.D.M's"
     and "M, D, M's" -> "mdms")."""
     spoken = normalize(text, language, _as_written(lexicon), phonemes=False)
     words = []
