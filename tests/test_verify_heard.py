@@ -5,7 +5,9 @@ changes a copy of it."""
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -58,13 +60,20 @@ def test_a_wrong_lexicon_entry_is_caught_at_its_time(tmp_path: Path) -> None:
     said = next(t for t in segments if t.segment.text.startswith("Ocrelizumab"))
     assert said.start_ms - 300 <= misses[0]["start_ms"] <= said.start_ms + 1500
     assert misses[0]["link"].endswith(f"episodes/s/#t={misses[0]['start_ms'] / 1000:.1f}")
-    # The suggestion, chosen by listening to the voice say the word each way: the shipped
-    # lexicon's sounds for it, written where the editor can review them.
+    # The suggestion, chosen by listening to the voice say the word each way, is one the
+    # recognizer hears as the word (here, on this machine: the shipped lexicon's sounds; the
+    # syllable respelling is heard nearly as well, so another processor's Whisper may pick
+    # it), written where the editor can review it.
     (suggestion,) = [s for s in report["suggestions"] if s["word"] == "Ocrelizumab"]
-    assert suggestion["table"] == "phonemes" and "shipped" in suggestion["how"]
-    written = Path(report["suggestions_file"]).read_text(encoding="utf-8")
-    shipped = tomllib.loads((REPO / "narrate/text/lexicon/medical.toml").read_text("utf-8"))
-    assert tomllib.loads(written)["phonemes"]["ocrelizumab"] == shipped["phonemes"]["ocrelizumab"]
+    heard = re.sub(r"[^a-z]", "", suggestion["heard"].lower())
+    assert difflib.SequenceMatcher(None, "ocrelizumab", heard).ratio() >= 0.8, suggestion
+    assert "fingol" not in heard
+    written = tomllib.loads(Path(report["suggestions_file"]).read_text(encoding="utf-8"))
+    entry = {**written.get("phonemes", {}), **written.get("substitute", {})}
+    assert {"ocrelizumab", "Ocrelizumab"} & set(entry), written
+    if suggestion["table"] == "phonemes":
+        shipped = tomllib.loads((REPO / "narrate/text/lexicon/medical.toml").read_text("utf-8"))
+        assert written["phonemes"]["ocrelizumab"] == shipped["phonemes"]["ocrelizumab"]
 
 
 def _edit(mp3: Path, change) -> None:  # type: ignore[no-untyped-def]
