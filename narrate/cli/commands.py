@@ -243,13 +243,13 @@ def _print_verified(verified: Verified, threshold: float) -> None:
 
 
 def _verified_json(results: list[Verified], settings: Settings) -> dict[str, Any]:
-    from narrate.publish.verify import clock
+    from narrate.publish.verify import clock, moment
 
     def miss(m: Miss, page: str) -> dict[str, Any]:
         return {
             "start_ms": m.start_ms, "end_ms": m.end_ms, "at": clock(m.start_ms),
             "meant": m.meant, "heard": m.heard, "term": m.term,
-            "link": f"{settings.show.base_url}{page}#t={m.start_ms / 1000:.1f}",
+            "link": f"{settings.show.base_url}{page}{moment(m)}",
         }  # fmt: skip
 
     return {

@@ -70,6 +70,11 @@ def grouped(hearing: Hearing) -> dict[str, list[Miss]]:
     return dict(sorted(groups.items(), key=lambda item: (-len(item[1]), item[1][0].start_ms)))
 
 
+def moment(miss: Miss) -> str:
+    """The fragment that opens an episode page at ``miss``: "#t=64.4" (the player honours it)."""
+    return f"#t={miss.start_ms / 1000:.1f}"
+
+
 def misheard_words(results: list[Verified]) -> list[str]:
     """The single written words the recognizer misheard, in every episode, each once."""
     return list(
@@ -102,7 +107,7 @@ def write_report(settings: Settings, results: list[Verified], suggestions: str) 
                         "meant": m.meant,
                         "heard": m.heard,
                         "at": clock(m.start_ms),
-                        "href": f"{root}{verified.page}index.html#t={m.start_ms / 1000:.1f}",
+                        "href": f"{root}{verified.page}index.html{moment(m)}",
                     }
                     for m in misses
                 ],
@@ -146,6 +151,7 @@ __all__ = [
     "clock",
     "grouped",
     "misheard_words",
+    "moment",
     "verify_published",
     "write_report",
     "write_suggestions",

@@ -17,14 +17,19 @@ from narrate.audio import dsp
 from narrate.audio.ffmpeg import decode_pcm
 from narrate.audio.listen.checks import (
     HEARD_FRACTION,
-    RATE,
     at_rate,
     hear_disclaimer,
     sound_key,
     verify_episode,
 )
 from narrate.audio.listen.compare import canonical, compare
-from narrate.audio.listen.whisper import EPISODE_MODEL, model_folder, recognizer, transcribe
+from narrate.audio.listen.whisper import (
+    EPISODE_MODEL,
+    RATE,
+    model_folder,
+    recognizer,
+    transcribe,
+)
 from narrate.models import Hearing, SegmentTiming
 from narrate.text.pronounce import Lexicon
 

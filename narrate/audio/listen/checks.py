@@ -16,13 +16,11 @@ from pathlib import Path
 from narrate.audio import dsp
 from narrate.audio.ffmpeg import convert_pcm, decode_pcm
 from narrate.audio.listen.compare import canonical
-from narrate.audio.listen.whisper import DISCLAIMER_MODEL, transcribe
+from narrate.audio.listen.whisper import DISCLAIMER_MODEL, RATE, transcribe
 from narrate.models import SegmentTiming, Speech
 
 log = logging.getLogger(__name__)
 
-RATE = 16000
-"""Samples per second the checks work at (what the recognizer hears)."""
 SILENCE_DBFS = -45.0
 """A 20 ms frame quieter than this holds no speech."""
 MIN_MS_PER_CHAR = 25
