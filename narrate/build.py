@@ -214,7 +214,7 @@ def _listed(
                             episode.audio_file)  # fmt: skip
         else:
             report.failures.append(
-                f"{out.path(episode.audio_file)}: the published MP3 is missing or damaged, so "
+                f"{out.location(episode.audio_file)}: the published MP3 is missing or damaged, so "
                 f"{episode.title!r} is left out of the feed; build its summary again"
             )
     if settings.drop_removed and settings.own_list:
@@ -227,11 +227,12 @@ def _artwork(settings: Settings, out: Output, key: str) -> Artwork:
     show = settings.show
     saved = f"{STATE_DIR}/artwork/{key}"
     try:
-        meta = json.loads(out.path(f"{saved}.json").read_text(encoding="utf-8"))
-        data = out.path(f"{saved}.data").read_bytes()
-        embedded = out.path(f"{saved}.embedded").read_bytes()
-        return Artwork(data, meta["mime"], meta["file"], embedded)
-    except (OSError, ValueError, KeyError):
+        meta = json.loads(out.read_bytes(f"{saved}.json") or b"")
+        data = out.read_bytes(f"{saved}.data")
+        embedded = out.read_bytes(f"{saved}.embedded")
+        if data is not None and embedded is not None:
+            return Artwork(data, meta["mime"], meta["file"], embedded)
+    except (ValueError, KeyError, TypeError):
         pass
     artwork = show_artwork(show)
     out.write_bytes(f"{saved}.data", artwork.data)
@@ -255,12 +256,16 @@ def _without_removed(
 
 def _timeline(out: Output, episode: PublishedEpisode) -> tuple[SegmentTiming, ...]:
     """An episode's sentences and times, from the timing file published beside its MP3."""
-    path = out.path(sidecar(episode.audio_file, TIMINGS))
+    path = sidecar(episode.audio_file, TIMINGS)
+    data = out.read_bytes(path)
     try:
-        return read_timings(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError) as error:
+        if data is None:
+            raise ValueError("not there")
+        return read_timings(data.decode("utf-8"))
+    except (ValueError, KeyError) as error:
         # The episode stays published; only its page loses the transcript until a rebuild.
-        log.warning("%s is missing or damaged (%s); its page has no transcript", path, error)
+        log.warning("%s is missing or damaged (%s); its page has no transcript",
+                    out.location(path), error)  # fmt: skip
         return ()
 
 

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
@@ -35,10 +36,55 @@ def episode_dir(slug: str) -> str:
 
 
 class Output:
-    """One output root."""
+    """One output root: a local folder (this class) or a URL (``narrate.publish.remote``).
+
+    The build reads and writes published files only through the methods here, by path
+    relative to the root, so it publishes the same way to either.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    remote = False
+    """Whether the root is object storage (episode files get content-versioned names)."""
+
+    def location(self, relative: str = "") -> str:
+        """A published file (default: the root), as a user would name it."""
+        return str(self.path(relative)) if relative else str(self.root)
+
+    def size(self, relative: str) -> int | None:
+        """The size of a published file, or None when it is not there."""
+        try:
+            found = self.path(relative).stat()
+        except OSError:
+            return None
+        return found.st_size if stat.S_ISREG(found.st_mode) else None
+
+    def read_bytes(self, relative: str) -> bytes | None:
+        """A published file's bytes, or None when it is not there or cannot be read."""
+        try:
+            return self.path(relative).read_bytes()
+        except OSError:
+            return None
+
+    def names(self, folder: str) -> list[str]:
+        """The files directly in ``folder`` (relative to the root), by name."""
+        try:
+            return [p.name for p in self.path(folder).iterdir() if p.is_file()]
+        except OSError:
+            return []
+
+    def delete(self, relative: str) -> None:
+        """Remove a file no feed needs any more (one already gone is fine)."""
+        self.path(relative).unlink(missing_ok=True)
+
+    def write_episode_file(self, relative: str, data: bytes) -> None:
+        """Publish one of an episode's files (its MP3 or a file beside it)."""
+        self.write_bytes(relative, data)
+
+    def write_feed(self, relative: str, text: str) -> str:
+        """Publish the feed, last; returns where it is."""
+        return str(self.write_text(relative, text))
 
     def path(self, relative: str) -> Path:
         """Absolute path of an output file; refuses anything that would land outside the root."""
@@ -146,8 +192,8 @@ class Output:
         Another show that wrote to the same folder before is not this feed's history.
         """
         try:
-            raw = json.loads((self.root / STATE_DIR / STATE_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = json.loads(self.read_bytes(f"{STATE_DIR}/{STATE_FILE}") or b"")
+        except ValueError:
             return {}
         if not isinstance(raw, dict) or raw.get("feed_url") != feed_url:
             return {}
@@ -155,11 +201,10 @@ class Output:
         for item in raw.get("episodes", []):
             try:
                 episode = _episode_from_json(item)
-                audio = self.path(episode.audio_file)
+                size = self.size(episode.audio_file)
             except (KeyError, TypeError, ValueError, NarrateError):
                 continue
-            intact = audio.is_file() and audio.stat().st_size == episode.length_bytes
-            if intact or not intact_only:
+            if size == episode.length_bytes or not intact_only:
                 found[episode.slug] = episode
         return found
 

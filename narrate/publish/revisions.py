@@ -9,7 +9,7 @@ build killed at any moment leaves a valid feed behind.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from narrate.models import PublishedEpisode
 from narrate.publish import layout
@@ -27,7 +27,7 @@ def next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str:
     """
     mp3 = layout.AUDIO_SUFFIX
     first = f"audio/{slug}{mp3}"
-    if previous is None or not out.path(previous.audio_file).exists():
+    if previous is None or out.size(previous.audio_file) is None:
         return previous.audio_file if previous else first
     match = re.fullmatch(
         rf"audio/{re.escape(slug)}(?:\.r(\d+))?{re.escape(mp3)}", previous.audio_file
@@ -36,36 +36,37 @@ def next_file(slug: str, previous: PublishedEpisode | None, out: Output) -> str:
     return f"audio/{slug}.r{revision + 1}{mp3}"
 
 
-def remove_old_revisions(out: Output, listed: list[PublishedEpisode]) -> None:
-    """Delete the files of earlier revisions of listed episodes, and episode artwork no
-    listed episode shows any more, now that no feed needs them."""
-    art = out.path(EPISODE_ART_DIR)
-    if art.is_dir():
-        shown = {out.path(e.image) for e in listed if e.image}
-        for path in art.iterdir():
-            if path.is_file() and path not in shown:
-                path.unlink(missing_ok=True)
-    folder = out.path("audio")
-    if not folder.is_dir():
-        return
+def old_revisions(out: Output, listed: list[PublishedEpisode]) -> list[str]:
+    """The files of earlier revisions of listed episodes, and episode artwork no listed
+    episode shows any more: no feed needs them now."""
+    shown = {e.image for e in listed if e.image}
+    old = [f"{EPISODE_ART_DIR}/{name}" for name in out.names(EPISODE_ART_DIR)]
+    old = [path for path in old if path not in shown]
+    audio = out.names("audio")
     for episode in listed:
-        current = Path(episode.audio_file).name.removesuffix(layout.AUDIO_SUFFIX) + "."
-        pattern = re.compile(rf"{re.escape(episode.slug)}(\.r\d+)?\.")
-        for path in folder.iterdir():
-            if pattern.match(path.name) and not path.name.startswith(current):
-                path.unlink(missing_ok=True)
+        current = PurePosixPath(episode.audio_file).name.removesuffix(layout.AUDIO_SUFFIX) + "."
+        # audio/SLUG.mp3, audio/SLUG.r2.mp3 (a folder), audio/SLUG.0123456789ab.mp3 (a URL)
+        pattern = re.compile(rf"{re.escape(episode.slug)}(\.r\d+|\.[0-9a-f]{{12}})?\.")
+        old += [f"audio/{name}" for name in audio
+                if pattern.match(name) and not name.startswith(current)]  # fmt: skip
+    return old
+
+
+def remove_old_revisions(out: Output, listed: list[PublishedEpisode]) -> None:
+    """Delete what ``old_revisions`` finds, now that the new feed is out."""
+    for path in old_revisions(out, listed):
+        out.delete(path)
 
 
 def playable(out: Output, episode: PublishedEpisode) -> bool:
     """The MP3 is there, at the size the feed states."""
-    mp3 = out.path(episode.audio_file)
-    return mp3.is_file() and mp3.stat().st_size == episode.length_bytes
+    return out.size(episode.audio_file) == episode.length_bytes
 
 
 def intact(out: Output, episode: PublishedEpisode) -> bool:
     """The MP3, at the size the feed states, and every file beside it are there."""
     return (
         playable(out, episode)
-        and all(out.path(sidecar(episode.audio_file, f)).is_file() for f in layout.SIDECARS)
-        and (not episode.image or out.path(episode.image).is_file())
+        and all(out.size(sidecar(episode.audio_file, f)) is not None for f in layout.SIDECARS)
+        and (not episode.image or out.size(episode.image) is not None)
     )
