@@ -22,9 +22,10 @@ from pathlib import Path
 from narrate.audio.cache import ClipCache
 from narrate.audio.mixdown import remove_abandoned_scratch
 from narrate.audio.synthesize import Speaker
+from narrate.cluster import LOCAL, Cluster, cluster
 from narrate.config import Settings
 from narrate.errors import NarrateError
-from narrate.models import Artwork, Plan, PublishedEpisode, SegmentTiming
+from narrate.models import Artwork, Plan, ProducedEpisode, PublishedEpisode, SegmentTiming
 from narrate.plan import plan_show
 from narrate.processes import worker_pool
 from narrate.produce import Studio, produce_episode
@@ -74,10 +75,10 @@ class BuildReport:
     what to do. The episode is built all the same."""
     feed: tuple[PublishedEpisode, ...]
     """Everything the feed now lists, including episodes kept from earlier builds."""
-    feed_path: Path
-    """The written feed."""
-    out_dir: Path
-    """The output root."""
+    feed_location: str
+    """The written feed: its path, or its URL."""
+    where: str
+    """The output folder, or the URL published to."""
     synthesized: int
     """Phrases spoken by an engine (not taken from the cache)."""
 
@@ -92,14 +93,23 @@ def build(
 
     One bad summary spoils nothing: it is reported, and what was published before stays.
     ``jobs`` worker processes speak (default: one per core; 1: all in this process, on one
-    core).
+    core); with ``settings.executor`` a Dask cluster, its workers produce whole episodes.
     """
-    out = Output(settings.out_dir)
-    with out.lock(wait=log.warning), _one_core(jobs == 1):
+    out = open_output(settings)
+    with out.lock(wait=log.warning), _one_core(jobs == 1 and settings.executor == LOCAL):
         if removed := out.clean_up() + remove_abandoned_scratch():
             log.info("removed %d %s an interrupted build left behind", removed,
                      "file" if removed == 1 else "files")  # fmt: skip
         return _build_locked(settings, out, jobs, progress)
+
+
+def open_output(settings: Settings) -> Output:
+    """Where the build publishes: the output folder, or the ``publish`` URL."""
+    if settings.publish:
+        from narrate.publish.remote import RemoteOutput
+
+        return RemoteOutput(settings.publish, settings.keep_old_days, settings.show.feed_file)
+    return Output(settings.out_dir)
 
 
 @contextmanager
@@ -130,42 +140,96 @@ def _build_locked(
     jobs = jobs or os.cpu_count() or 1
     report = _Tally(len(settings.episodes), progress)
     with _build_studio(settings, jobs, report) as studio:
-        plans = _plan(settings, studio.speaker, cover, published, report)
+        plans = _plan(settings, studio.speaker, cover, published, report, studio.cluster is None)
         artwork = _artwork(settings, out, cover)
         out.write_bytes(artwork.file, artwork.data)
-        for index, plan in enumerate(plans):
-            for ahead in plans[index : index + 1 + LOOKAHEAD]:
-                studio.speaker.submit(ahead.script)  # speech workers keep a few episodes ahead
-            report.tell(f"speaking {plan.episode.title}")
-            try:
-                produced = produce_episode(plan, settings, artwork, studio)
-                for path, data in produced.files:
-                    out.write_bytes(path, data)
-            except NarrateError as error:
-                report.fail(plan.episode.source_path, error)
-                continue
-            report.built.append(produced.episode)
-            published[produced.episode.slug] = produced.episode
-            report.episode_done(f"published {produced.episode.audio_file}")
+        made: dict[str, PublishedEpisode] = {}
+        for plan, result in _produce(plans, settings, artwork, studio, out, report):
+            if isinstance(result, NarrateError):
+                report.fail(plan.episode.source_path, result)
+            else:
+                made[plan.episode.slug] = result
+                report.episode_done(f"published {result.audio_file}")
+        for plan in plans:  # in the show's order, whichever finished first
+            if episode := made.get(plan.episode.slug):
+                report.built.append(episode)
+                published[episode.slug] = episode
     listed = _listed(out, published, settings, report)
     report.tell("writing pages and feed")
     pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
     for path, html in render_pages(pages, settings.show, artwork, jobs).items():
         out.write_text(path, html)
-    feed_path = out.write_text(settings.show.feed_file, render_feed(listed, settings.show, artwork))
+    feed = out.write_feed(settings.show.feed_file, render_feed(listed, settings.show, artwork))
     out.save_published(settings.show.feed_url, list(published.values()))
     remove_old_revisions(out, listed)
-    log.info("feed: %s lists %d %s", feed_path, len(listed),
+    log.info("feed: %s lists %d %s", feed, len(listed),
              "episode" if len(listed) == 1 else "episodes")  # fmt: skip
-    return report.result(listed, feed_path, settings.out_dir, studio.speaker.synthesized)
+    return report.result(listed, feed, out.location(), studio.speaker.synthesized)
+
+
+def _produce(
+    plans: tuple[Plan, ...],
+    settings: Settings,
+    artwork: Artwork,
+    studio: _BuildStudio,
+    out: Output,
+    report: _Tally,
+) -> Iterator[tuple[Plan, PublishedEpisode | NarrateError]]:
+    """Each planned episode, produced and its files published (or why not), in the order
+    they finish: here, by this process and its speech workers; on a cluster, by its workers."""
+    if studio.cluster is not None:
+        by_name = {f"{index}-{plan.episode.slug}": plan for index, plan in enumerate(plans)}
+        report.tell(f"producing {len(plans)} episodes on the Dask cluster {studio.cluster.spec}")
+        tasks = ((name, (plan, settings, artwork, out)) for name, plan in by_name.items())
+        for name, result in studio.cluster.run(produce_and_publish, tasks):
+            if isinstance(result, ProducedEpisode):
+                studio.speaker.synthesized += result.spoken
+                result = out.publish_episode(result) if result.files else result.episode
+            yield by_name[name], result
+        return
+    for index, plan in enumerate(plans):
+        for ahead in plans[index : index + 1 + LOOKAHEAD]:
+            studio.speaker.submit(ahead.script)  # speech workers keep a few episodes ahead
+        report.tell(f"speaking {plan.episode.title}")
+        try:
+            produced = produce_episode(plan, settings, artwork, studio)
+            yield plan, out.publish_episode(produced)
+        except NarrateError as error:
+            yield plan, error
+
+
+def produce_and_publish(
+    plan: Plan, settings: Settings, artwork: Artwork, out: Output
+) -> ProducedEpisode:
+    """A cluster's task: produce one episode in this worker process (which keeps its voices
+    loaded between episodes). Published to a URL, the worker uploads the episode's files
+    itself and sends back only its record; for a folder, the files come back to be written."""
+    produced = produce_episode(plan, settings, artwork)
+    if out.remote:
+        return ProducedEpisode(out.publish_episode(produced), (), produced.spoken)
+    return produced
+
+
+class _BuildStudio(Studio):
+    """The build's studio, and the Dask cluster producing its episodes, if any."""
+
+    cluster: Cluster | None = None
 
 
 @contextmanager
-def _build_studio(settings: Settings, jobs: int, report: _Tally) -> Iterator[Studio]:
+def _build_studio(settings: Settings, jobs: int, report: _Tally) -> Iterator[_BuildStudio]:
     """The build's studio: ``jobs`` speech workers and the recognizer's process, stopped when
-    the build ends (the speakers first, then whatever the recognizer still had queued)."""
+    the build ends (the speakers first, then whatever the recognizer still had queued); or,
+    with a Dask executor, the cluster (its workers speak, mix and listen)."""
     cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
     with ExitStack() as stack:
+        if settings.executor != LOCAL:
+            # This process only plans and publishes: its speaker names the voices.
+            speaker = stack.enter_context(Speaker(settings.engine, settings.fallback, cache, 1))
+            studio = _BuildStudio(speaker)
+            studio.cluster = stack.enter_context(cluster(settings.executor, jobs))
+            yield studio
+            return
         # The recognizer (Whisper tiny.en, one thread) works in a process of its own, beside
         # the mixdown, and loads its model once for the whole build.
         ears = worker_pool(1)
@@ -173,7 +237,7 @@ def _build_studio(settings: Settings, jobs: int, report: _Tally) -> Iterator[Stu
         speaker = stack.enter_context(
             Speaker(settings.engine, settings.fallback, cache, jobs, report.phrase)
         )
-        yield Studio(speaker, ears)
+        yield _BuildStudio(speaker, ears)
 
 
 def _plan(
@@ -182,8 +246,10 @@ def _plan(
     cover: str,
     published: dict[str, PublishedEpisode],
     report: _Tally,
+    warm_up: bool = True,
 ) -> tuple[Plan, ...]:
-    """The episodes to produce; the unchanged ones are counted (and kept) as they are."""
+    """The episodes to produce; the unchanged ones are counted (and kept) as they are.
+    ``warm_up``: the speech workers start loading the voice now."""
     speech = speech_options(settings.script, speaker.engine, speaker.fallback)
     voices = (speaker.engine.fingerprint(),
               speaker.fallback.fingerprint() if speaker.fallback else None)  # fmt: skip
@@ -196,7 +262,7 @@ def _plan(
         report.unchanged.append(kept)
         report.episode_done(f"unchanged {kept.audio_file}")
     report.phrases_total = sum(speaker.to_speak(p.script) for p in planned.plans)
-    if report.phrases_total:
+    if report.phrases_total and warm_up:
         speaker.warm_up(report.phrases_total)  # they load the voice while the cover is drawn
     return planned.plans
 
@@ -297,7 +363,7 @@ class _Tally:
         self.tell(what)
 
     def result(
-        self, feed: list[PublishedEpisode], feed_path: Path, out_dir: Path, synthesized: int
+        self, feed: list[PublishedEpisode], feed_location: str, where: str, synthesized: int
     ) -> BuildReport:
         return BuildReport(
             built=tuple(self.built),
@@ -305,8 +371,8 @@ class _Tally:
             failures=tuple(self.failures),
             warnings=tuple(self.warnings),
             feed=tuple(feed),
-            feed_path=feed_path,
-            out_dir=out_dir,
+            feed_location=feed_location,
+            where=where,
             synthesized=synthesized,
         )
 

@@ -80,6 +80,8 @@ def run_build(args: argparse.Namespace) -> int:
         engine=args.engine,
         voice_arg=args.voice,
         rate=args.rate,
+        executor=args.executor,
+        publish=args.publish,
     )
     with _show_problems(settings), progress_display(quiet=args.quiet) as progress:
         report = build(settings, jobs=args.jobs, progress=progress)
@@ -89,7 +91,7 @@ def run_build(args: argparse.Namespace) -> int:
         problems = [] if args.no_check else _check(settings, measure=set())
     from narrate.publish.timing import short_clock
 
-    print(f"Built {settings.show.title!r} into {report.out_dir}")
+    print(f"Built {settings.show.title!r} into {report.where}")
     for episode in report.built:
         length = short_clock(episode.duration_ms, length=True)
         print(f"  {episode.audio_file}  {length}  {episode.title}")
@@ -97,9 +99,7 @@ def run_build(args: argparse.Namespace) -> int:
     for episode in report.unchanged:
         print(f"  {episode.audio_file}  {short_clock(episode.duration_ms, length=True)}  unchanged")
     print(f"  {_count(report.synthesized, 'phrase')} spoken afresh (not from the cache)")
-    print(
-        f"  {report.feed_path.relative_to(report.out_dir)}  ({_count(len(report.feed), 'episode')})"
-    )
+    print(f"  {settings.show.feed_file}  ({_count(len(report.feed), 'episode')})")
     if report.failures:
         count = len(report.failures)
         noun = "summary" if count == 1 else "summaries"

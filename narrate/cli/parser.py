@@ -57,6 +57,19 @@ def _add_build(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     build.add_argument(
         "--jobs", type=int, metavar="N", help="speech worker processes (default: one per core)"
     )
+    build.add_argument(
+        "--executor",
+        metavar="WHERE",
+        help="where episodes are produced: local (this machine's processes, the default), dask "
+        "(a Dask cluster on this machine) or tcp://HOST:PORT (a Dask scheduler); "
+        "default: $NARRATE_EXECUTOR, else local",
+    )
+    build.add_argument(
+        "--publish",
+        metavar="URL",
+        help="publish to object storage instead of --out: s3://BUCKET/PREFIX (or any fsspec "
+        "URL); credentials from the environment or AWS config; default: $NARRATE_PUBLISH",
+    )
     build.add_argument("--engine", help="speech engine for this build (a registered name)")
     build.add_argument(
         "--voice",

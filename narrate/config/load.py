@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from narrate.cluster import LOCAL, executor_problem
 from narrate.config import checks
 from narrate.config.episodes import read_episodes
 from narrate.config.options import (
@@ -40,6 +41,11 @@ from narrate.config.settings import (
 )
 from narrate.config.toml_reader import TomlReader
 from narrate.errors import COMMAND_LINE, ConfigError
+
+EXECUTOR_VARIABLE = "NARRATE_EXECUTOR"
+"""Where episodes are produced, when --executor is not given (see ``narrate.cluster``)."""
+PUBLISH_VARIABLE = "NARRATE_PUBLISH"
+"""The URL to publish to, when --publish is not given."""
 
 __all__ = [
     "EXAMPLE_SHOW",
@@ -98,12 +104,16 @@ def load_settings(
     engine: str | None = None,
     voice_arg: str | None = None,
     rate: str | None = None,
+    executor: str | None = None,
+    publish: str | None = None,
 ) -> Settings:
     """Read and check a show file; raise ``ConfigError`` listing every problem at once.
 
     ``summaries`` given on the command line replace the show's own list (those the show lists
     keep its date, title, source_url and cover); ``engine``, ``voice`` and ``rate`` override
-    the show's [voice] table for one build. Each problem is reported under where its value
+    the show's [voice] table for one build; ``executor`` and ``publish`` (else
+    ``$NARRATE_EXECUTOR`` and ``$NARRATE_PUBLISH``) say where episodes are produced and where
+    the show is published. Each problem is reported under where its value
     came from: the show file, or the command line (``--rate``, ``--out``, ...).
     """
     raw = _read_show(path)
@@ -130,6 +140,9 @@ def load_settings(
     episodes = read_episodes(raw.get("episodes", []), path.parent, summaries, problems, given)
     if out_dir is not None:
         given.extend(_out_dir_problems(out_dir))
+    executor = executor or os.environ.get(EXECUTOR_VARIABLE) or LOCAL
+    publish = publish or os.environ.get(PUBLISH_VARIABLE) or ""
+    given.extend(_where_problems(executor, publish))
     if problems or given:
         raise ConfigError.grouped({str(path): problems, COMMAND_LINE: given})
     return Settings(
@@ -144,6 +157,8 @@ def load_settings(
         cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
         drop_removed=top["drop_removed"],
         own_list=summaries is None,
+        executor=executor,
+        publish=publish,
     )
 
 
@@ -309,6 +324,19 @@ def _pace(show: object, given: str | None, problems: list[str], line: list[str])
     except ValueError:
         value = given
     return checks.rate(value, "--rate", line)
+
+
+def _where_problems(executor: str, publish: str) -> list[str]:
+    """Problems with where episodes are produced and where the show is published."""
+    problems = []
+    if problem := executor_problem(executor):
+        problems.append(f"--executor: {problem}")
+    if publish and not re.fullmatch(r"[a-z][a-z0-9+.-]+://\S+", publish):
+        problems.append(
+            f"--publish: {publish!r} is not a URL (such as s3://bucket/podcast); to write to a "
+            "folder, use --out FOLDER"
+        )
+    return problems
 
 
 def _out_dir_problems(out_dir: Path) -> list[str]:

@@ -198,6 +198,13 @@ class Settings:
     """Drop from the feed published episodes whose summaries the show no longer lists."""
     own_list: bool = True
     """The summaries are the show's own list (not files named on the command line)."""
+    executor: str = "local"
+    """Where episodes are produced: "local" (this machine's processes), "dask" (a Dask
+    cluster started here) or a Dask scheduler's "tcp://host:port"."""
+    publish: str = ""
+    """Where the show is published: "" for the output folder, or a URL (``s3://b/prefix``)."""
+    keep_old_days: float = 7.0
+    """Days an old revision stays at a publish URL after it leaves the feed."""
 
 
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from narrate.errors import NarrateError, write_error
-from narrate.models import Chapter, PublishedEpisode
+from narrate.models import Chapter, ProducedEpisode, PublishedEpisode
 from narrate.processes import process_alive
 
 STATE_DIR = ".narrate"
@@ -78,9 +78,16 @@ class Output:
         """Remove a file no feed needs any more (one already gone is fine)."""
         self.path(relative).unlink(missing_ok=True)
 
-    def write_episode_file(self, relative: str, data: bytes) -> None:
-        """Publish one of an episode's files (its MP3 or a file beside it)."""
-        self.write_bytes(relative, data)
+    def retire(self, paths: list[str]) -> None:
+        """Remove files no feed lists any more (the new feed is out): in a folder, at once."""
+        for path in paths:
+            self.delete(path)
+
+    def publish_episode(self, produced: ProducedEpisode) -> PublishedEpisode:
+        """Write an episode's files in their order (the MP3 last); returns its record."""
+        for path, data in produced.files:
+            self.write_bytes(path, data)
+        return produced.episode
 
     def write_feed(self, relative: str, text: str) -> str:
         """Publish the feed, last; returns where it is."""

@@ -53,9 +53,9 @@ def old_revisions(out: Output, listed: list[PublishedEpisode]) -> list[str]:
 
 
 def remove_old_revisions(out: Output, listed: list[PublishedEpisode]) -> None:
-    """Delete what ``old_revisions`` finds, now that the new feed is out."""
-    for path in old_revisions(out, listed):
-        out.delete(path)
+    """Retire what ``old_revisions`` finds, now that the new feed is out (see
+    ``Output.retire``)."""
+    out.retire(old_revisions(out, listed))
 
 
 def playable(out: Output, episode: PublishedEpisode) -> bool:
