@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -67,6 +68,7 @@ def cluster(spec: str, workers: int) -> Iterator[Cluster]:
         else:
             local = None
             try:
+                _reachable(spec)  # refused at once, rather than after Dask's retries
                 client = dask.Client(spec, timeout=_CONNECT_SECONDS)
             except OSError as error:
                 raise NarrateError(
@@ -81,6 +83,13 @@ def cluster(spec: str, workers: int) -> Iterator[Cluster]:
             client.close()
             if local is not None:
                 local.close()
+
+
+def _reachable(address: str) -> None:
+    """Raise ``OSError`` unless something accepts connections at a scheduler's address."""
+    host, _, port = address.split("://", 1)[1].rpartition(":")
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=_CONNECT_SECONDS):
+        pass
 
 
 class Cluster:

@@ -1,0 +1,143 @@
+"""--executor: episodes produced on a real Dask cluster (``distributed.LocalCluster``, on
+loopback), with the real Piper voice (noise pinned, so builds can be compared byte for byte)
+and the real recognizer hearing each disclaimer on the workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutagen.mp3 import MP3
+
+from tests.conftest import run_narrate, write_show
+
+distributed = pytest.importorskip("distributed")
+
+SUMMARY = (
+    "---\ntitle: Study {name}\ndate: 2026-11-{day}\n---\n"
+    "The {name} study followed 316 people with MS for two years.\n\n"
+    "People who rested every afternoon felt less tired.\n"
+)
+NAMES = ("one", "two", "three", "four")
+
+
+def _show(folder: Path, names: tuple[str, ...] = NAMES) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for day, name in enumerate(names, start=10):
+        (folder / f"{name}.md").write_text(SUMMARY.format(name=name, day=day), "utf-8")
+    show = write_show(folder, [{"file": f'"{name}.md"'} for name in names])
+    voice = '[voice]\nengine = "piper"\nnoise_scale = 0.0\nnoise_w = 0.0\n'
+    show.write_text(show.read_text("utf-8") + voice, "utf-8")
+    return show
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and ".narrate" not in p.parts
+    }
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[Any]:
+    """Two single-threaded worker processes on 127.0.0.1, as `dask worker` would run them."""
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster, distributed.Client(cluster) as client:  # fmt: skip
+        yield client
+
+
+def test_a_build_on_a_dask_cluster_publishes_what_a_local_build_does(tmp_path: Path) -> None:
+    show = _show(tmp_path / "show", NAMES[:2])
+    local = run_narrate("build", "--show", show, "--out", tmp_path / "local",
+                        "--cache-dir", tmp_path / "c1", "-q")  # fmt: skip
+    assert local.code == 0, local.stderr
+    on_dask = run_narrate("build", "--show", show, "--out", tmp_path / "dask", "--executor",
+                          "dask", "--cache-dir", tmp_path / "c2", "-q")  # fmt: skip
+    assert on_dask.code == 0, on_dask.stderr
+    assert on_dask.stderr == ""
+    here, there = _published(tmp_path / "local"), _published(tmp_path / "dask")
+    assert sorted(there) == sorted(here)
+    assert len([name for name in here if name.endswith(".mp3")]) == 2
+    for name, data in here.items():
+        assert there[name] == data, f"{name} differs"
+
+
+def test_each_worker_loads_the_voice_and_the_recognizer_once(
+    dask_cluster: Any, tmp_path: Path
+) -> None:
+    from narrate.build import build
+    from narrate.config import load_settings
+
+    address = dask_cluster.scheduler.address
+    settings = load_settings(_show(tmp_path / "show"), out_dir=tmp_path / "out",
+                             cache_dir=tmp_path / "cache", executor=address)  # fmt: skip
+    report = build(settings)
+    assert report.failures == ()
+    assert len(report.built) == 4
+
+    def loaded() -> tuple[int, int, int]:
+        from narrate.audio.listen import whisper
+        from narrate.produce import _studio
+
+        info = _studio.cache_info()
+        return info.misses, info.hits, len(whisper._loaded)
+
+    per_worker = dask_cluster.run(loaded)
+    assert len(per_worker) == 2
+    # Every worker that produced episodes loaded its studio (voice) once and reused it; the
+    # recognizer (tiny.en, for the disclaimer) was loaded once per worker too.
+    assert sum(hits + misses for misses, hits, _ in per_worker.values()) == 4
+    for misses, _hits, recognizers in per_worker.values():
+        assert misses <= 1 and recognizers <= 1
+
+
+def test_a_worker_killed_mid_build_loses_no_episode(dask_cluster: Any, tmp_path: Path) -> None:
+    from narrate.build import build
+    from narrate.config import load_settings
+
+    settings = load_settings(_show(tmp_path / "show"), out_dir=tmp_path / "out",
+                             cache_dir=tmp_path / "cache",
+                             executor=dask_cluster.scheduler.address)  # fmt: skip
+    finished: dict[str, Any] = {}
+    builder = threading.Thread(target=lambda: finished.update(report=build(settings)))
+    builder.start()
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and time.monotonic() < deadline and builder.is_alive():
+        busy = [worker for worker, tasks in dask_cluster.processing().items() if tasks]
+        if busy:
+            pid = dask_cluster.run(os.getpid, workers=[busy[0]])[busy[0]]
+            os.kill(pid, signal.SIGKILL)  # mid-episode: speaking, mixing or listening
+            killed = pid
+        time.sleep(0.05)
+    builder.join(timeout=240)
+    assert killed is not None, "no worker was ever busy"
+    report = finished["report"]
+    assert report.failures == ()
+    assert sorted(e.slug for e in report.built) == sorted(NAMES)
+    audio = sorted(p.name for p in (tmp_path / "out" / "audio").glob("*.mp3"))
+    assert audio == sorted(f"{name}.mp3" for name in NAMES)  # each published once
+    for name in audio:
+        assert MP3(tmp_path / "out" / "audio" / name).info.length > 10
+
+
+def test_a_wrong_executor_is_one_line_naming_the_fix(tmp_path: Path) -> None:
+    show = _show(tmp_path / "show", NAMES[:1])
+    run = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--executor", "spark")
+    assert run.code != 0
+    assert "--executor: 'spark' is not an executor" in run.stderr
+    assert "tcp://" in run.stderr and "Traceback" not in run.stderr
+    gone = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--executor",
+                       "tcp://127.0.0.1:9")  # fmt: skip
+    assert gone.code != 0
+    assert "no Dask scheduler answered at tcp://127.0.0.1:9" in gone.stderr
+    assert "dask scheduler" in gone.stderr and "Traceback" not in gone.stderr
