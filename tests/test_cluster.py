@@ -141,3 +141,32 @@ def test_a_wrong_executor_is_one_line_naming_the_fix(tmp_path: Path) -> None:
     assert gone.code != 0
     assert "no Dask scheduler answered at tcp://127.0.0.1:9" in gone.stderr
     assert "dask scheduler" in gone.stderr and "Traceback" not in gone.stderr
+
+
+def test_where_to_build_and_publish_comes_from_the_command_line_else_environment_else_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from narrate.config import load_settings
+    from narrate.errors import ConfigError
+
+    show = _show(tmp_path / "show", NAMES[:1])
+    show.write_text(show.read_text("utf-8") + '[build]\nexecutor = "dask"\npublish = '
+                    '"s3://show/podcast"\nkeep_old_days = 2\n', "utf-8")  # fmt: skip
+    monkeypatch.delenv("NARRATE_EXECUTOR", raising=False)
+    monkeypatch.delenv("NARRATE_PUBLISH", raising=False)
+    settings = load_settings(show)
+    assert (settings.executor, settings.publish, settings.keep_old_days) == (
+        "dask", "s3://show/podcast", 2.0)  # fmt: skip
+    monkeypatch.setenv("NARRATE_EXECUTOR", "tcp://127.0.0.1:8786")
+    monkeypatch.setenv("NARRATE_PUBLISH", "s3://env/p")
+    settings = load_settings(show)
+    assert (settings.executor, settings.publish) == ("tcp://127.0.0.1:8786", "s3://env/p")
+    settings = load_settings(show, executor="local", publish="memory://x")
+    assert (settings.executor, settings.publish) == ("local", "memory://x")
+    monkeypatch.delenv("NARRATE_EXECUTOR")
+    show.write_text(show.read_text("utf-8").replace('"dask"', '"ray"'), "utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_settings(show, publish="bucket/podcast")
+    message = str(error.value)
+    assert "build.executor: 'ray' is not an executor" in message
+    assert "--publish: 'bucket/podcast' is not a URL" in message and "--out FOLDER" in message

@@ -21,11 +21,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from narrate.cluster import LOCAL, executor_problem
+from narrate.cluster import executor_problem
 from narrate.config import checks
 from narrate.config.episodes import read_episodes
 from narrate.config.options import (
     AUDIO_OPTIONS,
+    BUILD_OPTIONS,
     SHOW_OPTIONS,
     TABLES,
     VOICE_OPTIONS,
@@ -125,6 +126,8 @@ def load_settings(
     reader.unknown_keys("", raw, keys(SHOW_OPTIONS) | set(TABLES))
     voice_table = reader.table("voice", voice_keys(_table(raw, "voice")))
     audio_table = reader.table("audio", keys(AUDIO_OPTIONS))
+    where = _read_options(reader, BUILD_OPTIONS, reader.table("build", keys(BUILD_OPTIONS)),
+                          "build.")  # fmt: skip
     top = _read_options(reader, SHOW_OPTIONS, raw)
     voice = _read_options(
         reader, VOICE_OPTIONS, voice_table, "voice.", _unread(voice_table, engine, voice_arg)
@@ -140,9 +143,15 @@ def load_settings(
     episodes = read_episodes(raw.get("episodes", []), path.parent, summaries, problems, given)
     if out_dir is not None:
         given.extend(_out_dir_problems(out_dir))
-    executor = executor or os.environ.get(EXECUTOR_VARIABLE) or LOCAL
-    publish = publish or os.environ.get(PUBLISH_VARIABLE) or ""
-    given.extend(_where_problems(executor, publish))
+    # The command line, else the environment, else the show file: each problem under it.
+    executor, executor_key = _first(("--executor", executor),
+                                    (EXECUTOR_VARIABLE, os.environ.get(EXECUTOR_VARIABLE)),
+                                    ("build.executor", where["executor"]))  # fmt: skip
+    publish, publish_key = _first(("--publish", publish),
+                                  (PUBLISH_VARIABLE, os.environ.get(PUBLISH_VARIABLE)),
+                                  ("build.publish", where["publish"]))  # fmt: skip
+    for key, problem in _where_problems(executor, publish, executor_key, publish_key):
+        (problems if key.startswith("build.") else given).append(f"{key}: {problem}")
     if problems or given:
         raise ConfigError.grouped({str(path): problems, COMMAND_LINE: given})
     return Settings(
@@ -159,6 +168,7 @@ def load_settings(
         own_list=summaries is None,
         executor=executor,
         publish=publish,
+        keep_old_days=where["keep_old_days"],
     )
 
 
@@ -326,16 +336,23 @@ def _pace(show: object, given: str | None, problems: list[str], line: list[str])
     return checks.rate(value, "--rate", line)
 
 
-def _where_problems(executor: str, publish: str) -> list[str]:
-    """Problems with where episodes are produced and where the show is published."""
+def _first(*given: tuple[str, str | None]) -> tuple[str, str]:
+    """The first value given (and where it was given), else the last's."""
+    return next(((value, key) for key, value in given if value), (given[-1][1] or "", given[-1][0]))
+
+
+def _where_problems(
+    executor: str, publish: str, executor_key: str, publish_key: str
+) -> list[tuple[str, str]]:
+    """Problems with where episodes are produced and where the show is published, each with
+    where the value came from."""
     problems = []
     if problem := executor_problem(executor):
-        problems.append(f"--executor: {problem}")
+        problems.append((executor_key, problem))
     if publish and not re.fullmatch(r"[a-z][a-z0-9+.-]+://\S+", publish):
-        problems.append(
-            f"--publish: {publish!r} is not a URL (such as s3://bucket/podcast); to write to a "
-            "folder, use --out FOLDER"
-        )
+        problems.append((publish_key,
+            f"{publish!r} is not a URL (such as s3://bucket/podcast); to write to a folder, use "
+            "--out FOLDER"))  # fmt: skip
     return problems
 
 

@@ -148,6 +148,18 @@ AUDIO_OPTIONS = (
 )  # fmt: skip
 """The ``[audio]`` keys: how the spoken clips become an episode's MP3."""
 
+BUILD_OPTIONS = (
+    Option("executor", "text", 'where episodes are produced: "local" (this machine\'s '
+           'processes), "dask" (a Dask cluster started here) or a scheduler\'s "tcp://HOST:PORT"',
+           "local"),
+    Option("publish", "text", "publish to object storage instead of the output folder: "
+           "s3://BUCKET/PREFIX or any fsspec URL", "", default_doc="the output folder"),
+    Option("keep_old_days", "number", "days an old revision stays at the publish URL after it "
+           "leaves the feed (a download already begun finishes)", 7.0, low=0, high=3650),
+)  # fmt: skip
+"""The ``[build]`` keys: where the show is built and published. ``--executor`` and
+``--publish``, else ``$NARRATE_EXECUTOR`` and ``$NARRATE_PUBLISH``, win over them."""
+
 EPISODE_OPTIONS = (
     Option("file", "text", "the summary, relative to the show file", required=True),
     Option("date", "date", "publication date",
@@ -161,7 +173,12 @@ EPISODE_OPTIONS = (
 )  # fmt: skip
 """The keys of each ``[[episodes]]`` table; they win over the summary's own front matter."""
 
-TABLES = {"voice": VOICE_OPTIONS, "audio": AUDIO_OPTIONS, "episodes": EPISODE_OPTIONS}
+TABLES = {
+    "voice": VOICE_OPTIONS,
+    "audio": AUDIO_OPTIONS,
+    "build": BUILD_OPTIONS,
+    "episodes": EPISODE_OPTIONS,
+}
 """The show file's tables (``[[episodes]]`` is a list of tables), by key."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from narrate.config.options import (
     AUDIO_OPTIONS,
+    BUILD_OPTIONS,
     EPISODE_OPTIONS,
     RATES,
     SHOW_OPTIONS,
@@ -38,6 +39,7 @@ def option_tables() -> str:
         _table("`[voice]`", [_row(o) for o in VOICE_OPTIONS]),
         _table("`[voice]`: an engine's own keys (given to that engine only)", engine_rows),
         _table("`[audio]`", [_row(o) for o in AUDIO_OPTIONS]),
+        _table("`[build]`", [_row(o) for o in BUILD_OPTIONS]),
         _table("Each `[[episodes]]`", [_row(o) for o in EPISODE_OPTIONS]),
         END,
     ]
