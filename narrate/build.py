@@ -184,7 +184,11 @@ def _produce(
         for name, result in studio.cluster.run(produce_and_publish, tasks):
             if isinstance(result, ProducedEpisode):
                 studio.speaker.synthesized += result.spoken
-                result = out.publish_episode(result) if result.files else result.episode
+                if result.files:
+                    result = out.publish_episode(result)
+                else:  # the worker uploaded them
+                    out.published_elsewhere(result.episode)
+                    result = result.episode
             yield by_name[name], result
         return
     for index, plan in enumerate(plans):

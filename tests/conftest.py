@@ -16,6 +16,8 @@ import pytest
 import requests
 from google_stub import Responder
 
+from tests.s3server import s3server  # noqa: F401  (the real S3 server, for the publishing tests)
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = REPO / "narrate" / "example"
 SAMPLE = EXAMPLE_DIR / "summaries" / "mtros-macrophages.txt"

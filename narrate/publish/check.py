@@ -26,6 +26,7 @@ from narrate.models import Chapter
 from narrate.publish.artwork import check_cover
 from narrate.publish.layout import CHAPTERS_TYPE
 from narrate.publish.output import Output
+from narrate.publish.remote import mirror
 
 NAMESPACES = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -46,13 +47,23 @@ _VTT_TIME = re.compile(r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})")
 
 
 def check_show(settings: Settings, measure: Collection[str] | None = None) -> list[str]:
-    """Every problem found in the built show under ``settings.out_dir``, one line each.
+    """Every problem found in the built show under ``settings.out_dir`` (or published at
+    ``settings.publish``), one line each.
 
     ``measure`` names the MP3s (``audio/...``) to decode and measure (duration, loudness);
     None measures all. The others are checked against their own ID3 chapters instead, which
     is what a build does: mixdown has just decoded and measured the MP3s it encoded.
     """
-    out = Output(settings.out_dir)
+    if settings.publish:
+        with mirror(settings) as (folder, problems):
+            if problems:
+                return problems
+            found = _check_folder(settings, Output(folder), measure)
+            return [problem.replace(str(folder), settings.publish.rstrip("/")) for problem in found]
+    return _check_folder(settings, Output(settings.out_dir), measure)
+
+
+def _check_folder(settings: Settings, out: Output, measure: Collection[str] | None) -> list[str]:
     feed_path = out.path(settings.show.feed_file)
     try:
         raw = feed_path.read_bytes()

@@ -83,6 +83,10 @@ class Output:
         for path in paths:
             self.delete(path)
 
+    def published_elsewhere(self, episode: PublishedEpisode) -> None:
+        """Another process (a cluster's worker) published ``episode``'s files: this one
+        learns they are there (a folder needs nothing: it looks each time)."""
+
     def publish_episode(self, produced: ProducedEpisode) -> PublishedEpisode:
         """Write an episode's files in their order (the MP3 last); returns its record."""
         for path, data in produced.files:
