@@ -240,3 +240,25 @@ def test_two_publishers_at_once_one_completes_and_the_other_stops_cleanly(
     assert _objects(s3server, "both")["feeds/feed.xml"] == winner
     problems, guids = _feed_problems(s3server, "both")
     assert problems == [] and len(guids) == 3
+
+
+def test_an_old_revision_stays_until_keep_old_days_have_passed(
+    s3server: S3Server, tmp_path: Path
+) -> None:
+    show = _show(tmp_path / "show", ("one",))
+    assert _publish(s3server, show, "grace").returncode == 0
+    (first,) = [k for k in _objects(s3server, "grace") if k.endswith(".mp3")]
+    (show.parent / "one.md").write_text(
+        SUMMARY.format(name="one", day=10).replace("two years", "three years"), "utf-8"
+    )
+    assert _publish(s3server, show, "grace").returncode == 0
+    audio = [k for k in _objects(s3server, "grace") if k.endswith(".mp3")]
+    assert first in audio and len(audio) == 2  # a download of the old one can finish
+    problems, _ = _feed_problems(s3server, "grace")
+    assert problems == [] and first not in _objects(s3server, "grace")["feeds/feed.xml"].decode()
+    # Once the show's grace period has passed (here: none), the old revision goes.
+    show.write_text(show.read_text("utf-8") + "[build]\nkeep_old_days = 0\n", "utf-8")
+    assert _publish(s3server, show, "grace").returncode == 0
+    audio = [k for k in _objects(s3server, "grace") if k.endswith(".mp3")]
+    assert first not in audio and len(audio) == 1
+    assert not [k for k in _objects(s3server, "grace") if k.startswith(first[:-4])]
