@@ -225,7 +225,7 @@ def _build_studio(settings: Settings, jobs: int, report: _Tally) -> Iterator[_Bu
     """The build's studio: ``jobs`` speech workers and the recognizer's process, stopped when
     the build ends (the speakers first, then whatever the recognizer still had queued); or,
     with a Dask executor, the cluster (its workers speak, mix and listen)."""
-    cache = ClipCache(settings.cache_dir) if settings.cache_dir else None
+    cache = ClipCache(settings.cache_dir, settings.cache_url) if settings.cache_dir else None
     with ExitStack() as stack:
         if settings.executor != LOCAL:
             # This process only plans and publishes: its speaker names the voices.

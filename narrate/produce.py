@@ -69,7 +69,7 @@ class Studio:
     @staticmethod
     def of_this_process(settings: Settings) -> Studio:
         """The studio this process keeps for ``settings``' voices: loaded on first use."""
-        return _studio(settings.engine, settings.fallback, settings.cache_dir)
+        return _studio(settings.engine, settings.fallback, settings.cache_dir, settings.cache_url)
 
     def hear(
         self, speeches: Sequence[Speech], meant: str, model: str = ""
@@ -92,9 +92,11 @@ class Studio:
 
 
 @lru_cache(maxsize=2)
-def _studio(engine: EngineSettings, fallback: EngineSettings | None, cache: Path | None) -> Studio:
+def _studio(
+    engine: EngineSettings, fallback: EngineSettings | None, cache: Path | None, shared: str = ""
+) -> Studio:
     """One studio per process and voice: a worker loads each voice once, and reuses it."""
-    return Studio(Speaker(engine, fallback, ClipCache(cache) if cache else None, jobs=1))
+    return Studio(Speaker(engine, fallback, ClipCache(cache, shared) if cache else None, jobs=1))
 
 
 def produce_episode(

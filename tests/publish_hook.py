@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from narrate.publish import storage
+from narrate import storage
 
 _put = storage.ObjectStore.put
 

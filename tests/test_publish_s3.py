@@ -262,3 +262,27 @@ def test_an_old_revision_stays_until_keep_old_days_have_passed(
     audio = [k for k in _objects(s3server, "grace") if k.endswith(".mp3")]
     assert first not in audio and len(audio) == 1
     assert not [k for k in _objects(s3server, "grace") if k.startswith(first[:-4])]
+
+
+def test_a_clip_cache_at_a_url_is_shared_by_the_workers_and_the_next_build(
+    s3server: S3Server, tmp_path: Path
+) -> None:
+    show = _show(tmp_path / "show", ("one", "two"))
+    cache = s3server.url("clips")
+    first = run_narrate("build", "--show", show, "--out", tmp_path / "a", "--executor", "dask",
+                        "--cache-dir", cache, env=s3server.env())  # fmt: skip
+    assert first.code == 0, first.stderr
+    spoken = re.search(r"(\d+) phrases? spoken afresh", first.stdout)
+    assert spoken and int(spoken.group(1)) > 0
+    entries = _objects(s3server, "clips")
+    headers = [k for k in entries if k.endswith(".json")]
+    assert headers and all(k.removesuffix(".json") + ".audio" in entries for k in headers)
+    # Another build, elsewhere, with nothing local: every phrase comes from the shared cache.
+    elsewhere = {**s3server.env(), "NARRATE_CACHE_DIR": str(tmp_path / "empty")}
+    second = run_narrate("build", "--show", show, "--out", tmp_path / "b", "--cache-dir", cache,
+                         env=elsewhere)  # fmt: skip
+    assert second.code == 0, second.stderr
+    assert "0 phrases spoken afresh" in second.stdout
+    for name in ("one", "two"):
+        mp3 = f"audio/{name}.mp3"
+        assert (tmp_path / "a" / mp3).read_bytes() == (tmp_path / "b" / mp3).read_bytes()

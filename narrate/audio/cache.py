@@ -16,7 +16,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from narrate.errors import NarrateError
 from narrate.models import Speech, WordTiming
+from narrate.storage import AlreadyExists, ObjectStore
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +31,19 @@ def clip_key(fingerprint: str, spoken: str) -> str:
 
 
 class ClipCache:
-    """One folder; each entry an audio file and a JSON header, written atomically."""
+    """One folder; each entry an audio file and a JSON header, written atomically. Or, with
+    a ``url`` (``s3://bucket/cache``: shared by a cluster's workers), the entries are objects
+    there, each written once (a second writer of a key, with the same bytes, is fine); what
+    engines prepare from a voice stays in the local ``root`` (it depends on the processor).
+    """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, url: str = "") -> None:
         self.root = root
+        self.url = url
+        self._store = ObjectStore(url) if url else None
         self.unwritable = False
         """Set once a write failed: the user has been told, once."""
+        self._unreadable = False
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         folder = self.root / key[:2]
@@ -42,19 +51,50 @@ class ClipCache:
 
     def has(self, key: str) -> bool:
         """Whether an entry exists (it may still turn out torn when read)."""
+        if self._store is not None:
+            try:
+                return self._store.info(f"{key[:2]}/{key}.json") is not None
+            except NarrateError as error:
+                self._cannot_read(error)
+                return False
         return self._paths(key)[1].is_file()
 
-    def get(self, key: str) -> Speech | None:
-        audio, header = self._paths(key)
+    def _read(self, key: str) -> tuple[bytes, bytes] | None:
+        """The entry's header and audio, or None."""
+        if self._store is not None:
+            try:
+                header = self._store.read_bytes(f"{key[:2]}/{key}.json")
+                data = self._store.read_bytes(f"{key[:2]}/{key}.audio") if header else None
+            except NarrateError as error:
+                self._cannot_read(error)
+                return None
+            return (header, data) if header is not None and data is not None else None
+        audio, header_file = self._paths(key)
         try:
-            meta = json.loads(header.read_text(encoding="utf-8"))
-            data = audio.read_bytes()
-        except (OSError, ValueError):
+            return header_file.read_bytes(), audio.read_bytes()
+        except OSError:
+            return None
+
+    def _cannot_read(self, error: NarrateError) -> None:
+        if not self._unreadable:
+            self._unreadable = True
+            log.warning("could not read the shared cache (%s); the build goes on, speaking "
+                        "what it cannot read", error)  # fmt: skip
+
+    def get(self, key: str) -> Speech | None:
+        found = self._read(key)
+        if found is None:
+            return None
+        try:
+            meta = json.loads(found[0])
+            data = found[1]
+        except ValueError:
             return None
         if len(data) != meta.get("bytes"):
             return None  # a torn entry: synthesize again
-        with contextlib.suppress(OSError):
-            os.utime(header)  # last used: what --prune goes by
+        if self._store is None:
+            with contextlib.suppress(OSError):
+                os.utime(self._paths(key)[1])  # last used: what --prune goes by
         words = meta.get("words")
         return Speech(
             data,
@@ -71,6 +111,9 @@ class ClipCache:
             "bytes": len(speech.data),
             "words": [asdict(w) for w in speech.words] if speech.words is not None else None,
         }
+        if self._store is not None:
+            self._put_shared(key, speech.data, json.dumps(meta).encode())
+            return
         try:
             audio.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(audio, speech.data)
@@ -85,6 +128,23 @@ class ClipCache:
                     self.root,
                     error.strerror or type(error).__name__,
                 )
+
+    def _put_shared(self, key: str, data: bytes, header: bytes) -> None:
+        """The audio, then its header (an entry counts once its header is there), each
+        created once: another worker that wrote it first wrote the same bytes."""
+        assert self._store is not None
+        for name, body in ((f"{key}.audio", data), (f"{key}.json", header)):
+            try:
+                self._store.put(f"{key[:2]}/{name}", body, content_type="application/octet-stream",
+                                if_absent=True)  # fmt: skip
+            except AlreadyExists:
+                continue
+            except NarrateError as error:
+                if not self.unwritable:
+                    self.unwritable = True
+                    log.warning("could not keep spoken phrases in the shared cache (%s); the "
+                                "build goes on without it", error)  # fmt: skip
+                return
 
 
 @dataclass(frozen=True)

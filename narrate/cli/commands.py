@@ -69,13 +69,16 @@ def _show_problems(settings: Settings) -> Iterator[None]:
 def run_build(args: argparse.Namespace) -> int:
     keep_freed_memory()
     from narrate.build import build
+    from narrate.storage import is_url
 
+    shared = is_url(args.cache_dir or "")  # a cache at a URL, shared by a cluster's workers
     settings = _load(
         _show_path(args),
         ["--jobs: must be 1 or more"] if args.jobs is not None and args.jobs < 1 else [],
         summaries=list(args.summaries) or None,
         out_dir=args.out,
-        cache_dir=args.cache_dir,
+        cache_dir=None if shared else args.cache_dir and Path(args.cache_dir),
+        cache_url=args.cache_dir if shared else "",
         use_cache=not args.no_cache,
         engine=args.engine,
         voice_arg=args.voice,

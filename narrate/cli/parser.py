@@ -48,7 +48,9 @@ def _add_build(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     build.add_argument("--show", type=Path, help="the show file (TOML)")
     build.add_argument("--out", type=Path, help="output root for audio/ and feeds/ (default: .)")
     build.add_argument(
-        "--cache-dir", type=Path, help="clip cache folder (default: ~/.cache/narrate)"
+        "--cache-dir",
+        help="clip cache folder (default: ~/.cache/narrate), or a URL (s3://BUCKET/cache) "
+        "shared by a cluster's workers",
     )
     build.add_argument("--no-cache", action="store_true", help="synthesize every segment afresh")
     build.add_argument(

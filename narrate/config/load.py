@@ -101,6 +101,7 @@ def load_settings(
     summaries: list[Path] | None = None,
     out_dir: Path | None = None,
     cache_dir: Path | None = None,
+    cache_url: str = "",
     use_cache: bool = True,
     engine: str | None = None,
     voice_arg: str | None = None,
@@ -169,6 +170,7 @@ def load_settings(
         executor=executor,
         publish=publish,
         keep_old_days=where["keep_old_days"],
+        cache_url=cache_url if use_cache else "",
     )
 
 

@@ -193,7 +193,8 @@ class Settings:
     out_dir: Path
     """Output root: ``audio/`` and ``feeds/`` go under it."""
     cache_dir: Path | None
-    """Clip cache folder, or None for no cache."""
+    """Clip cache folder, or None for no cache (with ``cache_url``: what engines prepare from
+    a voice stays here)."""
     drop_removed: bool = False
     """Drop from the feed published episodes whose summaries the show no longer lists."""
     own_list: bool = True
@@ -203,6 +204,8 @@ class Settings:
     cluster started here) or a Dask scheduler's "tcp://host:port"."""
     publish: str = ""
     """Where the show is published: "" for the output folder, or a URL (``s3://b/prefix``)."""
+    cache_url: str = ""
+    """A clip cache shared by a cluster's workers (``s3://bucket/cache``), or "" for none."""
     keep_old_days: float = 7.0
     """Days an old revision stays at a publish URL after it leaves the feed."""
 

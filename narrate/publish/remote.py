@@ -38,7 +38,7 @@ from narrate.errors import NarrateError
 from narrate.models import ProducedEpisode, PublishedEpisode
 from narrate.publish import layout
 from narrate.publish.output import STATE_DIR, STATE_FILE, Output
-from narrate.publish.storage import AlreadyExists, Conflict, ObjectInfo, ObjectStore
+from narrate.storage import AlreadyExists, Conflict, ObjectInfo, ObjectStore
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 """An episode's files: their keys are named by their content, so they never change."""
