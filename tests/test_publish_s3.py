@@ -286,3 +286,27 @@ def test_a_clip_cache_at_a_url_is_shared_by_the_workers_and_the_next_build(
     for name in ("one", "two"):
         mp3 = f"audio/{name}.mp3"
         assert (tmp_path / "a" / mp3).read_bytes() == (tmp_path / "b" / mp3).read_bytes()
+
+
+def test_check_and_verify_read_a_published_url_as_they_read_a_folder(
+    s3server: S3Server, tmp_path: Path
+) -> None:
+    show = _show(tmp_path / "show", ("one", "two"))
+    assert _publish(s3server, show, "read").returncode == 0
+    url = s3server.url("read")
+    check = run_narrate("check", show, "--publish", url, env=s3server.env())
+    assert check.code == 0, check.stdout + check.stderr
+    verify = run_narrate("verify", show, "--publish", url, "--format", "json",
+                         env=s3server.env(), cwd=tmp_path)  # fmt: skip
+    assert verify.code == 0, verify.stderr
+    assert verify.stdout.count('"problems": []') == 2
+    # One MP3 goes missing from the store: both say so, naming it at its URL.
+    (mp3,) = [k for k in _objects(s3server, "read") if k.startswith("audio/one.")
+              and k.endswith(".mp3")]  # fmt: skip
+    _filesystem(s3server).rm_file(f"{s3server.bucket}/read/{mp3}")
+    check = run_narrate("check", show, "--publish", url, env=s3server.env())
+    assert check.code != 0
+    assert f"{url}/feeds/feed.xml: item 'Study one'" in check.stderr, check.stderr
+    assert "Traceback" not in check.stderr
+    verify = run_narrate("verify", show, "--publish", url, env=s3server.env(), cwd=tmp_path)
+    assert verify.code == 1 and "the MP3 is missing" in verify.stdout + verify.stderr

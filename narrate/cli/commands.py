@@ -30,7 +30,8 @@ def _built_settings(args: argparse.Namespace) -> Settings:
     from narrate.config import find_show, load_settings
 
     show = args.show or args.show_option or find_show(Path.cwd())
-    return load_settings(show, summaries=[], out_dir=args.out, use_cache=False)
+    return load_settings(show, summaries=[], out_dir=args.out, use_cache=False,
+                         publish=getattr(args, "publish", None))  # fmt: skip
 
 
 def _show_path(args: argparse.Namespace) -> Path:
@@ -197,8 +198,9 @@ def run_verify(args: argparse.Namespace) -> int:
     settings = _built_settings(args)
     results = verify_published(settings)
     if not results:
-        print(f"narrate: nothing published for this show under {settings.out_dir}; "
-              "run narrate build first", file=sys.stderr)  # fmt: skip
+        print(f"narrate: nothing published for this show under "
+              f"{settings.publish or settings.out_dir}; run narrate build first",
+              file=sys.stderr)  # fmt: skip
         return EXIT_FAILED_EPISODES
     from narrate.publish.suggest import lexicon_text, suggest
     from narrate.publish.verify import misheard_words, write_report, write_suggestions

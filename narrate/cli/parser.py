@@ -93,6 +93,7 @@ def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "offline. Prints one line per problem; exits 1 when there is any.",
     )
     _built_show_arguments(check)
+    _publish_argument(check)
     check.set_defaults(run=run_check)
 
 
@@ -139,6 +140,7 @@ def _add_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "was misheard, verify-lexicon.toml beside the build state.",
     )
     _built_show_arguments(verify)
+    _publish_argument(verify)
     verify.add_argument("--format", choices=("text", "json"), default="text",
                         help="json: the whole report, for scripts")  # fmt: skip
     verify.set_defaults(run=run_verify)
@@ -162,6 +164,16 @@ def _built_show_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("show", nargs="?", type=Path, metavar="SHOW", help="the show file")
     parser.add_argument("--show", type=Path, dest="show_option", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help="output root that was built (default: .)")
+
+
+def _publish_argument(parser: argparse.ArgumentParser) -> None:
+    """--publish: read the show where a build published it, not a folder."""
+    parser.add_argument(
+        "--publish",
+        metavar="URL",
+        help="read the show published at URL (s3://BUCKET/PREFIX) instead of a folder; "
+        "default: $NARRATE_PUBLISH, else the show's [build] publish",
+    )
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

@@ -242,7 +242,13 @@ def mirror(settings: Settings, state: bool = False) -> Iterator[tuple[Path, list
         base = settings.show.base_url
         text = feed.decode("utf-8", "replace")
         linked = {html.unescape(m) for m in re.findall(rf"{re.escape(base)}([^\s\"'<>#?]+)", text)}
-        keys = {*linked, f"{STATE_DIR}/{STATE_FILE}"} if state else linked
+        keys = set(linked)
+        if state and (record := remote.read_bytes(f"{STATE_DIR}/{STATE_FILE}")) is not None:
+            keys.add(f"{STATE_DIR}/{STATE_FILE}")
+            # Every episode the state records, with every file beside it (the feed does not
+            # link the word timings the recognizer's report needs).
+            for audio in re.findall(r'"audio_file": "([^"]+)"', record.decode("utf-8", "replace")):
+                keys |= {audio, *(layout.sidecar(audio, file) for file in layout.SIDECARS)}
         (root / settings.show.feed_file).parent.mkdir(parents=True, exist_ok=True)
         (root / settings.show.feed_file).write_bytes(feed)
         for key in sorted(keys):

@@ -17,14 +17,22 @@ from narrate.language import is_english, text_direction
 from narrate.models import Hearing, Miss, Verified
 from narrate.publish.layout import TIMINGS, sidecar
 from narrate.publish.output import STATE_DIR, Output, episode_dir
+from narrate.publish.remote import mirror
 from narrate.publish.timing import read_timings
 from narrate.templating import render_template
 from narrate.text.pronounce import load_lexicon
 
 
 def verify_published(settings: Settings) -> list[Verified]:
-    """Check every episode the show's feed lists, as published, in the feed's order."""
-    out = Output(settings.out_dir)
+    """Check every episode the show's feed lists, as published (in the output folder, or at
+    the ``publish`` URL), in the feed's order."""
+    if settings.publish:
+        with mirror(settings, state=True) as (folder, _missing):
+            return _verify_folder(settings, Output(folder))
+    return _verify_folder(settings, Output(settings.out_dir))
+
+
+def _verify_folder(settings: Settings, out: Output) -> list[Verified]:
     listen = is_english(settings.show.language)
     lexicon = load_lexicon(settings.script.lexicon) if listen else None
     found = []
