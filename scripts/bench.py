@@ -5,6 +5,7 @@
     .venv/bin/python scripts/bench.py --quick    # fewer episodes and rounds, for a smoke run
     .venv/bin/python scripts/bench.py --voice kokoro   # only Kokoro's rows (or piper)
     .venv/bin/python scripts/bench.py --voice recognizer   # only the recognizer's rows
+    .venv/bin/python scripts/bench.py --voice cluster      # Dask and S3 publishing rows
 
 Every figure is measured here, now: nothing is copied from earlier runs. Raw Piper and the
 cold builds it is compared with take turns, three rounds (one with --quick), and the medians
@@ -30,6 +31,13 @@ Kokoro build of the example (builds with and without ``verify``, taking turns), 
 ``narrate verify`` (Whisper base, whole episodes, its model already made) on the example as
 each shipped voice speaks it: its wall time against the episode's length, and the share of
 the script's words heard.
+
+The cluster's rows: a 4-episode Kokoro show built with ``--jobs 2`` (this machine's worker
+processes), with ``--executor dask`` (a 2-worker LocalCluster started by the build), and with
+``--jobs 2 --publish s3://...`` to a SeaweedFS server on 127.0.0.1, taking turns; each from an
+empty clip cache and output, the voice's prepared graph kept (made once, untimed, as on any
+machine after its first build). Throughput is episodes per wall second; the sizing rows
+follow from the local build.
 """
 
 from __future__ import annotations
@@ -57,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="3 instead of 10 episodes, one round against raw Piper")  # fmt: skip
-    parser.add_argument("--voice", choices=("both", "piper", "kokoro", "recognizer"),
+    parser.add_argument("--voice", choices=("both", "piper", "kokoro", "recognizer", "cluster"),
                         default="both", help="whose rows to measure (default: both voices' "
                         "and the recognizer's)")  # fmt: skip
     args = parser.parse_args()
@@ -70,6 +78,8 @@ def main() -> None:
             rows += _piper_rows(root / "piper", quick=args.quick)
         if args.voice in ("both", "recognizer"):
             rows += _recognizer_rows(root / "recognizer", quick=args.quick)
+        if args.voice in ("both", "cluster"):
+            rows += _cluster_rows(root / "cluster", quick=args.quick)
     _print(rows)
 
 
@@ -215,6 +225,54 @@ def _recognizer_rows(root: Path, quick: bool) -> list[tuple[str, str, str]]:
         heard = f"{episode['accuracy']:.1%} of {episode['words']}"
         rows.append((f"words heard, the example spoken by {engine}", heard, target))
     return rows
+
+
+def _cluster_rows(root: Path, quick: bool) -> list[tuple[str, str, str]]:
+    """--jobs 2, --executor dask and --publish s3:// on the same 4 Kokoro episodes."""
+    sys.path.insert(0, str(REPO))
+    from tests.s3server import s3_server
+
+    downloads = _kokoro_downloads(root / "downloads")
+    store = _fresh_store(root / "store", downloads)
+    env = {"NARRATE_CACHE_DIR": str(store)}
+    texts = [_variant(_body_text(), i) for i in range(4)]
+    folder = root / "show"
+    _write_show(folder, texts, engine="kokoro")
+    _build(folder, texts, jobs=2, env=env)  # prepares the voice's graph, kept below
+    times: dict[str, list[float]] = {"jobs": [], "dask": [], "publish": []}
+    audio = 0
+    with s3_server() as server:
+        for index in range(1 if quick else 2):
+            for kind, extra, more_env in (
+                ("jobs", ["--jobs", "2"], {}),
+                ("dask", ["--executor", "dask"], {}),
+                ("publish", ["--jobs", "2", "--publish", server.url(f"bench-{index}")],
+                 server.env()),
+            ):  # fmt: skip
+                _keep_voices(folder)
+                seconds, _, audio = _build(folder, texts, jobs=None, fresh=False,
+                                           env={**env, **more_env}, extra=extra)  # fmt: skip
+                times[kind].append(seconds)
+    local, dask, publish = (median(times[k]) for k in ("jobs", "dask", "publish"))
+    per_core_hour = 4 / local * 3600 / 2
+    minutes = audio / 1000 / 60 / 4
+    return [
+        ("4 Kokoro episodes, --jobs 2", _spread(times["jobs"]), ""),
+        ("4 Kokoro episodes, --executor dask (2 workers)", _spread(times["dask"]),
+         f"{local / dask:.2f}x the throughput of --jobs 2 (target >= 0.90x)"),
+        ("4 Kokoro episodes, --jobs 2 --publish s3:// (SeaweedFS, loopback)",
+         _spread(times["publish"]), f"+{publish / local - 1:.1%} (target <= 10 %)"),
+        (f"sizing: Kokoro episodes ({minutes:.1f} min of audio each) per hour per core",
+         f"{per_core_hour:.0f}", ""),
+    ]  # fmt: skip
+
+
+def _keep_voices(folder: Path) -> None:
+    """An empty clip cache and output folder, but the voice's prepared graph kept."""
+    shutil.rmtree(folder / "out", ignore_errors=True)
+    for entry in (folder / "cache").glob("*"):
+        if entry.name != "voices":
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _kokoro_downloads(folder: Path) -> Path:
@@ -364,9 +422,10 @@ def _build(
     fresh: bool = True,
     env: dict[str, str] | None = None,
     audio: str = "",
+    extra: list[str] | None = None,
 ) -> tuple[float, int, int]:
     """Wall time, peak RSS (kB) and audio length (ms) of one ``narrate build`` (``audio``:
-    lines for the show's ``[audio]`` table)."""
+    lines for the show's ``[audio]`` table; ``extra``: more arguments)."""
     if fresh:
         for built in ("out", "cache"):
             shutil.rmtree(folder / built, ignore_errors=True)
@@ -376,6 +435,7 @@ def _build(
                "--out", str(folder / "out"), "--cache-dir", str(folder / "cache")]  # fmt: skip
     if jobs:
         command += ["--jobs", str(jobs)]
+    command += extra or []
     peak = folder.parent / f"{folder.name}.rss"
     start = time.perf_counter()
     done = subprocess.run(
