@@ -184,6 +184,7 @@ def _produce(
         for name, result in studio.cluster.run(produce_and_publish, tasks):
             if isinstance(result, ProducedEpisode):
                 studio.speaker.synthesized += result.spoken
+                report.phrases_done += result.spoken  # the bar moves an episode at a time
                 if result.files:
                     result = out.publish_episode(result)
                 else:  # the worker uploaded them

@@ -61,9 +61,12 @@ def cluster(spec: str, workers: int) -> Iterator[Cluster]:
     with _quiet():
         if spec == DASK:
             # Loopback only, no dashboard: a cluster for this build, not a service.
+            # (The scheduler's own HTTP endpoint, with no dashboard, on any free port.)
             local = dask.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                 host="127.0.0.1", dashboard_address=None,
-                                 silence_logs=logging.ERROR)  # fmt: skip
+                                      host="127.0.0.1", dashboard_address=None,
+                                      scheduler_kwargs={"dashboard": False,
+                                                        "dashboard_address": "127.0.0.1:0"},
+                                      silence_logs=logging.ERROR)  # fmt: skip
             client = dask.Client(local)
         else:
             local = None

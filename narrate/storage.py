@@ -41,6 +41,12 @@ _S3_OPTIONS: dict[str, Any] = {
         "connect_timeout": 2,
         "read_timeout": 30,
         "retries": {"max_attempts": 2, "mode": "standard"},
+        # No connection is kept open between requests: after a process forked from this
+        # one has used the store, this process's next request on a connection kept open
+        # from before the fork waited out the read timeout (30 s; 5 runs of 5, none with
+        # this), apparently as the child's copy of the connection was closed in the epoll
+        # set the two share. A request costs a new connection instead.
+        "connector_args": {"force_close": True, "keepalive_timeout": None},
     },
 }
 """s3fs's options: botocore tries twice (a dead server fails in about 2 s: standard mode
@@ -210,7 +216,7 @@ class ObjectStore:
         if cache_control is not None:
             headers["CacheControl"] = cache_control
         if if_match is not None:
-            headers["IfMatch"] = f'"{if_match.strip(chr(34))}"'
+            headers["IfMatch"] = f'"{_unquote(if_match)}"'
 
         def put(fs: AbstractFileSystem) -> dict[str, Any]:
             try:
@@ -378,7 +384,7 @@ def _failures(protocol: str) -> tuple[type[BaseException], ...]:
 def _client_error(error: BaseException) -> Any:
     """botocore's ``ClientError`` behind ``error`` (s3fs raises it as its cause), or None."""
     for found in (error, error.__cause__):
-        if found is not None and hasattr(found, "response"):
+        if isinstance(getattr(found, "response", None), dict):
             return found
     return None
 

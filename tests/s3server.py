@@ -36,6 +36,9 @@ import pytest
 
 SERVICES = ("s3", "master", "volume", "filer", "admin")
 """Each listens on an HTTP port and on a gRPC port; ``weed mini`` starts them all."""
+GRPC_OFFSET = 10000
+"""Each gRPC port is its HTTP port plus this, as weed's defaults: its plugin worker dials
+the admin server there whatever ``-admin.port.grpc`` says (and retries every 5 s)."""
 START_TIMEOUT = 60.0
 """Seconds one start may take: about 2 s on a quiet machine, far more beside a busy build."""
 ATTEMPTS = 4
@@ -84,14 +87,26 @@ def weed_binary() -> str:
 
 
 def _free_ports(count: int) -> list[int]:
-    """``count`` distinct ports free on 127.0.0.1 now (held together while choosing)."""
-    held = []
+    """``count`` HTTP ports free on 127.0.0.1 now, each with its gRPC port (``GRPC_OFFSET``
+    above it) free too; all held together while choosing, so they are distinct."""
+    held: list[socket.socket] = []
+    chosen: list[int] = []
     try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            held.append(sock)
-        return [sock.getsockname()[1] for sock in held]
+        while len(chosen) < count:
+            first = socket.socket()
+            held.append(first)
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            if port + GRPC_OFFSET > 65535:
+                continue
+            second = socket.socket()
+            held.append(second)
+            try:
+                second.bind(("127.0.0.1", port + GRPC_OFFSET))
+            except OSError:
+                continue
+            chosen.append(port)
+        return chosen
     finally:
         for sock in held:
             sock.close()
@@ -109,7 +124,7 @@ def _command(folder: Path, ports: dict[str, int], bucket: str) -> list[str]:
     command += [f"-s3.localSocket={folder / 's3.sock'}"]
     for service in SERVICES:
         command += [f"-{service}.port={ports[service]}"]
-        command += [f"-{service}.port.grpc={ports[service + '.grpc']}"]
+        command += [f"-{service}.port.grpc={ports[service] + GRPC_OFFSET}"]
     return command
 
 
@@ -220,8 +235,7 @@ def _start(
     folder: Path, bucket: str, key: str, secret: str
 ) -> tuple[S3Server, subprocess.Popen[bytes], set[Path]]:
     """One try: the server running with its bucket, its process and the sockets it holds."""
-    names = [name for service in SERVICES for name in (service, service + ".grpc")]
-    ports = dict(zip(names, _free_ports(len(names)), strict=True))
+    ports = dict(zip(SERVICES, _free_ports(len(SERVICES)), strict=True))
     (folder / "data").mkdir(exist_ok=True)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
