@@ -220,7 +220,10 @@ def _highlight_a_word(page: Any) -> float:
         )
     )
     _audio(page, f"(a.currentTime = {time})")
-    page.wait_for_selector(".transcript .sentence.current .word.current")
+    # The word heard there (not one still marked from before the seek).
+    word = "document.querySelector('.transcript .sentence.current .word.current')"
+    _wait(page, f"{word} && parseFloat({word}.dataset.start) <= {time} "
+                f"&& {time} <= parseFloat({word}.dataset.end)")  # fmt: skip
     return time
 
 

@@ -79,7 +79,6 @@ def run_build(args: argparse.Namespace) -> int:
         summaries=list(args.summaries) or None,
         out_dir=args.out,
         cache_dir=None if shared else args.cache_dir and Path(args.cache_dir),
-        cache_url=args.cache_dir if shared else "",
         use_cache=not args.no_cache,
         engine=args.engine,
         voice_arg=args.voice,
@@ -87,6 +86,8 @@ def run_build(args: argparse.Namespace) -> int:
         executor=args.executor,
         publish=args.publish,
     )
+    if shared and settings.cache_dir:  # (--no-cache wins)
+        settings = dataclasses.replace(settings, cache_url=args.cache_dir)
     with _show_problems(settings), progress_display(quiet=args.quiet) as progress:
         report = build(settings, jobs=args.jobs, progress=progress)
     # Mixdown decoded and measured every MP3 it encoded, and the self-check listened to

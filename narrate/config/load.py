@@ -101,7 +101,6 @@ def load_settings(
     summaries: list[Path] | None = None,
     out_dir: Path | None = None,
     cache_dir: Path | None = None,
-    cache_url: str = "",
     use_cache: bool = True,
     engine: str | None = None,
     voice_arg: str | None = None,
@@ -113,22 +112,17 @@ def load_settings(
 
     ``summaries`` given on the command line replace the show's own list (those the show lists
     keep its date, title, source_url and cover); ``engine``, ``voice`` and ``rate`` override
-    the show's [voice] table for one build; ``executor`` and ``publish`` (else
-    ``$NARRATE_EXECUTOR`` and ``$NARRATE_PUBLISH``) say where episodes are produced and where
-    the show is published. Each problem is reported under where its value
-    came from: the show file, or the command line (``--rate``, ``--out``, ...).
+    the show's [voice] table for one build, ``executor`` and ``publish`` its [build] (see
+    ``_where``). Each problem is reported under where its value came from: the show file,
+    or the command line (``--rate``, ``--out``, ...).
     """
     raw = _read_show(path)
-    problems: list[str] = []
-    """Problems with the show file's values."""
-    given: list[str] = []
-    """Problems with values given on the command line."""
+    problems: list[str] = []  # with the show file's values
+    given: list[str] = []  # with values given on the command line
     reader = TomlReader(raw, problems)
     reader.unknown_keys("", raw, keys(SHOW_OPTIONS) | set(TABLES))
     voice_table = reader.table("voice", voice_keys(_table(raw, "voice")))
     audio_table = reader.table("audio", keys(AUDIO_OPTIONS))
-    where = _read_options(reader, BUILD_OPTIONS, reader.table("build", keys(BUILD_OPTIONS)),
-                          "build.")  # fmt: skip
     top = _read_options(reader, SHOW_OPTIONS, raw)
     voice = _read_options(
         reader, VOICE_OPTIONS, voice_table, "voice.", _unread(voice_table, engine, voice_arg)
@@ -142,17 +136,8 @@ def load_settings(
     )  # fmt: skip
     audio = _audio_settings(reader, audio_table, pace, path.parent)
     episodes = read_episodes(raw.get("episodes", []), path.parent, summaries, problems, given)
-    if out_dir is not None:
-        given.extend(_out_dir_problems(out_dir))
-    # The command line, else the environment, else the show file: each problem under it.
-    executor, executor_key = _first(("--executor", executor),
-                                    (EXECUTOR_VARIABLE, os.environ.get(EXECUTOR_VARIABLE)),
-                                    ("build.executor", where["executor"]))  # fmt: skip
-    publish, publish_key = _first(("--publish", publish),
-                                  (PUBLISH_VARIABLE, os.environ.get(PUBLISH_VARIABLE)),
-                                  ("build.publish", where["publish"]))  # fmt: skip
-    for key, problem in _where_problems(executor, publish, executor_key, publish_key):
-        (problems if key.startswith("build.") else given).append(f"{key}: {problem}")
+    given += _out_dir_problems(out_dir) if out_dir is not None else []
+    where = _where(reader, executor, publish, problems, given)
     if problems or given:
         raise ConfigError.grouped({str(path): problems, COMMAND_LINE: given})
     return Settings(
@@ -167,10 +152,7 @@ def load_settings(
         cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
         drop_removed=top["drop_removed"],
         own_list=summaries is None,
-        executor=executor,
-        publish=publish,
-        keep_old_days=where["keep_old_days"],
-        cache_url=cache_url if use_cache else "",
+        **where,
     )
 
 
@@ -336,6 +318,29 @@ def _pace(show: object, given: str | None, problems: list[str], line: list[str])
     except ValueError:
         value = given
     return checks.rate(value, "--rate", line)
+
+
+def _where(
+    reader: TomlReader,
+    executor: str | None,
+    publish: str | None,
+    problems: list[str],
+    given: list[str],
+) -> dict[str, Any]:
+    """Where episodes are produced and where the show is published (the settings' fields):
+    the command line, else the environment, else the show file's ``[build]``; each problem
+    under where it came from."""
+    table = _read_options(reader, BUILD_OPTIONS, reader.table("build", keys(BUILD_OPTIONS)),
+                          "build.")  # fmt: skip
+    executor, executor_key = _first(("--executor", executor),
+                                    (EXECUTOR_VARIABLE, os.environ.get(EXECUTOR_VARIABLE)),
+                                    ("build.executor", table["executor"]))  # fmt: skip
+    publish, publish_key = _first(("--publish", publish),
+                                  (PUBLISH_VARIABLE, os.environ.get(PUBLISH_VARIABLE)),
+                                  ("build.publish", table["publish"]))  # fmt: skip
+    for key, problem in _where_problems(executor, publish, executor_key, publish_key):
+        (problems if key.startswith("build.") else given).append(f"{key}: {problem}")
+    return {"executor": executor, "publish": publish, "keep_old_days": table["keep_old_days"]}
 
 
 def _first(*given: tuple[str, str | None]) -> tuple[str, str]:

@@ -1,7 +1,8 @@
 """Published files in object storage: S3 (or any server that speaks it), or whatever else
 fsspec reaches (``memory://``, ``file://``), by key relative to one URL.
 
-The only module that imports fsspec, s3fs and botocore. Credentials, region and endpoint come
+The only package that imports fsspec, s3fs and botocore (``failures`` reads botocore's
+errors). Credentials, region and endpoint come
 the standard way: ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` or a profile in the AWS
 config files, and ``AWS_ENDPOINT_URL`` (botocore reads it) for a server that is not AWS.
 
@@ -24,14 +25,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from narrate.errors import NarrateError
+from narrate.storage import failures
+from narrate.storage.failures import S3_PROTOCOLS
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem  # type: ignore[import-untyped]
 
 T = TypeVar("T")
 
-S3_PROTOCOLS = ("s3", "s3a")
-"""URL schemes that s3fs serves."""
 _S3_OPTIONS: dict[str, Any] = {
     # Our own instance (fsspec would share one per set of options) and no listing cache:
     # every question goes to the server, which other builds may have changed.
@@ -228,10 +229,10 @@ class ObjectStore:
                     **headers,
                 )
             except OSError as error:
-                if if_absent and _precondition_failed(error):
+                if if_absent and failures.precondition_failed(error):
                     raise AlreadyExists(self.url, key) from None
                 if if_match is not None and (
-                    _precondition_failed(error) or _code(error) == "NoSuchKey"
+                    failures.precondition_failed(error) or failures.code(error) == "NoSuchKey"
                 ):
                     raise Conflict(self.url, key) from None
                 raise
@@ -300,10 +301,10 @@ class ObjectStore:
             return call(fs)
         except NarrateError:
             raise
-        except _failures(self.protocol) as error:
+        except failures.failures(self.protocol) as error:
             raise StorageError(
                 f"{self.url}: could not {verb} {key}: "
-                f"{_explain(error, fs, self.url, self.protocol)}"
+                f"{failures.explain(error, fs, self.url, self.protocol)}"
             ) from error
 
 
@@ -345,7 +346,7 @@ def _absent_as_none(call: Callable[..., T], *args: Any) -> T | None:
     try:
         return call(*args)
     except FileNotFoundError as error:
-        if _code(error) == "NoSuchBucket":
+        if failures.code(error) == "NoSuchBucket":
             raise
         return None
 
@@ -369,109 +370,3 @@ def _object_info(key: str, meta: dict[str, Any]) -> ObjectInfo:
 def _unquote(etag: str) -> str:
     """An ETag without its quotes (and the ``W/`` of a weak one)."""
     return etag.removeprefix("W/").strip('"')
-
-
-def _failures(protocol: str) -> tuple[type[BaseException], ...]:
-    """What a store's failure can raise, as opposed to a bug in narrate."""
-    if protocol not in S3_PROTOCOLS:
-        return (OSError,)
-    import aiohttp
-    from botocore.exceptions import BotoCoreError  # type: ignore[import-untyped]
-
-    return (OSError, BotoCoreError, aiohttp.ClientError)
-
-
-def _client_error(error: BaseException) -> Any:
-    """botocore's ``ClientError`` behind ``error`` (s3fs raises it as its cause), or None."""
-    for found in (error, error.__cause__):
-        if isinstance(getattr(found, "response", None), dict):
-            return found
-    return None
-
-
-def _code(error: BaseException) -> str:
-    """The S3 error code behind ``error`` (``NoSuchBucket``), or ""."""
-    found = _client_error(error)
-    return str(found.response.get("Error", {}).get("Code", "")) if found is not None else ""
-
-
-def _status(error: BaseException) -> int:
-    """The HTTP status behind ``error``, or 0."""
-    found = _client_error(error)
-    if found is None:
-        return 0
-    return int(found.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-
-
-def _precondition_failed(error: OSError) -> bool:
-    """Whether a conditional PUT was refused (412).
-
-    s3fs turns a 412 into ``FileExistsError`` only when the server names the failed
-    condition (AWS does); otherwise (SeaweedFS, MinIO) into ``OSError(EINVAL)``, the errno
-    it also gives a 400 such as ``BadDigest``: so look at the status, not the errno.
-    AWS answers 409 ``ConditionalRequestConflict`` to a conditional PUT racing another.
-    """
-    if isinstance(error, FileExistsError):
-        return True
-    return _status(error) == 412 or _code(error) in (
-        "PreconditionFailed",
-        "ConditionalRequestConflict",
-    )
-
-
-def _endpoint(fs: AbstractFileSystem) -> str:
-    """The server s3fs talks to (``AWS_ENDPOINT_URL``, a profile's, or AWS's own)."""
-    try:
-        return str(fs.s3.meta.endpoint_url)
-    except Exception:  # no client yet (no credentials, say): say where it would go
-        return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL", "AWS")
-
-
-_CREDENTIALS = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE and its files)"
-"""Where credentials come from, for messages."""
-
-
-def _explain(error: BaseException, fs: AbstractFileSystem, url: str, protocol: str) -> str:
-    """The cause of a store's failure and its fix, in words."""
-    if protocol not in S3_PROTOCOLS:
-        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-        return f"{reason}; check that the place exists and narrate may write there"
-    code, status = _code(error), _status(error)
-    if type(error).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
-        return f"no credentials were found; set {_CREDENTIALS}"
-    if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"):
-        return f"the server refused the credentials ({code}); check {_CREDENTIALS}"
-    if code == "NoSuchBucket":
-        bucket = url.partition("://")[2].split("/")[0]
-        return (
-            f'there is no bucket "{bucket}" at {_endpoint(fs)}; create it, '
-            "or correct the URL (or AWS_ENDPOINT_URL)"
-        )
-    if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
-        return (
-            f"access denied ({code or status}): the credentials are wrong or may not use "
-            f"this bucket; check {_CREDENTIALS}, and the bucket's policy"
-        )
-    if code:
-        message = _client_error(error).response.get("Error", {}).get("Message", "")
-        return (
-            f"the server at {_endpoint(fs)} answered {status} {code} ({message}); "
-            "check the URL and the server"
-        )
-    return (
-        f"the storage server at {_endpoint(fs)} did not answer ({_reason(error)}); "
-        "check AWS_ENDPOINT_URL, or the network"
-    )
-
-
-def _reason(error: BaseException) -> str:
-    """The innermost cause of a failed connection, in a few words ("connection refused")."""
-    seen: BaseException | None = error
-    reason = ""
-    while seen is not None:
-        if isinstance(seen, TimeoutError) or "Timeout" in type(seen).__name__:
-            reason = "timed out"
-        elif isinstance(seen, OSError) and (seen.errno or seen.strerror):
-            reason = os.strerror(seen.errno) if seen.errno else str(seen.strerror)
-        seen = seen.__cause__ or seen.__context__
-    return (reason or type(error).__name__).lower()
