@@ -83,9 +83,11 @@ def cluster(spec: str, workers: int) -> Iterator[Cluster]:
         yield Cluster(client, spec)
     finally:
         with _quiet():
-            client.close()
             if local is not None:
+                client.shutdown()  # ours: every worker at once (a restarted one too)
                 local.close()
+            else:
+                client.close()  # a user's cluster stays up
 
 
 def _reachable(address: str) -> None:

@@ -174,14 +174,24 @@ def test_a_rebuild_with_nothing_changed_uploads_nothing(s3server: S3Server, tmp_
     assert _listing(s3server, "again") == before
 
 
+@pytest.fixture(scope="module")
+def published_twice(s3server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A show of two episodes published under a prefix of its own (copy it to change it)."""
+    show = _show(tmp_path_factory.mktemp("published") / "show", ("one", "two"))
+    first = _publish(s3server, show, "two-episodes")
+    assert first.returncode == 0, first.stderr
+    return "two-episodes"
+
+
 @pytest.mark.parametrize("moment", ["audio/", "episodes/", "feeds/", ".narrate/published"])
 def test_a_publish_killed_at_any_moment_leaves_the_public_feed_whole(
-    s3server: S3Server, tmp_path: Path, moment: str
+    s3server: S3Server, tmp_path: Path, moment: str, published_twice: str
 ) -> None:
     prefix = f"killed-{moment.strip('/.').replace('/', '-')}"
     show = _show(tmp_path / "show", ("one", "two"))
-    first = _publish(s3server, show, prefix)
-    assert first.returncode == 0, first.stderr
+    fs = _filesystem(s3server)
+    for key in fs.find(f"{s3server.bucket}/{published_twice}"):
+        fs.copy(key, key.replace(f"/{published_twice}/", f"/{prefix}/", 1))
     problems, guids = _feed_problems(s3server, prefix)
     assert problems == [] and len(guids) == 2
     # An edited episode (a new revision) and a new one, killed at ``moment``.
