@@ -256,6 +256,9 @@ def _cluster_rows(root: Path, quick: bool) -> list[tuple[str, str, str]]:
     local, dask, publish = (median(times[k]) for k in ("jobs", "dask", "publish"))
     per_core_hour = 4 / local * 3600 / 2
     minutes = audio / 1000 / 60 / 4
+    piper = root / "piper"
+    _write_show(piper, texts, engine="piper")
+    piper_seconds = [_build(piper, texts, jobs=2)[0] for _ in range(1 if quick else 2)]
     return [
         ("4 Kokoro episodes, --jobs 2", _spread(times["jobs"]), ""),
         ("4 Kokoro episodes, --executor dask (2 workers)", _spread(times["dask"]),
@@ -264,6 +267,9 @@ def _cluster_rows(root: Path, quick: bool) -> list[tuple[str, str, str]]:
          _spread(times["publish"]), f"+{publish / local - 1:.1%} (target <= 10 %)"),
         (f"sizing: Kokoro episodes ({minutes:.1f} min of audio each) per hour per core",
          f"{per_core_hour:.0f}", ""),
+        ("4 Piper episodes, --jobs 2, cold", _spread(piper_seconds), ""),
+        ("sizing: Piper episodes per hour per core",
+         f"{4 / median(piper_seconds) * 3600 / 2:.0f}", ""),
     ]  # fmt: skip
 
 
