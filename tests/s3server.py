@@ -31,6 +31,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,6 +72,20 @@ class S3Server:
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_DEFAULT_REGION": "us-east-1",
         }
+
+    def client(self, **config: Any) -> Any:
+        """A botocore S3 client of the server's identity (``config``: botocore ``Config``)."""
+        import botocore.session
+        from botocore.config import Config
+
+        return botocore.session.get_session().create_client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=self.key,
+            aws_secret_access_key=self.secret,
+            config=Config(**config),
+        )
 
     def url(self, prefix: str = "") -> str:
         """``s3://BUCKET/PREFIX``."""
@@ -195,18 +210,9 @@ def _answers(endpoint: str) -> bool:
 
 def _bucket_ready(server: S3Server) -> bool:
     """Whether the bucket is there for the server's identity (made shortly after S3 starts)."""
-    import botocore.session
-    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = botocore.session.get_session().create_client(
-        "s3",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=server.key,
-        aws_secret_access_key=server.secret,
-        config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5),
-    )
+    client = server.client(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5)
     try:
         client.head_bucket(Bucket=server.bucket)
         return True

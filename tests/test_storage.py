@@ -51,15 +51,7 @@ def store(aws: S3Server, request: pytest.FixtureRequest) -> ObjectStore:
 
 def presigned(server: S3Server, store: ObjectStore, key: str) -> str:
     """A URL anyone may GET the object at for a minute (the bucket itself is private)."""
-    import botocore.session
-
-    client = botocore.session.get_session().create_client(
-        "s3",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=server.key,
-        aws_secret_access_key=server.secret,
-    )
+    client = server.client()
     prefix = store.url.removeprefix(f"s3://{server.bucket}/")
     params = {"Bucket": server.bucket, "Key": f"{prefix}/{key}"}
     return str(client.generate_presigned_url("get_object", Params=params, ExpiresIn=60))

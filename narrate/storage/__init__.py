@@ -84,18 +84,15 @@ class StorageError(NarrateError):
     """The store could not be read or written: its URL, the cause, and what to do."""
 
 
-class AlreadyExists(NarrateError):
-    """``put(..., if_absent=True)`` found the key there; nothing was written.
+class _Refused(NarrateError):
+    """A conditional write the server refused; nothing was written. Not a ``StorageError``:
+    the caller decides what it means."""
 
-    Not a ``StorageError``: the caller decides whether that is fine (the same bytes
-    published before) or a problem (another build's file).
-    """
+    why = ""
+    """What happened to the key, and what to do (after "URL: KEY ")."""
 
     def __init__(self, url: str, key: str) -> None:
-        super().__init__(
-            f"{url}: {key} is there already, and was left as it is; "
-            "another build may be publishing to the same place"
-        )
+        super().__init__(f"{url}: {key} {self.why}")
         self.url, self.key = url, key
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -103,23 +100,23 @@ class AlreadyExists(NarrateError):
         return type(self), (self.url, self.key)
 
 
-class Conflict(NarrateError):
-    """``put(..., if_match=ETAG)`` found another version there (or none); nothing was written.
+class AlreadyExists(_Refused):
+    """``put(..., if_absent=True)`` found the key there: that may be fine (the same bytes
+    published before) or a problem (another build's file)."""
 
-    Not a ``StorageError``: it means someone else wrote the object since it was read, which
-    the caller resolves (read it again, or stop).
-    """
+    why = (
+        "is there already, and was left as it is; another build may be publishing to the same place"
+    )
 
-    def __init__(self, url: str, key: str) -> None:
-        super().__init__(
-            f"{url}: {key} changed since it was read (another build published meanwhile?), "
-            "and was left as it is; build again to publish on top of it"
-        )
-        self.url, self.key = url, key
 
-    def __reduce__(self) -> tuple[object, ...]:
-        """Pickled whole (a Dask worker may raise it)."""
-        return type(self), (self.url, self.key)
+class Conflict(_Refused):
+    """``put(..., if_match=ETAG)`` found another version there (or none): someone else
+    wrote the object since it was read, which the caller resolves (read it again, or stop)."""
+
+    why = (
+        "changed since it was read (another build published meanwhile?), and was left as it "
+        "is; build again to publish on top of it"
+    )
 
 
 class ObjectStore:
