@@ -17,9 +17,10 @@ from narrate.build import build
 from narrate.config import load_settings
 from narrate.models import EpisodeAudio
 from narrate.publish import layout
+from narrate.publish.layout import media_type
 from narrate.publish.output import Output
 from narrate.publish.revisions import intact
-from narrate.publish.serve import make_server, media_type, published
+from narrate.publish.serve import make_server, published
 
 PODCAST = "{https://podcastindex.org/namespace/1.0}"
 

@@ -123,3 +123,24 @@ def listed(tag: str) -> list[tuple[Sidecar, Listing]]:
 def audio_suffixes() -> tuple[str, ...]:
     """What ``audio/`` holds for an episode: ".mp3", ".vtt", ... (the MP3 first)."""
     return (AUDIO_SUFFIX, *(f.suffix for f in SIDECARS))
+
+
+TYPES = {
+    ".xml": "application/rss+xml",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+}
+"""Content types of the published files that are not an episode's (pages, feed, assets)."""
+
+
+def media_type(path: str) -> str | None:
+    """The Content-Type of a file an episode publishes, as this table declares it;
+    None for the others (pages, feed, artwork: ``TYPES`` and the standard library's).
+
+    "audio/x.r2.transcript.html" -> "text/html; charset=utf-8"; "index.html" -> None.
+    """
+    files = [(AUDIO_SUFFIX, AUDIO_TYPE)]
+    files += [(f.suffix, f.media_type) for f in SIDECARS]
+    fits = [(len(suffix), kind) for suffix, kind in files if path.endswith(suffix)]
+    return max(fits)[1] if fits else None  # the longest: ".chapters.vtt" is not captions

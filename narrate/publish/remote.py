@@ -48,14 +48,6 @@ PRIVATE = "no-store"
 """The build's own state."""
 RETIRED = f"{STATE_DIR}/retired.json"
 """Keys that left the feed, with when: deleted once ``keep_old_days`` have passed."""
-_TYPES = {
-    ".xml": "application/rss+xml",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-}
-"""Content types of the files that are not an episode's (``layout`` declares those)."""
 
 
 def content_type(key: str) -> str:
@@ -63,13 +55,10 @@ def content_type(key: str) -> str:
 
     "audio/x.0123456789ab.mp3" -> "audio/mpeg"; "feeds/feed.xml" -> "application/rss+xml".
     """
-    files = [(layout.AUDIO_SUFFIX, layout.AUDIO_TYPE)]
-    files += [(f.suffix, f.media_type) for f in layout.SIDECARS]
-    fits = [(len(suffix), kind) for suffix, kind in files if key.endswith(suffix)]
-    if key.startswith("audio/") and fits:
-        return max(fits)[1]  # the longest: ".chapters.vtt" is not captions
+    episode_file = layout.media_type(key) if key.startswith("audio/") else None
     suffix = PurePosixPath(key).suffix
-    return _TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+    return (episode_file or layout.TYPES.get(suffix) or mimetypes.guess_type(key)[0]
+            or "application/octet-stream")  # fmt: skip
 
 
 def versioned_name(audio_file: str, slug: str, mp3: bytes) -> str:
@@ -92,8 +81,6 @@ class RemoteOutput(Output):
         self.feed_file = feed_file
         self._listing: dict[str, ObjectInfo] | None = None
         self._feed_etag: str | None = None
-        self.uploaded = 0
-        """Objects this process uploaded (a rebuild with nothing changed uploads none)."""
 
     def __getstate__(self) -> dict[str, Any]:
         # A worker uploads its episode's files with its own connection and no listing.
@@ -160,7 +147,6 @@ class RemoteOutput(Output):
             return
         etag = self.store.put(key, data, content_type=content_type(key), cache_control=cache,
                               **condition)  # fmt: skip
-        self.uploaded += 1
         if self._listing is not None:
             self._listing[key] = ObjectInfo(key, len(data), etag, dt.datetime.now(dt.UTC))
 
@@ -247,7 +233,7 @@ def mirror(settings: Settings, state: bool = False) -> Iterator[tuple[Path, list
             keys.add(f"{STATE_DIR}/{STATE_FILE}")
             # Every episode the state records, with every file beside it (the feed does not
             # link the word timings the recognizer's report needs).
-            for audio in re.findall(r'"audio_file": "([^"]+)"', record.decode("utf-8", "replace")):
+            for audio in _recorded_audio(record):
                 keys |= {audio, *(layout.sidecar(audio, file) for file in layout.SIDECARS)}
         (root / settings.show.feed_file).parent.mkdir(parents=True, exist_ok=True)
         (root / settings.show.feed_file).write_bytes(feed)
@@ -257,6 +243,15 @@ def mirror(settings: Settings, state: bool = False) -> Iterator[tuple[Path, list
                 (root / key).parent.mkdir(parents=True, exist_ok=True)
                 (root / key).write_bytes(data)
         yield root, []
+
+
+def _recorded_audio(record: bytes) -> list[str]:
+    """The MP3 of every episode a build state records (none, if it cannot be read)."""
+    try:
+        episodes = json.loads(record).get("episodes", [])
+        return [str(e["audio_file"]) for e in episodes if isinstance(e, dict) and "audio_file" in e]
+    except (ValueError, AttributeError):
+        return []
 
 
 def _moment(text: object) -> dt.datetime | None:

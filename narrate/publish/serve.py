@@ -25,12 +25,6 @@ _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)$")
 _SLUG = "[a-z0-9][a-z0-9-]*"
 """What ``slugify`` makes: never a dot, a slash or an empty name."""
 DEFAULT_FEED = "feeds/feed.xml"
-TYPES = {
-    ".xml": "application/rss+xml",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-}
 
 
 def published(relative: str, feed_file: str = DEFAULT_FEED) -> bool:
@@ -40,18 +34,6 @@ def published(relative: str, feed_file: str = DEFAULT_FEED) -> bool:
     "audio/../x", "audio/README.md" -> False.
     """
     return _layout(feed_file, layout.audio_suffixes()).fullmatch(relative) is not None
-
-
-def media_type(path: str) -> str | None:
-    """The Content-Type of a file an episode publishes, as ``narrate.publish.layout`` declares it;
-    None for the others (pages, feed, artwork: ``TYPES`` and the standard library's).
-
-    "audio/x.r2.transcript.html" -> "text/html; charset=utf-8"; "index.html" -> None.
-    """
-    files = [(layout.AUDIO_SUFFIX, layout.AUDIO_TYPE)]
-    files += [(f.suffix, f.media_type) for f in layout.SIDECARS]
-    fits = [(len(suffix), kind) for suffix, kind in files if path.endswith(suffix)]
-    return max(fits)[1] if fits else None  # the longest: ".chapters.vtt" is not captions
 
 
 @lru_cache(maxsize=4)
@@ -77,7 +59,7 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
     extensions_map = {  # noqa: RUF012 - the base class declares it as a plain attribute
         **http.server.SimpleHTTPRequestHandler.extensions_map,
-        **TYPES,
+        **layout.TYPES,
     }
     _remaining: int | None = None
 
@@ -87,7 +69,7 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
     def guess_type(self, path: str | os.PathLike[str]) -> str:
         """An episode's files as the table declares them, the rest by extension."""
-        return media_type(os.fspath(path)) or super().guess_type(path)
+        return layout.media_type(os.fspath(path)) or super().guess_type(path)
 
     def send_head(self) -> Any:
         if not self._published():
