@@ -1,8 +1,11 @@
-"""Stage: read_episode(source) -> Episode, from a page dump (.txt) or Markdown with front matter.
+"""Stage: read_episode(source) -> Episode, from a page dump (.txt), Markdown with front matter
+(``narrate.text.markdown``) or a saved web page (.html).
 
 Page dumps (``narrate.text.page_dump``) are what a reader copies from a summary website: the
 summary among site chrome that must never be spoken. Every line before the disclaimer that is
 not spoken is kept on the ``Episode``, so that the build can say which (``reading_warnings``).
+A saved page (``narrate.text.html_page``) gives its title, date and source link as front
+matter would, and its summary and disclaimer.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from narrate.links import link_problem, shown
 from narrate.markup import strip_markup
 from narrate.models import Episode, Section
 from narrate.templating import NOT_TEXT
+from narrate.text.html_page import declared_encoding, is_html_page, read_html_page
 from narrate.text.markdown import not_a_date, read_markdown
 from narrate.text.page_dump import read_page_dump
 from narrate.text.pronounce import word_tables
@@ -30,6 +34,7 @@ from narrate.text.sentences import split_sentences
 log = logging.getLogger(__name__)
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
 MAX_CHARS = 100_000
 """Longest summary narrate reads: about 15,000 words, an hour and a half of speech.
 
@@ -38,6 +43,9 @@ speaking 5 MB of text would take days with Piper and make an episode of a hundre
 one will hear, and sentence splitting slows down with the square of a paragraph's length. A
 clear error at once serves the user better than a build that seems to hang.
 """
+MAX_PAGE_BYTES = 5_000_000
+"""Largest saved web page narrate reads. A page carries scripts, styles and icons, often a few
+hundred kilobytes around a few of summary; the summary in it is held to ``MAX_CHARS``."""
 
 _LEADING_CLAUSE_RE = re.compile(
     r"^(?:in|among|for|after|during|across|using|with|from|based on)\b[^,]{0,60},\s+", re.I
@@ -49,9 +57,13 @@ _TITLE_WORDS = 12
 def read_episode(source: EpisodeSource) -> Episode:
     """Read one summary file; raise ``SourceError`` naming the file, the cause and the fix."""
     path = source.path
-    text = strip_markup(_decode(path))
+    text = _decode(path)
+    page = _is_page(path, text)
+    text = text if page else strip_markup(text)
     unspoken: tuple[tuple[int, str], ...] = ()
-    if path.suffix.lower() in MARKDOWN_SUFFIXES or text.startswith("---\n"):
+    if page:
+        meta, sections, disclaimer = _read_html(path, text)
+    elif path.suffix.lower() in MARKDOWN_SUFFIXES or text.startswith("---\n"):
         meta, sections, disclaimer = read_markdown(path, text)
     else:
         dump = read_page_dump(text)
@@ -170,7 +182,7 @@ def _decode(path: Path) -> str:
     except IsADirectoryError:
         raise SourceError(
             f"{path}: is a folder, not a summary file; "
-            "name a .txt or .md file in the show's [[episodes]]"
+            "name a .txt, .md or .html file in the show's [[episodes]]"
         ) from None
     except OSError as error:
         raise SourceError(f"{path}: cannot be read ({error.strerror}); check permissions") from None
@@ -180,24 +192,45 @@ def _decode(path: Path) -> str:
         if data.startswith(bom) and _wide_text(data, encoding):
             raise SourceError(f"{path}: saved as {encoding}, not UTF-8; save the file as UTF-8")
     if b"\x00" in data[:8192]:
-        raise SourceError(f"{path}: looks like a binary file, not text; give a .txt or .md summary")
-    if len(data) > 4 * MAX_CHARS + 3:  # more characters than allowed, however they are encoded
-        raise SourceError(_too_long(path))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
         raise SourceError(
-            f"{path}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
-            "save the file as UTF-8"
-        ) from None
-    text = clean_text(text)
+            f"{path}: looks like a binary file, not text; give a .txt, .md or .html summary"
+        )
+    page = _is_page(path, data[:8192].removeprefix(codecs.BOM_UTF8).decode("latin-1"))
+    # More characters than allowed, however they are encoded; a page's text is measured later.
+    if len(data) > (MAX_PAGE_BYTES if page else 4 * MAX_CHARS + 3):
+        raise SourceError(_too_long(path, page))
+    text = clean_text(_text(path, data, page))
     if not text.strip():
         raise SourceError(
             f"{path}: the file holds only white space; paste the summary text into it"
         )
-    if len(text) > MAX_CHARS:
+    if len(text) > MAX_CHARS and not page:
         raise SourceError(_too_long(path))
     return text
+
+
+def _is_page(path: Path, text: str) -> bool:
+    """Whether a summary file is a saved web page: by its name, or by how its text starts."""
+    return path.suffix.lower() in HTML_SUFFIXES or is_html_page(text)
+
+
+def _text(path: Path, data: bytes, page: bool) -> str:
+    """UTF-8; or, for a web page that is not, the encoding it declares in a meta tag."""
+    declared = (declared_encoding(data) if page else None) or "utf-8"
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if declared == "utf-8":
+            raise SourceError(_not_text(path, data, error, "UTF-8 text")) from None
+    try:
+        return data.decode(declared)
+    except UnicodeDecodeError as error:
+        raise SourceError(_not_text(path, data, error, f"{declared} text as it declares")) from None
+
+
+def _not_text(path: Path, data: bytes, error: UnicodeDecodeError, what: str) -> str:
+    at = f"byte 0x{data[error.start]:02x} at offset {error.start}"
+    return f"{path}: not {what} ({at}); save the file as UTF-8"
 
 
 _WIDE_BOMS = (
@@ -220,12 +253,57 @@ def _wide_text(data: bytes, encoding: str) -> bool:
         return False
 
 
-def _too_long(path: Path) -> str:
+def _too_long(path: Path, page: bool = False) -> str:
+    if page:
+        return (
+            f"{path}: a web page of more than {MAX_PAGE_BYTES // 1_000_000} MB, far more than a "
+            "summary's page; save it as HTML only, or paste the summary into a .txt file"
+        )
     return (
         f"{path}: too long for one episode (more than {MAX_CHARS:,} characters, about "
         f"{round(MAX_CHARS / 6.5, -3):,.0f} words); a summary is a few hundred words: shorten it, "
         "or split it into several summaries"
     )
+
+
+def _read_html(path: Path, text: str) -> tuple[dict[str, Any], list[Section], str | None]:
+    """A saved web page (``html_page``): its title, date and source link as front matter would
+    give them, its chapters (one a paragraph as in a page dump, or one a heading as in
+    Markdown), its disclaimer."""
+    try:
+        page = read_html_page(text)
+    except SourceError as error:
+        raise SourceError(f"{path}: {error}") from None
+    paragraphs = [_plain(paragraph) for paragraph in page.paragraphs]
+    if not paragraphs:
+        raise SourceError(
+            f"{path}: no summary text found in the web page (only menus, links or scripts); "
+            "save the summary's own page, or paste its paragraphs into a .txt file"
+        )
+    if sum(map(len, paragraphs)) > MAX_CHARS:
+        raise SourceError(_too_long(path))
+    meta = {"title": _plain(page.title or ""), "date": page.date, "source_url": page.source_url}
+    disclaimer = _plain(page.disclaimer or "") or None
+    return {k: v for k, v in meta.items() if v}, _chapters(paragraphs, page.headings), disclaimer
+
+
+def _plain(text: str) -> str:
+    """Text from a web page as the other formats' text: "a <b>x</b>\tb" -> "a x b"."""
+    return " ".join(strip_markup(clean_text(text)).split())
+
+
+def _chapters(paragraphs: list[str], headings: tuple[tuple[int, str], ...]) -> list[Section]:
+    """A chapter a paragraph, titled by its lead words, as in a page dump; when the page has
+    headings, a chapter a heading, as ``##`` in Markdown ("Summary" before the first)."""
+    if not headings:
+        return [Section(chapter_title(p), (p,)) for p in paragraphs]
+    titles = dict(headings)
+    chapters: list[tuple[str, list[str]]] = []
+    for index, paragraph in enumerate(paragraphs):
+        if index in titles or not chapters:
+            chapters.append((_plain(titles.get(index, "Summary")), []))
+        chapters[-1][1].append(paragraph)
+    return [Section(title, tuple(body)) for title, body in chapters]
 
 
 def _text_meta(meta: dict[str, Any], key: str, path: Path) -> str | None:
