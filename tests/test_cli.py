@@ -297,7 +297,7 @@ def test_script_names_its_own_argument(tmp_path: Path) -> None:
     ]
     assert _stderr_lines(folder) == [
         "narrate: configuration error on the command line:",
-        "  FILE: folder is a folder; name one summary in it (a .txt or .md file)",
+        "  FILE: folder is a folder; name one summary in it (a .txt, .md or .html file)",
     ]
 
 
@@ -370,7 +370,7 @@ def test_a_folder_the_show_lists_as_a_summary_is_named_as_a_folder(tmp_path: Pat
     assert _stderr_lines(run)[-2:] == [
         "1 summary could not be built:",
         f"  {tmp_path / 'notes'}: is a folder, not a summary file; "
-        "name a .txt or .md file in the show's [[episodes]]",
+        "name a .txt, .md or .html file in the show's [[episodes]]",
     ]
 
 

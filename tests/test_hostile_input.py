@@ -343,13 +343,13 @@ ERRORS = [
     pytest.param(
         "picture.txt",
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
-        "looks like a binary file, not text; give a .txt or .md summary",
+        "looks like a binary file, not text; give a .txt, .md or .html summary",
         id="binary",
     ),
     pytest.param(
         "bom-binary.txt",
         b"\xff\xfe\x00\x01binary\x00junk",
-        "looks like a binary file, not text; give a .txt or .md summary",
+        "looks like a binary file, not text; give a .txt, .md or .html summary",
         id="binary-starting-like-utf-16",
     ),
     pytest.param(

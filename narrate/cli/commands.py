@@ -296,7 +296,9 @@ def run_script(args: argparse.Namespace) -> int:
     file: Path = args.file
     wrong = []
     if file.is_dir():
-        wrong.append(f"FILE: {file} is a folder; name one summary in it (a .txt or .md file)")
+        wrong.append(
+            f"FILE: {file} is a folder; name one summary in it (a .txt, .md or .html file)"
+        )
     elif not file.exists():
         wrong.append(f"FILE: no file at {file}; check the path")
     # As a summary named to narrate build: what the show says about it (date, title) applies.

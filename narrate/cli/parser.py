@@ -153,7 +153,9 @@ def _add_script(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Print the spoken script of one summary, with chapters, before any audio "
         "is made.",
     )
-    script.add_argument("file", type=Path, metavar="FILE", help="a summary (.txt or .md)")
+    script.add_argument(
+        "file", type=Path, metavar="FILE", help="a summary (.txt, .md or a saved .html page)"
+    )
     script.add_argument("--show", type=Path, help="the show file whose wording to use")
     script.add_argument("--format", choices=("text", "json"), default="text")
     script.set_defaults(run=run_script)

@@ -16,7 +16,8 @@ from narrate.config.settings import EpisodeSource
 from narrate.links import link_problem, shown
 
 SUMMARY_SUFFIXES = (".txt", ".md", ".markdown")
-"""File endings read as summaries when a folder is given."""
+"""File endings read as summaries when a folder is given. Saved web pages (.html) are read only
+when named: an output folder holds narrate's own pages, which are no summaries."""
 
 
 def read_episodes(

@@ -1,8 +1,11 @@
-"""Stage: read_episode(source) -> Episode, from a page dump (.txt) or Markdown with front matter.
+"""Stage: read_episode(source) -> Episode, from a page dump (.txt), Markdown with front matter
+(``narrate.text.markdown``) or a saved web page (.html).
 
 Page dumps (``narrate.text.page_dump``) are what a reader copies from a summary website: the
 summary among site chrome that must never be spoken. Every line before the disclaimer that is
 not spoken is kept on the ``Episode``, so that the build can say which (``reading_warnings``).
+A saved page (``narrate.text.html_page``) gives its title, date and source link as front
+matter would, and its summary and disclaimer.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import hashlib
 import logging
 import re
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +25,16 @@ from narrate.links import link_problem, shown
 from narrate.markup import strip_markup
 from narrate.models import Episode, Section
 from narrate.templating import NOT_TEXT
-from narrate.text.page_dump import is_disclaimer, read_page_dump
+from narrate.text.html_page import declared_encoding, is_html_page, read_html_page
+from narrate.text.markdown import not_a_date, read_markdown
+from narrate.text.page_dump import read_page_dump
 from narrate.text.pronounce import word_tables
 from narrate.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
 MAX_CHARS = 100_000
 """Longest summary narrate reads: about 15,000 words, an hour and a half of speech.
 
@@ -38,8 +43,10 @@ speaking 5 MB of text would take days with Piper and make an episode of a hundre
 one will hear, and sentence splitting slows down with the square of a paragraph's length. A
 clear error at once serves the user better than a build that seems to hang.
 """
+MAX_PAGE_BYTES = 5_000_000
+"""Largest saved web page narrate reads. A page carries scripts, styles and icons, often a few
+hundred kilobytes around a few of summary; the summary in it is held to ``MAX_CHARS``."""
 
-_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _LEADING_CLAUSE_RE = re.compile(
     r"^(?:in|among|for|after|during|across|using|with|from|based on)\b[^,]{0,60},\s+", re.I
 )
@@ -50,10 +57,14 @@ _TITLE_WORDS = 12
 def read_episode(source: EpisodeSource) -> Episode:
     """Read one summary file; raise ``SourceError`` naming the file, the cause and the fix."""
     path = source.path
-    text = strip_markup(_decode(path))
+    text = _decode(path)
+    page = _is_page(path, text)
+    text = text if page else strip_markup(text)
     unspoken: tuple[tuple[int, str], ...] = ()
-    if path.suffix.lower() in MARKDOWN_SUFFIXES or text.startswith("---\n"):
-        meta, sections, disclaimer = _read_markdown(path, text)
+    if page:
+        meta, sections, disclaimer = _read_html(path, text)
+    elif path.suffix.lower() in MARKDOWN_SUFFIXES or text.startswith("---\n"):
+        meta, sections, disclaimer = read_markdown(path, text)
     else:
         dump = read_page_dump(text)
         meta = {"title": dump.title} if dump.title else {}
@@ -171,7 +182,7 @@ def _decode(path: Path) -> str:
     except IsADirectoryError:
         raise SourceError(
             f"{path}: is a folder, not a summary file; "
-            "name a .txt or .md file in the show's [[episodes]]"
+            "name a .txt, .md or .html file in the show's [[episodes]]"
         ) from None
     except OSError as error:
         raise SourceError(f"{path}: cannot be read ({error.strerror}); check permissions") from None
@@ -181,24 +192,45 @@ def _decode(path: Path) -> str:
         if data.startswith(bom) and _wide_text(data, encoding):
             raise SourceError(f"{path}: saved as {encoding}, not UTF-8; save the file as UTF-8")
     if b"\x00" in data[:8192]:
-        raise SourceError(f"{path}: looks like a binary file, not text; give a .txt or .md summary")
-    if len(data) > 4 * MAX_CHARS + 3:  # more characters than allowed, however they are encoded
-        raise SourceError(_too_long(path))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
         raise SourceError(
-            f"{path}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
-            "save the file as UTF-8"
-        ) from None
-    text = clean_text(text)
+            f"{path}: looks like a binary file, not text; give a .txt, .md or .html summary"
+        )
+    page = _is_page(path, data[:8192].removeprefix(codecs.BOM_UTF8).decode("latin-1"))
+    # More characters than allowed, however they are encoded; a page's text is measured later.
+    if len(data) > (MAX_PAGE_BYTES if page else 4 * MAX_CHARS + 3):
+        raise SourceError(_too_long(path, page))
+    text = clean_text(_text(path, data, page))
     if not text.strip():
         raise SourceError(
             f"{path}: the file holds only white space; paste the summary text into it"
         )
-    if len(text) > MAX_CHARS:
+    if len(text) > MAX_CHARS and not page:
         raise SourceError(_too_long(path))
     return text
+
+
+def _is_page(path: Path, text: str) -> bool:
+    """Whether a summary file is a saved web page: by its name, or by how its text starts."""
+    return path.suffix.lower() in HTML_SUFFIXES or is_html_page(text)
+
+
+def _text(path: Path, data: bytes, page: bool) -> str:
+    """UTF-8; or, for a web page that is not, the encoding it declares in a meta tag."""
+    declared = (declared_encoding(data) if page else None) or "utf-8"
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if declared == "utf-8":
+            raise SourceError(_not_text(path, data, error, "UTF-8 text")) from None
+    try:
+        return data.decode(declared)
+    except UnicodeDecodeError as error:
+        raise SourceError(_not_text(path, data, error, f"{declared} text as it declares")) from None
+
+
+def _not_text(path: Path, data: bytes, error: UnicodeDecodeError, what: str) -> str:
+    at = f"byte 0x{data[error.start]:02x} at offset {error.start}"
+    return f"{path}: not {what} ({at}); save the file as UTF-8"
 
 
 _WIDE_BOMS = (
@@ -221,7 +253,12 @@ def _wide_text(data: bytes, encoding: str) -> bool:
         return False
 
 
-def _too_long(path: Path) -> str:
+def _too_long(path: Path, page: bool = False) -> str:
+    if page:
+        return (
+            f"{path}: a web page of more than {MAX_PAGE_BYTES // 1_000_000} MB, far more than a "
+            "summary's page; save it as HTML only, or paste the summary into a .txt file"
+        )
     return (
         f"{path}: too long for one episode (more than {MAX_CHARS:,} characters, about "
         f"{round(MAX_CHARS / 6.5, -3):,.0f} words); a summary is a few hundred words: shorten it, "
@@ -229,125 +266,44 @@ def _too_long(path: Path) -> str:
     )
 
 
-def _read_markdown(path: Path, text: str) -> tuple[dict[str, Any], list[Section], str | None]:
-    meta: dict[str, Any] = {}
-    match = _FRONT_MATTER_RE.match(text)
-    if match:
-        import yaml
-
-        try:
-            loaded = yaml.load(match.group(1), Loader=_yaml_loader())
-        except _ImpossibleDate as error:
-            raise SourceError(_not_a_date(path, error.value)) from None
-        except ValueError:  # an integer longer than Python converts (4,300 digits)
-            raise SourceError(
-                f"{path}: front matter holds a number too long to read; "
-                'write it as "key: value" lines between two --- lines'
-            ) from None
-        except RecursionError:  # [[[[...]]]] nested thousands deep
-            raise SourceError(
-                f"{path}: front matter is nested too deeply to read; "
-                'write it as "key: value" lines between two --- lines'
-            ) from None
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" (line {mark.line + 2})" if mark is not None else ""
-            raise SourceError(
-                f"{path}: front matter is not valid YAML{where}; "
-                'write it as "key: value" lines between two --- lines'
-            ) from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise SourceError(f"{path}: front matter must be key: value lines (title, date, ...)")
-        meta = loaded or {}
-        text = text[match.end() :]
-    sections: list[Section] = []
-    title, disclaimer = "", None
-    paragraphs: list[str] = []
-    heading_title: str | None = None
-    for block in _markdown_blocks(text):
-        if block.startswith("## "):
-            if paragraphs:
-                sections.append(Section(title or "Summary", tuple(paragraphs)))
-            title, paragraphs = _inline(block[3:]), []
-        elif block.startswith("# "):
-            heading_title = heading_title or _inline(block[2:])
-        elif is_disclaimer(block):
-            disclaimer = _inline(block)
-        else:
-            paragraphs.append(_inline(block))
-    if paragraphs:
-        sections.append(Section(title or "Summary", tuple(paragraphs)))
-    if heading_title and "title" not in meta:
-        meta["title"] = heading_title
-    return meta, sections, disclaimer
+def _read_html(path: Path, text: str) -> tuple[dict[str, Any], list[Section], str | None]:
+    """A saved web page (``html_page``): its title, date and source link as front matter would
+    give them, its chapters (one a paragraph as in a page dump, or one a heading as in
+    Markdown), its disclaimer."""
+    try:
+        page = read_html_page(text)
+    except SourceError as error:
+        raise SourceError(f"{path}: {error}") from None
+    paragraphs = [_plain(paragraph) for paragraph in page.paragraphs]
+    if not paragraphs:
+        raise SourceError(
+            f"{path}: no summary text found in the web page (only menus, links or scripts); "
+            "save the summary's own page, or paste its paragraphs into a .txt file"
+        )
+    if sum(map(len, paragraphs)) > MAX_CHARS:
+        raise SourceError(_too_long(path))
+    meta = {"title": _plain(page.title or ""), "date": page.date, "source_url": page.source_url}
+    disclaimer = _plain(page.disclaimer or "") or None
+    return {k: v for k, v in meta.items() if v}, _chapters(paragraphs, page.headings), disclaimer
 
 
-class _ImpossibleDate(Exception):
-    """A YAML date such as 2026-02-30, which PyYAML reports without saying which."""
-
-    def __init__(self, value: str) -> None:
-        super().__init__(value)
-        self.value = value
+def _plain(text: str) -> str:
+    """Text from a web page as the other formats' text: "a <b>x</b>\tb" -> "a x b"."""
+    return " ".join(strip_markup(clean_text(text)).split())
 
 
-@lru_cache(maxsize=1)
-def _yaml_loader() -> type[Any]:
-    """PyYAML's safe loader, except that an impossible date names itself."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
-        try:
-            return loader.construct_yaml_timestamp(node)
-        except ValueError:
-            raise _ImpossibleDate(str(node.value)) from None
-
-    Loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp)
-    return Loader
-
-
-def _not_a_date(path: Path, value: object) -> str:
-    return f'{path}: front matter date "{value}" is not a real date; write it as 2026-11-20'
-
-
-def _markdown_blocks(text: str) -> list[str]:
-    """Paragraphs, headings and list items of a Markdown body, one string each."""
-    blocks: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            blocks.append(" ".join(current))
-            current.clear()
-
-    for raw in text.split("\n"):
-        line = raw.strip()
-        if not line or re.match(r"^(-{3,}|\*{3,}|_{3,})$", line):
-            flush()
-        elif line.startswith("#"):
-            flush()
-            level = len(line) - len(line.lstrip("#"))
-            blocks.append(("## " if level >= 2 else "# ") + line.lstrip("#").strip())
-        elif re.match(r"^([-*+]|\d+[.)])\s+", line):
-            flush()
-            item = re.sub(r"^([-*+]|\d+[.)])\s+", "", line)
-            current.append(item if item[-1:] in ".!?:;" else item + ".")
-        else:
-            current.append(line.lstrip("> ").strip())
-    flush()
-    return [b for b in blocks if b.strip("# ")]
-
-
-def _inline(text: str) -> str:
-    """Markdown inline syntax to plain text: links keep their words, emphasis goes."""
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
-    text = re.sub(r"(\*\*|__|\*|`)", "", text)
-    text = re.sub(r"(?<!\w)_(\S[^_]*?)_(?!\w)", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
+def _chapters(paragraphs: list[str], headings: tuple[tuple[int, str], ...]) -> list[Section]:
+    """A chapter a paragraph, titled by its lead words, as in a page dump; when the page has
+    headings, a chapter a heading, as ``##`` in Markdown ("Summary" before the first)."""
+    if not headings:
+        return [Section(chapter_title(p), (p,)) for p in paragraphs]
+    titles = dict(headings)
+    chapters: list[tuple[str, list[str]]] = []
+    for index, paragraph in enumerate(paragraphs):
+        if index in titles or not chapters:
+            chapters.append((_plain(titles.get(index, "Summary")), []))
+        chapters[-1][1].append(paragraph)
+    return [Section(title, tuple(body)) for title, body in chapters]
 
 
 def _text_meta(meta: dict[str, Any], key: str, path: Path) -> str | None:
@@ -381,7 +337,7 @@ def _date_meta(meta: dict[str, Any], path: Path) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise SourceError(_not_a_date(path, value)) from None
+        raise SourceError(not_a_date(path, value)) from None
 
 
 def _file_date(path: Path) -> dt.date:
