@@ -17,6 +17,7 @@ import requests
 from google_stub import Responder
 
 from tests.s3server import s3server  # noqa: F401  (the real S3 server, for the publishing tests)
+from tests.site_server import site  # noqa: F401  (a real web site, for fetching pages and feeds)
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = REPO / "narrate" / "example"
