@@ -43,8 +43,9 @@ def _add_build(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "feed is written under feeds/. With no --show, builds ./show.toml if present, else "
         "the example show that ships with narrate.",
     )
-    build.add_argument("summaries", nargs="*", type=Path, metavar="SUMMARY",
-                       help="summary files or folders; replace the show's own list")  # fmt: skip
+    build.add_argument("summaries", nargs="*", metavar="SUMMARY",
+                       help="summary files, folders or page addresses (https://...); replace "
+                       "the show's own list and its site feeds")  # fmt: skip
     build.add_argument("--show", type=Path, help="the show file (TOML)")
     build.add_argument("--out", type=Path, help="output root for audio/ and feeds/ (default: .)")
     build.add_argument(
@@ -154,7 +155,8 @@ def _add_script(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "is made.",
     )
     script.add_argument(
-        "file", type=Path, metavar="FILE", help="a summary (.txt, .md or a saved .html page)"
+        "file", metavar="FILE", help="a summary (.txt, .md or a saved .html page), or a summary "
+        "page's address (https://...), fetched now"
     )
     script.add_argument("--show", type=Path, help="the show file whose wording to use")
     script.add_argument("--format", choices=("text", "json"), default="text")

@@ -26,6 +26,7 @@ from narrate.config.settings import (
     ScriptSettings,
     Settings,
     ShowSettings,
+    SiteFeed,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "ScriptSettings",
     "Settings",
     "ShowSettings",
+    "SiteFeed",
     "default_cache_dir",
     "feed_guid",
     "find_show",

@@ -23,7 +23,7 @@ from typing import Any
 
 from narrate.cluster import executor_problem
 from narrate.config import checks
-from narrate.config.episodes import read_episodes
+from narrate.config.episodes import read_episodes, read_sites
 from narrate.config.options import (
     AUDIO_OPTIONS,
     BUILD_OPTIONS,
@@ -98,7 +98,7 @@ def find_show(cwd: Path) -> Path:
 def load_settings(
     path: Path,
     *,
-    summaries: list[Path] | None = None,
+    summaries: list[str | Path] | None = None,
     out_dir: Path | None = None,
     cache_dir: Path | None = None,
     use_cache: bool = True,
@@ -110,8 +110,9 @@ def load_settings(
 ) -> Settings:
     """Read and check a show file; raise ``ConfigError`` listing every problem at once.
 
-    ``summaries`` given on the command line replace the show's own list (those the show lists
-    keep its date, title, source_url and cover); ``engine``, ``voice`` and ``rate`` override
+    ``summaries`` given on the command line (files, folders, page addresses) replace the
+    show's own list and its site feeds (those the show lists keep its date, title, source_url
+    and cover); ``engine``, ``voice`` and ``rate`` override
     the show's [voice] table for one build, ``executor`` and ``publish`` its [build] (see
     ``_where``). Each problem is reported under where its value came from: the show file,
     or the command line (``--rate``, ``--out``, ...).
@@ -136,6 +137,7 @@ def load_settings(
     )  # fmt: skip
     audio = _audio_settings(reader, audio_table, pace, path.parent)
     episodes = read_episodes(raw.get("episodes", []), path.parent, summaries, problems, given)
+    sites = read_sites(raw.get("sources"), problems) if summaries is None else ()
     given += _out_dir_problems(out_dir) if out_dir is not None else []
     where = _where(reader, executor, publish, problems, given)
     if problems or given:
@@ -152,6 +154,7 @@ def load_settings(
         cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
         drop_removed=top["drop_removed"],
         own_list=summaries is None,
+        sites=sites,
         **where,
     )
 
@@ -340,7 +343,8 @@ def _where(
                                   ("build.publish", table["publish"]))  # fmt: skip
     for key, problem in _where_problems(executor, publish, executor_key, publish_key):
         (problems if key.startswith("build.") else given).append(f"{key}: {problem}")
-    return {"executor": executor, "publish": publish, "keep_old_days": table["keep_old_days"]}
+    return {"executor": executor, "publish": publish, "keep_old_days": table["keep_old_days"],
+            "fetch_timeout": table["fetch_timeout"]}  # fmt: skip
 
 
 def _first(*given: tuple[str, str | None]) -> tuple[str, str]:

@@ -91,7 +91,8 @@ SHOW_OPTIONS = (
            default_doc="derived from the feed URL"),
     Option("locked", "boolean", "podcast:locked: other hosts may not import the feed", True),
     Option("feed_file", "text", "the feed's path in the output folder", "feeds/feed.xml"),
-    Option("drop_removed", "boolean", "episodes whose summaries you remove leave the feed",
+    Option("drop_removed", "boolean", "episodes whose summaries you remove (or the site's feed "
+           "no longer lists) leave the feed",
            False),
     Option("disclaimer", "text", "spoken after a summary that has no disclaimer of its own",
            DEFAULT_DISCLAIMER),
@@ -156,12 +157,15 @@ BUILD_OPTIONS = (
            "s3://BUCKET/PREFIX or any fsspec URL", "", default_doc="the output folder"),
     Option("keep_old_days", "number", "days an old revision stays at the publish URL after it "
            "leaves the feed (a download already begun finishes)", 7.0, low=0, high=3650),
+    Option("fetch_timeout", "number", "seconds to wait for a web server (summary pages, site "
+           "feeds) to connect, and then to answer", 20.0, low=1, high=300),
 )  # fmt: skip
 """The ``[build]`` keys: where the show is built and published. ``--executor`` and
 ``--publish``, else ``$NARRATE_EXECUTOR`` and ``$NARRATE_PUBLISH``, win over them."""
 
 EPISODE_OPTIONS = (
-    Option("file", "text", "the summary, relative to the show file", required=True),
+    Option("file", "text", "the summary, relative to the show file; or a summary page's "
+           "http(s) address", required=True),
     Option("date", "date", "publication date",
            default_doc="the summary's; else its file's time when first built"),
     Option("title", "text", "episode title",
@@ -173,13 +177,26 @@ EPISODE_OPTIONS = (
 )  # fmt: skip
 """The keys of each ``[[episodes]]`` table; they win over the summary's own front matter."""
 
+SOURCE_OPTIONS = (
+    Option("feed", "text", "a site's feed (RSS, Atom or JSON Feed) whose items link to "
+           "summary pages: each item becomes an episode", required=True),
+    Option("limit", "integer", "take only this many of its newest items (0: all)", 0,
+           low=0, high=100000),
+    Option("since", "date", "take only items published on or after this date",
+           default_doc="all"),
+)  # fmt: skip
+"""The keys of each ``[[sources]]`` table: a site's feed, read on every build. Its items come
+after the show's ``[[episodes]]``, oldest first; one removed from the site's feed stays
+published unless ``drop_removed``."""
+
 TABLES = {
     "voice": VOICE_OPTIONS,
     "audio": AUDIO_OPTIONS,
     "build": BUILD_OPTIONS,
     "episodes": EPISODE_OPTIONS,
+    "sources": SOURCE_OPTIONS,
 }
-"""The show file's tables (``[[episodes]]`` is a list of tables), by key."""
+"""The show file's tables (``[[episodes]]`` and ``[[sources]]`` are lists of tables), by key."""
 
 
 def keys(options: tuple[Option, ...]) -> set[str]:

@@ -14,6 +14,7 @@ from narrate.config.options import (
     EPISODE_OPTIONS,
     RATES,
     SHOW_OPTIONS,
+    SOURCE_OPTIONS,
     VOICE_OPTIONS,
     Option,
     Value,
@@ -41,6 +42,7 @@ def option_tables() -> str:
         _table("`[audio]`", [_row(o) for o in AUDIO_OPTIONS]),
         _table("`[build]`", [_row(o) for o in BUILD_OPTIONS]),
         _table("Each `[[episodes]]`", [_row(o) for o in EPISODE_OPTIONS]),
+        _table("Each `[[sources]]`", [_row(o) for o in SOURCE_OPTIONS]),
         END,
     ]
     return "\n\n".join(parts) + "\n"

@@ -158,18 +158,47 @@ class AudioSettings:
 
 @dataclass(frozen=True)
 class EpisodeSource:
-    """A summary file and what the show says about it."""
+    """A summary (a file, or a page on the web) and what the show says about it."""
 
     path: Path
-    """Absolute path of the summary."""
+    """Absolute path of the summary file; for a web page, ``NAME.html`` after its address
+    (the page itself is fetched by the build: ``narrate.gather``)."""
     date: dt.date | None
-    """Publication date from the show file, if given."""
+    """Publication date from the show file (or the site's feed), if given."""
     title: str | None
     """Title from the show file, if given."""
     source_url: str | None
     """Source URL from the show file, if given."""
     cover: Path | None = None
     """The episode's own artwork, if the show gives one (else the show's cover)."""
+    url: str | None = None
+    """The summary page's http(s) address, when the summary is read from the web."""
+    guid: str | None = None
+    """The site feed's id of the item (its guid, else its link), which the episode keeps for
+    ever: a retitled or moved page stays the same episode. None: not from a site feed."""
+
+    @property
+    def name(self) -> str:
+        """The summary as a user names it: its address, or its file's path."""
+        return self.url or str(self.path)
+
+    @property
+    def key(self) -> str:
+        """What the published record remembers the summary by: the site feed's id, else its
+        address or path (a summary no longer listed by any key has left the show)."""
+        return self.guid or self.name
+
+
+@dataclass(frozen=True)
+class SiteFeed:
+    """A site's own feed (RSS, Atom or JSON Feed) whose items each link to a summary page."""
+
+    url: str
+    """The feed's http(s) address."""
+    limit: int
+    """Take at most this many of its newest items (0: all)."""
+    since: dt.date | None
+    """Take only items published on or after this date (None: all)."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +237,11 @@ class Settings:
     """A clip cache shared by a cluster's workers (``s3://bucket/cache``), or "" for none."""
     keep_old_days: float = 7.0
     """Days an old revision stays at a publish URL after it leaves the feed."""
+    sites: tuple[SiteFeed, ...] = ()
+    """The show's ``[[sources]]``: site feeds whose items become episodes, after
+    ``episodes``."""
+    fetch_timeout: float = 20.0
+    """Seconds to wait for a web server to connect, and then to answer."""
 
 
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
