@@ -48,6 +48,24 @@ class Episode:
     """Lines of the file before its disclaimer that are not spoken, with their numbers
     (from 1): site chrome, or a page's teasers when it has no disclaimer. A build warns about
     them, so no summary text is ever lost in silence."""
+    research_url: str | None = None
+    """The research the summary is about, when its page links it (an absolute http(s) link)."""
+    source_name: str = ""
+    """The summary as its user names it, in messages: its page's address, or ("") the path
+    of ``source_path``."""
+    source_key: str = ""
+    """What the published record remembers the summary by (``EpisodeSource.key``: a site
+    feed's id, a page's address, a file's path); "": ``source_name``."""
+
+    @property
+    def name(self) -> str:
+        """The summary as its user names it: its page's address, or its file's path."""
+        return self.source_name or str(self.source_path)
+
+    @property
+    def key(self) -> str:
+        """What the published record remembers the summary by."""
+        return self.source_key or self.name
 
 
 @dataclass(frozen=True)
@@ -222,6 +240,8 @@ class PublishedEpisode:
     """Chapters, for show notes."""
     voice: str = ""
     """Engine and voice that actually spoke it."""
+    research_url: str | None = None
+    """The research the summary is about, when known (records of older builds: None)."""
     recipe: str = ""
     """Digest of everything its files were made from; unchanged recipe, nothing to rebuild."""
     source: str = ""

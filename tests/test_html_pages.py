@@ -227,7 +227,7 @@ def test_a_page_reads_as_the_same_summary_as_its_page_dump(
     assert from_page.disclaimer == from_dump.disclaimer == EXAMPLE_DISCLAIMER
     assert (from_page.summary, from_page.slug) == (from_dump.summary, from_dump.slug)
     assert (from_page.date, from_page.dated) == (dt.date(2025, 11, 20), True)
-    assert from_page.source_url == STUDY_URL
+    assert (from_page.research_url, from_page.source_url) == (STUDY_URL, PAGE_URL)
     script = build_script(from_page, settings)
     assert script == build_script(from_dump, settings)
     _assert_no_chrome(script)
@@ -237,7 +237,7 @@ def test_the_page_itself_its_date_and_links() -> None:
     page = read_html_page(site_page())
 
     assert (page.title, page.date) == (TITLE, dt.date(2025, 11, 20))
-    assert (page.source_url, page.page_url) == (STUDY_URL, PAGE_URL)
+    assert (page.research_url, page.page_url) == (STUDY_URL, PAGE_URL)
     assert page.paragraphs == tuple(SUMMARY) and page.headings == ()
 
 
@@ -277,7 +277,7 @@ def test_a_page_of_divs_with_subheadings_a_list_and_no_disclaimer(
         Section("What it means", (VITAMIN_D[2],)),
     )  # fmt: skip
     assert (episode.date, episode.dated) == (dt.date(2025, 10, 31), True)
-    assert episode.source_url == NEUROLOGY_URL
+    assert episode.research_url == NEUROLOGY_URL
     assert episode.disclaimer is None
     script = build_script(episode, settings)
     assert script.disclaimer == settings.disclaimer  # the show's own is spoken
@@ -344,13 +344,13 @@ def test_a_file_named_txt_that_holds_a_saved_page_is_read_as_a_page(tmp_path: Pa
     ],
 )  # fmt: skip
 def test_the_source_link(details: str | None, source: str | None) -> None:
-    assert read_html_page(site_page(details=details)).source_url == source
+    assert read_html_page(site_page(details=details)).research_url == source
 
 
 def test_the_source_link_from_citation_meta_when_the_page_links_none() -> None:
     page = blog_page().replace(f'<a href="{NEUROLOGY_URL}">', '<a href="/studies/42">')
 
-    assert read_html_page(page).source_url == "https://doi.org/10.1212/WNL.0000000000209999"
+    assert read_html_page(page).research_url == "https://doi.org/10.1212/WNL.0000000000209999"
 
 
 # Pages with nothing to read

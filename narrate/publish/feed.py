@@ -81,6 +81,7 @@ def _item(episode: PublishedEpisode, show: ShowSettings) -> _Item:
             summary=episode.description,
             chapters=[(short_clock(c.start_ms), c.title) for c in episode.chapters],
             source_url=safe_link(episode.source_url),  # records of older builds, too
+            research_url=safe_link(episode.research_url),
             disclaimer=episode.disclaimer,
         ).strip(),
         link=url + episode_dir(episode.slug),

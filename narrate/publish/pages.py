@@ -227,6 +227,7 @@ def _episode(page: EpisodePage, show: _Show, artwork: Artwork, root: str) -> dic
         "transcript_file": root + sidecar(episode.audio_file, TRANSCRIPT),
         "cover": root + (episode.image or artwork.file),  # lock screens show the episode's own
         "source_url": safe_link(episode.source_url),  # a record from an older build may hold any
+        "research_url": safe_link(episode.research_url),
         "disclaimer": episode.disclaimer,
         "chapters": [
             _Chapter(

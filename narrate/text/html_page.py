@@ -1,4 +1,4 @@
-"""Saved web pages: a summary site's page read as title, date, source link, paragraphs and
+"""Saved web pages: a summary site's page read as title, date, research link, paragraphs and
 disclaimer.
 
 A summary page holds the summary among chrome that must never be spoken: a menu, a cookie
@@ -19,7 +19,7 @@ narrate writes no rules of its own for chrome. On what trafilatura keeps, narrat
 - Date: looked for in the page's ``<head>``, its JSON-LD and its article (the smallest element
   holding the title and the first paragraph), never in the rest of the page, where every teaser
   card has a date of its own: a page with no date of its own gets none.
-- Source link, the research the summary is about: the first link labelled as the research by
+- Research link, what the summary is about: the first link labelled as the research by
   its words, the words before it in its paragraph or the heading over it ("Source", "Original
   study", "Read the study", "More Details", "DOI", "References"); else the first link to a DOI
   or PubMed; else the ``citation_doi`` meta tag. The article's links come before the rest of the
@@ -57,7 +57,7 @@ class HtmlPage:
     """The page's title: its ``h1``, else its metadata's; None when it has neither."""
     date: dt.date | None
     """The summary's publication date, from the page's metadata or its article."""
-    source_url: str | None
+    research_url: str | None
     """The research the summary is about: an absolute http(s) link, or None."""
     page_url: str | None
     """Where the page itself lives: the URL given, the browser's "saved from" note, or the
@@ -128,7 +128,7 @@ def declared_encoding(data: bytes) -> str | None:
 
 
 def read_html_page(html: str, url: str | None = None) -> HtmlPage:
-    """The summary in a saved page: its title, date, source link, paragraphs and disclaimer.
+    """The summary in a saved page: its title, date, research link, paragraphs and disclaimer.
 
     ``url`` is where the page lives, when known: relative links are read against it (else
     against the browser's "saved from" note, then the page's canonical link). A page with no
@@ -158,7 +158,7 @@ def read_html_page(html: str, url: str | None = None) -> HtmlPage:
     return HtmlPage(
         title=title,
         date=_date(meta.date),
-        source_url=_source_url(tree, article, page_url),
+        research_url=_research_url(tree, article, page_url),
         page_url=page_url,
         paragraphs=tuple(paragraphs),
         headings=tuple(chapters.items()),
@@ -308,7 +308,7 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _source_url(tree: Any, article: Any, page_url: str | None) -> str | None:
+def _research_url(tree: Any, article: Any, page_url: str | None) -> str | None:
     """The research the summary is about (see the module's docstring for the rule)."""
     base = page_url or next(iter(tree.xpath("//base/@href")), None)
     own = _host(page_url)
