@@ -14,10 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from narrate.audio.cache import ClipCache
 from narrate.audio.mixdown import remove_abandoned_scratch
@@ -25,6 +24,7 @@ from narrate.audio.synthesize import Speaker
 from narrate.cluster import LOCAL, Cluster, cluster
 from narrate.config import Settings
 from narrate.errors import NarrateError
+from narrate.gather import gather_sources, with_sources
 from narrate.models import Artwork, Plan, ProducedEpisode, PublishedEpisode, SegmentTiming
 from narrate.plan import plan_show
 from narrate.processes import worker_pool
@@ -139,14 +139,26 @@ def _build_locked(
     published = out.load_published(settings.show.feed_url, intact_only=False)
     jobs = jobs or os.cpu_count() or 1
     report = _Tally(len(settings.episodes), progress)
+    if settings.sites or any(source.url for source in settings.episodes):
+        report.tell("fetching pages")
+    gathered = gather_sources(settings, out)
+    settings = with_sources(settings, gathered)
+    report.total = len(settings.episodes)
+    feeds = {site.url for site in settings.sites}
+    for address, failure in gathered.failures:
+        if address in feeds:  # not an episode: its items are not known
+            report.failures.append(failure if address in failure else f"{address}: {failure}")
+        else:
+            report.fail(address, failure)
     with _build_studio(settings, jobs, report) as studio:
-        plans = _plan(settings, studio.speaker, cover, published, report, studio.cluster is None)
+        plans = _plan(settings, studio.speaker, cover, published, report, studio.cluster is None,
+                      gathered.pages)  # fmt: skip
         artwork = _artwork(settings, out, cover)
         out.write_bytes(artwork.file, artwork.data)
         made: dict[str, PublishedEpisode] = {}
         for plan, result in _produce(plans, settings, artwork, studio, out, report):
             if isinstance(result, NarrateError):
-                report.fail(plan.episode.source_path, result)
+                report.fail(plan.episode.name, result)
             else:
                 made[plan.episode.slug] = result
                 report.episode_done(f"published {result.audio_file}")
@@ -154,7 +166,7 @@ def _build_locked(
             if episode := made.get(plan.episode.slug):
                 report.built.append(episode)
                 published[episode.slug] = episode
-    listed = _listed(out, published, settings, report)
+    listed = _listed(out, published, settings, report, gathered.complete)
     report.tell("writing pages and feed")
     pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
     for path, html in render_pages(pages, settings.show, artwork, jobs).items():
@@ -252,13 +264,15 @@ def _plan(
     published: dict[str, PublishedEpisode],
     report: _Tally,
     warm_up: bool = True,
+    pages: Mapping[str, bytes] | None = None,
 ) -> tuple[Plan, ...]:
     """The episodes to produce; the unchanged ones are counted (and kept) as they are.
-    ``warm_up``: the speech workers start loading the voice now."""
+    ``warm_up``: the speech workers start loading the voice now; ``pages``: the web pages
+    fetched, by address."""
     speech = speech_options(settings.script, speaker.engine, speaker.fallback)
     voices = (speaker.engine.fingerprint(),
               speaker.fallback.fingerprint() if speaker.fallback else None)  # fmt: skip
-    planned = plan_show(settings, speech, voices, cover, published)
+    planned = plan_show(settings, speech, voices, cover, published, pages)
     report.warnings += planned.warnings
     for summary, failure in planned.failures:
         report.fail(summary, failure)
@@ -273,9 +287,14 @@ def _plan(
 
 
 def _listed(
-    out: Output, published: dict[str, PublishedEpisode], settings: Settings, report: _Tally
+    out: Output,
+    published: dict[str, PublishedEpisode],
+    settings: Settings,
+    report: _Tally,
+    complete: bool = True,
 ) -> list[PublishedEpisode]:
-    """What the feed lists: every published episode whose MP3 is there and whole."""
+    """What the feed lists: every published episode whose MP3 is there and whole (and, with
+    ``drop_removed``, whose summary the show still lists, when ``complete``ly known)."""
     listed = []
     for episode in published.values():
         if playable(out, episode):
@@ -288,8 +307,10 @@ def _listed(
                 f"{out.location(episode.audio_file)}: the published MP3 is missing or damaged, so "
                 f"{episode.title!r} is left out of the feed; build its summary again"
             )
-    if settings.drop_removed and settings.own_list:
+    if settings.drop_removed and settings.own_list and complete:
         listed = _without_removed(listed, settings, report)
+    elif settings.drop_removed and settings.own_list:
+        log.warning("a site feed could not be read: no episode leaves the feed this time")
     return listed
 
 
@@ -316,7 +337,7 @@ def _without_removed(
     listed: list[PublishedEpisode], settings: Settings, report: _Tally
 ) -> list[PublishedEpisode]:
     """The show asked to drop episodes whose summaries it no longer lists (not failed ones)."""
-    wanted = {str(source.path) for source in settings.episodes}
+    wanted = {source.key for source in settings.episodes}
     built_now = {e.slug for e in report.built} | {e.slug for e in report.unchanged}
     kept = [e for e in listed if e.slug in built_now or (e.source and e.source in wanted)]
     for episode in listed:
@@ -381,7 +402,8 @@ class _Tally:
             synthesized=synthesized,
         )
 
-    def fail(self, path: Path, error: object) -> None:
+    def fail(self, name: str, error: object) -> None:
+        """A summary (its file's path, or its page's address) that could not be built."""
         message = str(error)
-        self.failures.append(message if str(path) in message else f"{path}: {message}")
-        self.episode_done(f"failed {path.name}")
+        self.failures.append(message if name in message else f"{name}: {message}")
+        self.episode_done(f"failed {name.rstrip('/').rpartition('/')[2]}")

@@ -14,7 +14,6 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from narrate import __version__
 from narrate.config import EpisodeSource, Settings
@@ -40,8 +39,9 @@ class ShowPlan:
     unchanged: tuple[PublishedEpisode, ...]
     """Published episodes whose every input is the same: nothing of theirs is rewritten
     (their record names the summary file they now come from)."""
-    failures: tuple[tuple[Path, str], ...]
-    """Summaries that cannot be built: the file, and the cause with its fix."""
+    failures: tuple[tuple[str, str], ...]
+    """Summaries that cannot be built: the file (or page address), and the cause with its
+    fix."""
     warnings: tuple[str, ...]
     """Things to check in summaries that were read (text not spoken): one line each."""
 
@@ -52,32 +52,43 @@ def plan_show(
     voices: tuple[str, str | None],
     cover: str,
     published: Mapping[str, PublishedEpisode],
+    pages: Mapping[str, bytes] | None = None,
 ) -> ShowPlan:
     """Read and script every summary; keep what is unchanged, plan the rest.
 
     ``voices`` are the fingerprints of the voice and its fallback, ``cover`` the key of the
-    show's artwork, ``published`` every episode the feed ever published, by slug.
+    show's artwork, ``published`` every episode the feed ever published, by slug, ``pages``
+    the web pages fetched, by address (``narrate.gather``: a page not there could not be
+    fetched, and was reported).
     """
     plans: list[Plan] = []
     unchanged: list[PublishedEpisode] = []
-    failures: list[tuple[Path, str]] = []
+    failures: list[tuple[str, str]] = []
     warnings: list[str] = []
     out = Output(settings.out_dir)
-    seen: dict[str, Path] = {}
+    seen: dict[str, str] = {}
+    by_key = {e.source: e for e in published.values() if e.source}
     next_number = max((e.number for e in published.values()), default=0) + 1
     for source in settings.episodes:
+        if source.url and (pages is None or source.url not in pages):
+            continue  # not fetched: already reported
         try:
-            episode = _read_once(source, seen)
+            episode = _read_once(source, seen, pages)
         except NarrateError as error:
-            failures.append((source.path, str(error)))
+            failures.append((source.name, str(error)))
             continue
         warnings += reading_warnings(episode)
-        previous = published.get(episode.slug) or _renamed(episode, settings, published)
+        # A site feed's item is its id's episode, wherever its page moved.
+        previous = (
+            (by_key.get(source.guid) if source.guid else None)
+            or published.get(episode.slug)
+            or _renamed(episode, settings, published)
+        )
         episode = _as_published(episode, previous)
         try:
             script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
         except NarrateError as error:
-            failures.append((source.path, str(error)))
+            failures.append((source.name, str(error)))
             continue
         guid = previous.guid if previous else episode_guid(settings.show, episode.slug)
         number = previous.number if previous else next_number
@@ -85,15 +96,15 @@ def plan_show(
         recipe = _recipe(settings, voices, cover, episode, script, guid, number)
         if previous and previous.recipe == recipe and intact(out, previous):
             log.info("unchanged: %s", previous.audio_file)
-            unchanged.append(dataclasses.replace(previous, source=str(source.path)))
+            unchanged.append(dataclasses.replace(previous, source=source.key))
             continue
-        log.info("read %s: %r, %d segments", source.path.name, episode.title,
+        log.info("read %s: %r, %d segments", source.url or source.path.name, episode.title,
                  len(script.segments))  # fmt: skip
         try:
             art = episode_artwork(episode.cover, episode.slug) if episode.cover else None
         except NarrateError as error:
             failures.append(
-                (source.path, f"{error}; or remove the episode's cover to use the show's")
+                (source.name, f"{error}; or remove the episode's cover to use the show's")
             )
             continue
         audio_file = next_file(episode.slug, previous, out)
@@ -103,14 +114,17 @@ def plan_show(
     return ShowPlan(tuple(plans), tuple(unchanged), tuple(failures), tuple(warnings))
 
 
-def _read_once(source: EpisodeSource, seen: dict[str, Path]) -> Episode:
+def _read_once(
+    source: EpisodeSource, seen: dict[str, str], pages: Mapping[str, bytes] | None
+) -> Episode:
     """``read_episode``, unless an earlier summary of the show has the same slug: two
     episodes cannot share one name. ``seen`` records the slug either way."""
     slug = slugify(source.path.stem)
     if slug in seen:
-        raise SourceError(f"has the same name as {seen[slug]} ({slug}); rename one")
-    seen[slug] = source.path
-    return read_episode(source)
+        fix = "rename one" if source.url is None else "list only one of them"
+        raise SourceError(f"has the same name as {seen[slug]} ({slug}); {fix}")
+    seen[slug] = source.name
+    return read_episode(source, pages.get(source.url) if pages and source.url else None)
 
 
 def _as_published(episode: Episode, previous: PublishedEpisode | None) -> Episode:
@@ -119,13 +133,13 @@ def _as_published(episode: Episode, previous: PublishedEpisode | None) -> Episod
     if previous is None:
         return episode
     if previous.slug != episode.slug:
-        log.info("%s was %s: keeping its guid, number and address", episode.source_path.name,
+        log.info("%s was %s: keeping its guid, number and address", episode.name,
                  previous.source)  # fmt: skip
         episode = dataclasses.replace(episode, slug=previous.slug)
     if not episode.dated and previous.date != episode.date:
         # A fresh clone or a copy gives the file a new modification date; the episode
         # keeps the date it was published with (podcast apps would see a new episode).
-        log.info("%s: keeping the date it was first published, %s", episode.source_path.name,
+        log.info("%s: keeping the date it was first published, %s", episode.name,
                  previous.date)  # fmt: skip
         episode = dataclasses.replace(episode, date=previous.date)
     return episode
@@ -149,7 +163,7 @@ def _recipe(
     recipe = {
         "narrate": __version__,
         "episode": [episode.slug, episode.title, episode.date, episode.summary,
-                    episode.source_url],
+                    episode.source_url, *([episode.research_url] if episode.research_url else [])],
         "script": [script.chapters, script.disclaimer,
                    [asdict(s) for s in script.segments]],
         "voices": list(voices),
@@ -189,7 +203,7 @@ def _renamed(
     A match is an episode whose summary file is no longer in the show, saying the same
     thing (or, when edited while renamed, bearing the same title); one match only.
     """
-    listed = {str(source.path) for source in settings.episodes}
+    listed = {source.key for source in settings.episodes}
     content = _content(episode)
     gone = [e for e in published.values() if e.source and e.source not in listed]
     # Records of builds before ``content`` was kept carry it at the end of their recipe.

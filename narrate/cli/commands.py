@@ -293,9 +293,13 @@ def run_script(args: argparse.Namespace) -> int:
     from narrate.text.script import build_script, speech_options
     from narrate.text.sources import read_episode
 
-    file: Path = args.file
+    from narrate.config.episodes import is_web
+
+    file = args.file if is_web(args.file) else Path(args.file)
     wrong = []
-    if file.is_dir():
+    if isinstance(file, str):
+        pass  # fetched below; a page that cannot be is one line
+    elif file.is_dir():
         wrong.append(
             f"FILE: {file} is a folder; name one summary in it (a .txt, .md or .html file)"
         )
@@ -305,7 +309,7 @@ def run_script(args: argparse.Namespace) -> int:
     settings = _load(_show_path(args), wrong, summaries=[] if wrong else [file], use_cache=False)
     [source] = settings.episodes
     with _show_problems(settings):
-        episode = read_episode(source)
+        episode = read_episode(source, _fetched(source.url, settings.fetch_timeout))
         speech = speech_options(settings.script, load_engine(settings.engine))
         script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
     _print_warnings(reading_warnings(episode))
@@ -332,6 +336,13 @@ def run_script(args: argparse.Namespace) -> int:
         if segment.spoken != segment.text:
             print(f"     spoken: {segment.spoken}")
     return EXIT_OK
+
+
+def _fetched(url: str | None, timeout: float) -> bytes | None:
+    """The page at ``url``, fetched now (None for a summary file)."""
+    from narrate.gather import fetch_page
+
+    return fetch_page(url, timeout) if url else None
 
 
 def _count(number: int, noun: str) -> str:

@@ -54,15 +54,26 @@ _PARENS_RE = re.compile(r"\s*\([^()]*\)")
 _TITLE_WORDS = 12
 
 
-def read_episode(source: EpisodeSource) -> Episode:
-    """Read one summary file; raise ``SourceError`` naming the file, the cause and the fix."""
+def read_episode(source: EpisodeSource, fetched: bytes | None = None) -> Episode:
+    """Read one summary: its file, or the page ``fetched`` from ``source.url``; raise
+    ``SourceError`` naming the file (or address), the cause and the fix."""
+    try:
+        return _read_episode(source, fetched)
+    except SourceError as error:
+        if source.url is None:
+            raise
+        # The page has no file of its own: it is named by its address.
+        raise SourceError(str(error).replace(str(source.path), source.url, 1)) from None
+
+
+def _read_episode(source: EpisodeSource, fetched: bytes | None) -> Episode:
     path = source.path
-    text = _decode(path)
+    text = _decode(path, fetched)
     page = _is_page(path, text)
     text = text if page else strip_markup(text)
     unspoken: tuple[tuple[int, str], ...] = ()
     if page:
-        meta, sections, disclaimer = _read_html(path, text)
+        meta, sections, disclaimer = _read_html(path, text, source.url)
     elif path.suffix.lower() in MARKDOWN_SUFFIXES or text.startswith("---\n"):
         meta, sections, disclaimer = read_markdown(path, text)
     else:
@@ -92,15 +103,20 @@ def read_episode(source: EpisodeSource) -> Episode:
     return Episode(
         slug=slugify(path.stem),
         title=title,
-        date=date or _file_date(path),
+        date=date or _undated(source, fetched),
         summary=lead,
         sections=tuple(sections),
         disclaimer=_text_meta(meta, "disclaimer", path) or disclaimer,
         source_path=path,
         source_url=clean_text(source.source_url or "").strip() or _source_url(meta, path),
+        research_url=meta.get("research_url")
+        if isinstance(meta.get("research_url"), str)
+        else None,
         dated=date is not None,
         cover=source.cover,
         unspoken=unspoken,
+        source_name=source.name,
+        source_key=source.key,
     )
 
 
@@ -174,9 +190,9 @@ def chapter_title(paragraph: str) -> str:
     return head + ("…" if len(words) > 6 else "")
 
 
-def _decode(path: Path) -> str:
+def _decode(path: Path, fetched: bytes | None = None) -> str:
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if fetched is None else fetched
     except FileNotFoundError:
         raise SourceError(f"{path}: file not found; check the path in the show file") from None
     except IsADirectoryError:
@@ -266,12 +282,15 @@ def _too_long(path: Path, page: bool = False) -> str:
     )
 
 
-def _read_html(path: Path, text: str) -> tuple[dict[str, Any], list[Section], str | None]:
-    """A saved web page (``html_page``): its title, date and source link as front matter would
-    give them, its chapters (one a paragraph as in a page dump, or one a heading as in
-    Markdown), its disclaimer."""
+def _read_html(
+    path: Path, text: str, url: str | None
+) -> tuple[dict[str, Any], list[Section], str | None]:
+    """A web page (``html_page``), saved or fetched from ``url``: its title, date, address
+    (``source_url``, where the written summary is published) and research link as front
+    matter would give them, its chapters (one a paragraph as in a page dump, or one a heading
+    as in Markdown), its disclaimer."""
     try:
-        page = read_html_page(text)
+        page = read_html_page(text, url)
     except SourceError as error:
         raise SourceError(f"{path}: {error}") from None
     paragraphs = [_plain(paragraph) for paragraph in page.paragraphs]
@@ -282,7 +301,8 @@ def _read_html(path: Path, text: str) -> tuple[dict[str, Any], list[Section], st
         )
     if sum(map(len, paragraphs)) > MAX_CHARS:
         raise SourceError(_too_long(path))
-    meta = {"title": _plain(page.title or ""), "date": page.date, "source_url": page.source_url}
+    meta = {"title": _plain(page.title or ""), "date": page.date, "source_url": page.page_url,
+            "research_url": page.research_url}  # fmt: skip
     disclaimer = _plain(page.disclaimer or "") or None
     return {k: v for k, v in meta.items() if v}, _chapters(paragraphs, page.headings), disclaimer
 
@@ -338,6 +358,22 @@ def _date_meta(meta: dict[str, Any], path: Path) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise SourceError(not_a_date(path, value)) from None
+
+
+def _research_url(meta: dict[str, Any]) -> str | None:
+    """The research a web page links as what it summarizes (other formats give none)."""
+    url = meta.get("research_url")
+    return url if isinstance(url, str) else None
+
+
+def _undated(source: EpisodeSource, fetched: bytes | None) -> dt.date:
+    """No date given anywhere: for a fetched page, today (the day it was first read); for a
+    file, its modification date (set date in the show to pin it). Once the episode is
+    published, a build keeps the date it was first published with."""
+    if fetched is None:
+        return _file_date(source.path)
+    log.warning("%s: the page gives no date; using today's", source.name)
+    return dt.date.today()
 
 
 def _file_date(path: Path) -> dt.date:
