@@ -151,8 +151,8 @@ def _build_locked(
         else:
             report.fail(address, failure)
     with _build_studio(settings, jobs, report) as studio:
-        plans = _plan(settings, studio.speaker, cover, published, report, studio.cluster is None,
-                      gathered.pages)  # fmt: skip
+        plans = _plan(settings, studio.speaker, cover, published, report, out,
+                      studio.cluster is None, gathered.pages)  # fmt: skip
         artwork = _artwork(settings, out, cover)
         out.write_bytes(artwork.file, artwork.data)
         made: dict[str, PublishedEpisode] = {}
@@ -263,6 +263,7 @@ def _plan(
     cover: str,
     published: dict[str, PublishedEpisode],
     report: _Tally,
+    out: Output,
     warm_up: bool = True,
     pages: Mapping[str, bytes] | None = None,
 ) -> tuple[Plan, ...]:
@@ -272,7 +273,7 @@ def _plan(
     speech = speech_options(settings.script, speaker.engine, speaker.fallback)
     voices = (speaker.engine.fingerprint(),
               speaker.fallback.fingerprint() if speaker.fallback else None)  # fmt: skip
-    planned = plan_show(settings, speech, voices, cover, published, pages)
+    planned = plan_show(settings, speech, voices, cover, published, pages, out)
     report.warnings += planned.warnings
     for summary, failure in planned.failures:
         report.fail(summary, failure)

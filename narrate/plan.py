@@ -53,19 +53,21 @@ def plan_show(
     cover: str,
     published: Mapping[str, PublishedEpisode],
     pages: Mapping[str, bytes] | None = None,
+    out: Output | None = None,
 ) -> ShowPlan:
     """Read and script every summary; keep what is unchanged, plan the rest.
 
     ``voices`` are the fingerprints of the voice and its fallback, ``cover`` the key of the
     show's artwork, ``published`` every episode the feed ever published, by slug, ``pages``
     the web pages fetched, by address (``narrate.gather``: a page not there could not be
-    fetched, and was reported).
+    fetched, and was reported), ``out`` where the show is published (default: its output
+    folder), where a published episode's files are looked for.
     """
     plans: list[Plan] = []
     unchanged: list[PublishedEpisode] = []
     failures: list[tuple[str, str]] = []
     warnings: list[str] = []
-    out = Output(settings.out_dir)
+    out = out or Output(settings.out_dir)
     seen: dict[str, str] = {}
     by_key = {e.source: e for e in published.values() if e.source}
     next_number = max((e.number for e in published.values()), default=0) + 1

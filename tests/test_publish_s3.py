@@ -170,6 +170,7 @@ def test_a_rebuild_with_nothing_changed_uploads_nothing(s3server: S3Server, tmp_
     puts = tmp_path / "puts.txt"
     second = _publish(s3server, show, "again", hook={"NARRATE_TEST_PUTS": str(puts)})
     assert second.returncode == 0, second.stderr
+    assert "mixdown:" not in second.stderr, "nothing produced again: the store has it all"
     assert not puts.exists() or puts.read_text() == ""
     assert _listing(s3server, "again") == before
 

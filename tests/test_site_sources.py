@@ -22,6 +22,7 @@ from test_html_pages import CHROME, SUMMARY, TITLE, site_page
 from narrate.build import BuildReport, build
 from narrate.config import load_settings
 from narrate.site_feed import FeedItem, chosen_items, read_site_feed
+from tests.s3server import S3Server
 
 TONE = {"voice": '{ engine = "tone" }'}
 PAGES = {
@@ -65,8 +66,10 @@ def _rss(
     for path, (title, date, _) in reversed(pages.items()):
         when = email.utils.format_datetime(dt.datetime.fromisoformat(date + "T09:00:00+00:00"))
         guid = (guids or {}).get(path, "tag:msresearch.example.com," + path)
-        items.append(f"<item><title>{html.escape(title)}</title><link>{site.url(path)}</link>"
-                     f'<guid isPermaLink="false">{guid}</guid><pubDate>{when}</pubDate></item>')  # fmt: skip
+        items.append(
+            f"<item><title>{html.escape(title)}</title><link>{site.url(path)}</link>"
+            f'<guid isPermaLink="false">{guid}</guid><pubDate>{when}</pubDate></item>'
+        )
     return (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>MS Research Explained</title>'
         f"<link>{site.url('/')}</link><description>Summaries</description>{''.join(items)}"
@@ -129,7 +132,7 @@ def test_a_site_feed_becomes_episodes_and_an_unchanged_site_downloads_and_rewrit
     assert _files(tmp_path / "out") == before, "nothing rewritten"
 
 
-def test_an_edited_page_respeaks_only_its_edited_sentence_and_a_moved_retitled_item_keeps_its_episode(
+def test_an_edited_page_respeaks_its_edited_sentence_and_a_moved_retitled_item_keeps_its_episode(
     tmp_path: Path, site: SiteServer
 ) -> None:
     _serve_site(site, PAGES)
@@ -153,7 +156,8 @@ def test_an_edited_page_respeaks_only_its_edited_sentence_and_a_moved_retitled_i
         for path, value in edited.items()
     }
     _serve_site(site, edited)
-    site.set("/feed.xml", body=_rss(site, edited, {"/summaries/2026/mtros": "tag:msresearch.example.com,/s/mtros-macrophages"}).encode(),
+    same_guid = {"/summaries/2026/mtros": "tag:msresearch.example.com,/s/mtros-macrophages"}
+    site.set("/feed.xml", body=_rss(site, edited, same_guid).encode(),
              content_type="application/rss+xml")  # fmt: skip
     site.set("/s/mtros-macrophages", status=404, body=b"gone")
 
@@ -173,6 +177,30 @@ def test_an_edited_page_respeaks_only_its_edited_sentence_and_a_moved_retitled_i
     assert moved.source_url == site.url("/summaries/2026/mtros")
     assert rebuilt["vitamin-d"].guid == first["vitamin-d"].guid
     assert len(second.feed) == 3
+
+
+def test_published_to_s3_a_fresh_machine_still_asks_only_for_what_changed(
+    tmp_path: Path, site: SiteServer, s3server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build state (copies and validators) lives at the publish URL: a CI runner with an
+    empty output folder and cache gets 304s, and publishes nothing new."""
+    for name, value in s3server.env().items():
+        monkeypatch.setenv(name, value)
+    _serve_site(site, dict(list(PAGES.items())[:1]))
+    show = _show(tmp_path, site)
+
+    def run(machine: str) -> BuildReport:
+        settings = load_settings(show, out_dir=tmp_path / machine / "out",
+                                 cache_dir=tmp_path / machine / "cache",
+                                 publish=s3server.url("from-the-site"))  # fmt: skip
+        return build(settings, jobs=1)
+
+    assert len(run("first").built) == 1
+    asked = len(site.requests)
+    again = run("second")
+    assert (again.built, len(again.unchanged), again.synthesized) == ((), 1, 0)
+    assert [r.status for r in site.requests[asked:]] == [304, 304]
+    assert not (tmp_path / "second" / "out").exists()
 
 
 def test_pages_that_fail_are_one_line_each_and_the_others_publish(
@@ -257,8 +285,10 @@ def test_read_site_feed_reads_rss_atom_and_json_feed(kind: str) -> None:
     base = "https://site.example.org/"
     documents = {
         "rss": '<rss version="2.0"><channel><title>S</title>'
-        "<item><link>/s/b</link><guid>b-id</guid><pubDate>Tue, 10 Nov 2026 09:00:00 GMT</pubDate></item>"
-        "<item><link>https://site.example.org/s/a</link><pubDate>Sun, 01 Nov 2026 09:00:00 GMT</pubDate></item>"
+        "<item><link>/s/b</link><guid>b-id</guid>"
+        "<pubDate>Tue, 10 Nov 2026 09:00:00 GMT</pubDate></item>"
+        "<item><link>https://site.example.org/s/a</link>"
+        "<pubDate>Sun, 01 Nov 2026 09:00:00 GMT</pubDate></item>"
         "<item><title>no link</title></item>"
         "<item><link>javascript:alert(1)</link></item>"
         "</channel></rss>",
@@ -267,8 +297,8 @@ def test_read_site_feed_reads_rss_atom_and_json_feed(kind: str) -> None:
         '<entry><id>https://site.example.org/s/a</id><link href="https://site.example.org/s/a"/><published>2026-11-01T09:00:00Z</published></entry>'
         "</feed>",
         "json": json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "S", "items": [
-            {"id": "b-id", "url": "https://site.example.org/s/b", "date_published": "2026-11-10T09:00:00Z"},
-            {"id": "https://site.example.org/s/a", "url": "https://site.example.org/s/a", "date_published": "2026-11-01T09:00:00+00:00"},
+            {"id": "b-id", "url": base + "s/b", "date_published": "2026-11-10T09:00:00Z"},
+            {"id": base + "s/a", "url": base + "s/a", "date_published": "2026-11-01T09:00+00:00"},
             {"id": "c", "content_text": "no link"},
         ]}),
     }  # fmt: skip

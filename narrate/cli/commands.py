@@ -288,12 +288,11 @@ def _verified_json(results: list[Verified], settings: Settings) -> dict[str, Any
 
 
 def run_script(args: argparse.Namespace) -> int:
+    from narrate.config.episodes import is_web
     from narrate.engines import load_engine
     from narrate.text.page_dump import reading_warnings
     from narrate.text.script import build_script, speech_options
     from narrate.text.sources import read_episode
-
-    from narrate.config.episodes import is_web
 
     file = args.file if is_web(args.file) else Path(args.file)
     wrong = []

@@ -155,8 +155,10 @@ def _add_script(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "is made.",
     )
     script.add_argument(
-        "file", metavar="FILE", help="a summary (.txt, .md or a saved .html page), or a summary "
-        "page's address (https://...), fetched now"
+        "file",
+        metavar="FILE",
+        help="a summary (.txt, .md or a saved .html page), or a summary "
+        "page's address (https://...), fetched now",
     )
     script.add_argument("--show", type=Path, help="the show file whose wording to use")
     script.add_argument("--format", choices=("text", "json"), default="text")
