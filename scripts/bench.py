@@ -264,7 +264,7 @@ def _cluster_rows(root: Path, quick: bool) -> list[tuple[str, str, str]]:
         ("4 Kokoro episodes, --executor dask (2 workers)", _spread(times["dask"]),
          f"{local / dask:.2f}x the throughput of --jobs 2 (target >= 0.90x)"),
         ("4 Kokoro episodes, --jobs 2 --publish s3:// (SeaweedFS, loopback)",
-         _spread(times["publish"]), f"+{publish / local - 1:.1%} (target <= 10 %)"),
+         _spread(times["publish"]), f"{publish / local - 1:+.1%} (target <= 10 %)"),
         (f"sizing: Kokoro episodes ({minutes:.1f} min of audio each) per hour per core",
          f"{per_core_hour:.0f}", ""),
         ("4 Piper episodes, --jobs 2, cold", _spread(piper_seconds), ""),
