@@ -25,17 +25,15 @@ from narrate.cluster import LOCAL, Cluster, cluster
 from narrate.config import Settings
 from narrate.errors import NarrateError
 from narrate.gather import gather_sources, with_sources
-from narrate.models import Artwork, Plan, ProducedEpisode, PublishedEpisode, SegmentTiming
+from narrate.models import Artwork, Plan, ProducedEpisode, PublishedEpisode
 from narrate.plan import plan_show
 from narrate.processes import worker_pool
 from narrate.produce import Studio, produce_episode
 from narrate.publish.artwork import artwork_key, show_artwork
 from narrate.publish.feed import render_feed
-from narrate.publish.layout import TIMINGS, sidecar
 from narrate.publish.output import STATE_DIR, Output
-from narrate.publish.pages import EpisodePage, render_pages
+from narrate.publish.pages import EpisodePage, episode_timeline, render_pages
 from narrate.publish.revisions import intact, playable, remove_old_revisions
-from narrate.publish.timing import read_timings
 from narrate.text.script import speech_options
 
 log = logging.getLogger(__name__)
@@ -168,7 +166,7 @@ def _build_locked(
                 published[episode.slug] = episode
     listed = _listed(out, published, settings, report, gathered.complete)
     report.tell("writing pages and feed")
-    pages = [EpisodePage(e, _timeline(out, e)) for e in listed]
+    pages = [EpisodePage(e, episode_timeline(out, e)) for e in listed]
     for path, html in render_pages(pages, settings.show, artwork, jobs).items():
         out.write_text(path, html)
     feed = out.write_feed(settings.show.feed_file, render_feed(listed, settings.show, artwork))
@@ -345,21 +343,6 @@ def _without_removed(
         if episode not in kept:
             log.info("dropped from the feed: %s (its summary is no longer listed)", episode.title)
     return kept
-
-
-def _timeline(out: Output, episode: PublishedEpisode) -> tuple[SegmentTiming, ...]:
-    """An episode's sentences and times, from the timing file published beside its MP3."""
-    path = sidecar(episode.audio_file, TIMINGS)
-    data = out.read_bytes(path)
-    try:
-        if data is None:
-            raise ValueError("not there")
-        return read_timings(data.decode("utf-8"))
-    except (ValueError, KeyError) as error:
-        # The episode stays published; only its page loses the transcript until a rebuild.
-        log.warning("%s is missing or damaged (%s); its page has no transcript",
-                    out.location(path), error)  # fmt: skip
-        return ()
 
 
 class _Tally:

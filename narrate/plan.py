@@ -57,16 +57,13 @@ def plan_show(
 ) -> ShowPlan:
     """Read and script every summary; keep what is unchanged, plan the rest.
 
-    ``voices`` are the fingerprints of the voice and its fallback, ``cover`` the key of the
-    show's artwork, ``published`` every episode the feed ever published, by slug, ``pages``
-    the web pages fetched, by address (``narrate.gather``: a page not there could not be
-    fetched, and was reported), ``out`` where the show is published (default: its output
-    folder), where a published episode's files are looked for.
+    ``voices``: the fingerprints of the voice and its fallback; ``cover``: the key of the
+    show's artwork; ``published``: every episode the feed ever published, by slug; ``pages``:
+    the web pages fetched, by address (one not there was not, and was reported); ``out``:
+    where the show is published (default: its output folder).
     """
-    plans: list[Plan] = []
-    unchanged: list[PublishedEpisode] = []
+    plans, unchanged, warnings = list[Plan](), list[PublishedEpisode](), list[str]()
     failures: list[tuple[str, str]] = []
-    warnings: list[str] = []
     out = out or Output(settings.out_dir)
     seen: dict[str, str] = {}
     by_key = {e.source: e for e in published.values() if e.source}
@@ -80,12 +77,7 @@ def plan_show(
             failures.append((source.name, str(error)))
             continue
         warnings += reading_warnings(episode)
-        # A site feed's item is its id's episode, wherever its page moved.
-        previous = (
-            (by_key.get(source.guid) if source.guid else None)
-            or published.get(episode.slug)
-            or _renamed(episode, settings, published)
-        )
+        previous = _previous(source, episode, settings, published, by_key)
         episode = _as_published(episode, previous)
         try:
             script = build_script(episode, settings.script, speech.lexicon, speech.phonemes)
@@ -127,6 +119,22 @@ def _read_once(
         raise SourceError(f"has the same name as {seen[slug]} ({slug}); {fix}")
     seen[slug] = source.name
     return read_episode(source, pages.get(source.url) if pages and source.url else None)
+
+
+def _previous(
+    source: EpisodeSource,
+    episode: Episode,
+    settings: Settings,
+    published: Mapping[str, PublishedEpisode],
+    by_key: Mapping[str, PublishedEpisode],
+) -> PublishedEpisode | None:
+    """The published episode this summary is: a site feed's item is its id's episode,
+    wherever its page moved; else the one of its name, or the one it was before a rename."""
+    return (
+        (by_key.get(source.guid) if source.guid else None)
+        or published.get(episode.slug)
+        or _renamed(episode, settings, published)
+    )
 
 
 def _as_published(episode: Episode, previous: PublishedEpisode | None) -> Episode:

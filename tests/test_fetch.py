@@ -10,9 +10,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from narrate import fetch
 from narrate.errors import SourceError
-from narrate.fetch import FEED_ACCEPT, PAGE_ACCEPT, USER_AGENT, Fetched, Fetcher, FetchError
+from narrate.fetch import (
+    FEED_ACCEPT,
+    PAGE_ACCEPT,
+    USER_AGENT,
+    Fetched,
+    Fetcher,
+    FetchError,
+    failures,
+)
 from tests.site_server import HTML, SiteServer, unused_url
 
 PAGE = "<!DOCTYPE html><html><head><title>A summary</title></head><body><p>Hi.</p></body></html>"
@@ -235,12 +242,12 @@ def test_without_retry_after_the_wait_doubles(
     ],
 )
 def test_retry_after_is_read_as_seconds_or_a_date(header: str, seconds: float | None) -> None:
-    assert fetch._retry_after(header) == seconds
+    assert failures.retry_after(header) == seconds
 
 
 def test_retry_after_as_a_date_to_come() -> None:
     later = email.utils.formatdate(time.time() + 100, usegmt=True)
-    assert 95 <= (fetch._retry_after(later) or 0) <= 100
+    assert 95 <= (failures.retry_after(later) or 0) <= 100
 
 
 # Connections that fail

@@ -117,7 +117,7 @@ def test_summaries_that_cannot_be_episodes_fail_in_show_order_and_the_rest_are_p
     show = write_show(tmp_path, episodes, voice='{ engine = "tone" }')
     planned = _plan(load_settings(show, out_dir=tmp_path / "out", use_cache=False))
     assert [plan.episode.slug for plan in planned.plans] == ["same-name", "other"]
-    assert [path.name for path, _ in planned.failures] == ["empty.txt", "same-name.txt"]
+    assert [Path(name).name for name, _ in planned.failures] == ["empty.txt", "same-name.txt"]
     cause = planned.failures[1][1]
     assert cause == f"has the same name as {tmp_path / 'Same Name.txt'} (same-name); rename one"
     assert [plan.number for plan in planned.plans] == [1, 2]

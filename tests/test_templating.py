@@ -44,7 +44,12 @@ def test_markup_stays_markup_and_other_values_pass_through() -> None:
 
 def test_a_fragment_is_rendered_once_and_placed_as_it_is() -> None:
     fragment = render_fragment(
-        "show_notes.html", summary="a < b\x07", chapters=[], source_url=None, disclaimer="d"
+        "show_notes.html",
+        summary="a < b\x07",
+        chapters=[],
+        source_url=None,
+        research_url=None,
+        disclaimer="d",
     )
     assert fragment == "<p>a &lt; b</p>\n<p>d</p>"  # escaped, cleaned, no final line break
     assert _printable(fragment) is fragment

@@ -110,12 +110,10 @@ def load_settings(
 ) -> Settings:
     """Read and check a show file; raise ``ConfigError`` listing every problem at once.
 
-    ``summaries`` given on the command line (files, folders, page addresses) replace the
-    show's own list and its site feeds (those the show lists keep its date, title, source_url
-    and cover); ``engine``, ``voice`` and ``rate`` override
-    the show's [voice] table for one build, ``executor`` and ``publish`` its [build] (see
-    ``_where``). Each problem is reported under where its value came from: the show file,
-    or the command line (``--rate``, ``--out``, ...).
+    ``summaries`` on the command line (files, folders, page addresses) replace the show's
+    list and site feeds (those it lists keep its date, title, source_url and cover); ``engine``,
+    ``voice`` and ``rate`` override its [voice] for one build, ``executor`` and ``publish`` its
+    [build] (see ``_where``). Each problem is reported under where its value came from.
     """
     raw = _read_show(path)
     problems: list[str] = []  # with the show file's values

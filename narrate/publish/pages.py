@@ -9,6 +9,7 @@ Every value is computed here; templates only place it.
 from __future__ import annotations
 
 import html
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,10 +22,12 @@ from narrate.language import long_date, text_direction
 from narrate.links import safe_link
 from narrate.models import Artwork, PublishedEpisode, SegmentTiming
 from narrate.processes import worker_pool
-from narrate.publish.layout import CAPTIONS, CHAPTER_TRACK, TRANSCRIPT, sidecar
-from narrate.publish.output import episode_dir
-from narrate.publish.timing import short_clock, written_words
+from narrate.publish.layout import CAPTIONS, CHAPTER_TRACK, TIMINGS, TRANSCRIPT, sidecar
+from narrate.publish.output import Output, episode_dir
+from narrate.publish.timing import read_timings, short_clock, written_words
 from narrate.templating import render_fragment, render_template, static_asset
+
+log = logging.getLogger(__name__)
 
 ASSETS = ("narrate.css", "player.js", "icon.svg")
 """Static files published under ``assets/``."""
@@ -296,3 +299,18 @@ def _length(ms: int) -> str:
     seconds = round(ms / 1000)
     minutes, rest = divmod(seconds, 60)
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def episode_timeline(out: Output, episode: PublishedEpisode) -> tuple[SegmentTiming, ...]:
+    """An episode's sentences and times, from the timing file published beside its MP3."""
+    path = sidecar(episode.audio_file, TIMINGS)
+    data = out.read_bytes(path)
+    try:
+        if data is None:
+            raise ValueError("not there")
+        return read_timings(data.decode("utf-8"))
+    except (ValueError, KeyError) as error:
+        # The episode stays published; only its page loses the transcript until a rebuild.
+        log.warning("%s is missing or damaged (%s); its page has no transcript",
+                    out.location(path), error)  # fmt: skip
+        return ()

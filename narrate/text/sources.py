@@ -115,8 +115,8 @@ def _read_episode(source: EpisodeSource, fetched: bytes | None) -> Episode:
         dated=date is not None,
         cover=source.cover,
         unspoken=unspoken,
-        source_name=source.name,
-        source_key=source.key,
+        source_name=source.url or "",  # a file is named by its path
+        source_key=source.guid or source.url or "",
     )
 
 

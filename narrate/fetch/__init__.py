@@ -23,21 +23,26 @@ The only module that imports urllib3, where it is used.
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
-import errno
 import http
 import http.client
 import logging
 import re
-import socket
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from narrate import __version__
-from narrate.errors import SourceError
+from narrate.fetch.failures import (
+    CONFIG_KEY,
+    Failure,
+    FetchError,
+    connection_failure,
+    fetch_error,
+    size_text,
+    status_failure,
+    status_text,
+)
 from narrate.links import SCHEMES, link_problem, shown
 from narrate.text.html_page import is_html_page
 
@@ -61,8 +66,6 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml")
 """The media types of a web page."""
 MAX_REDIRECTS = 5
 """Redirects followed from the address given, at most."""
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-"""Answers worth asking again for: the site is busy or briefly down."""
 MAX_WAIT = 30.0
 """Seconds waited between tries at most, whatever ``Retry-After`` asks."""
 TOTAL_TIMEOUTS = 3
@@ -72,7 +75,6 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 _SNIFF = 8192
 _TOO_BIG_FIX = {"page": "link the summary's own page", "feed": "give a feed of summaries"}
-_CONFIG_KEY = "[build] fetch_timeout"
 
 
 @dataclass(frozen=True)
@@ -96,22 +98,6 @@ class Fetched:
     (and usually on a 304, which describes nothing)."""
     charset: str | None
     """The charset the ``Content-Type`` header names, lower case, or None."""
-
-
-class FetchError(SourceError):
-    """A page or feed could not be fetched: ``str(error)`` is "URL: cause; fix", one line.
-
-    ``status`` is the site's HTTP status when it answered with one (404, 503), else None:
-    a 404 or 410 means the page is gone, a 5xx or None that it may come back.
-    """
-
-    def __init__(self, url: str, cause: str, fix: str, status: int | None = None) -> None:
-        super().__init__(f"{shown(url)}: {cause}; {fix}")
-        self.url, self.cause, self.fix, self.status = url, cause, fix, status
-
-    def __reduce__(self) -> tuple[object, ...]:
-        """Pickled whole (a worker process may raise it)."""
-        return type(self), (self.url, self.cause, self.fix, self.status)
 
 
 class Fetcher:
@@ -169,7 +155,7 @@ class Fetcher:
             cause = "has no content type and does not look like a web page"
         else:
             return fetched
-        raise _error(url, fetched.final_url, cause, "link the summary's HTML page")
+        raise fetch_error(url, fetched.final_url, cause, "link the summary's HTML page")
 
     def feed(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched:
         """A site's RSS, Atom or JSON feed: anything but a web page (which is the usual
@@ -179,7 +165,7 @@ class Fetcher:
             fetched.content_type in PAGE_TYPES
             or (not fetched.content_type and _looks_like_html(fetched.body))
         ):
-            raise _error(
+            raise fetch_error(
                 url,
                 fetched.final_url,
                 "is a web page, not a feed",
@@ -239,10 +225,10 @@ class Fetcher:
         for attempt in range(1, self.tries + 1):
             try:
                 return self._attempt(current, headers, kind)
-            except _Failure as failure:
+            except Failure as failure:
                 if not failure.retry or attempt == self.tries:
                     tries = attempt if failure.retry else None
-                    raise _error(
+                    raise fetch_error(
                         url, current, failure.cause, failure.fix, failure.status, tries
                     ) from None
                 backoff = self.backoff * 2 ** (attempt - 1)
@@ -269,11 +255,11 @@ class Fetcher:
             )
             got = {name.lower(): value for name, value in response.headers.items()}
             if response.status >= 400:
-                raise _status_failure(response.status, response.reason, got)
+                raise status_failure(response.status, response.reason, got)
             if not 200 <= response.status < 300:
                 if response.status not in _REDIRECTS and response.status != 304:
-                    raise _Failure(
-                        f"the site answered {_status(response.status, response.reason)}, "
+                    raise Failure(
+                        f"the site answered {status_text(response.status, response.reason)}, "
                         "not a page",
                         "open the link in a browser and give the address it ends at",
                         status=response.status,
@@ -283,7 +269,7 @@ class Fetcher:
             read = True
             return _Answer(response.status, got, body)
         except (HTTPError, OSError, http.client.HTTPException) as error:
-            raise self._connection_failure(error) from None
+            raise connection_failure(error, self.timeout) from None
         finally:
             if response is not None:
                 if not read:  # a body left unread is not worth reading to reuse the socket
@@ -294,7 +280,7 @@ class Fetcher:
         self, response: BaseHTTPResponse, got: dict[str, str], kind: str, deadline: float
     ) -> bytes:
         """The decompressed body, if it is at most ``max_bytes`` and arrives by ``deadline``."""
-        too_big = _Failure(f"more than {_size(self.max_bytes)}", _TOO_BIG_FIX[kind])
+        too_big = Failure(f"more than {size_text(self.max_bytes)}", _TOO_BIG_FIX[kind])
         length = got.get("content-length", "").strip()
         if length.isdigit() and int(length) > self.max_bytes:
             raise too_big
@@ -305,59 +291,13 @@ class Fetcher:
             if size > self.max_bytes:
                 raise too_big
             if time.monotonic() > deadline:
-                raise _Failure(
+                raise Failure(
                     f"no whole answer within {self.timeout * TOTAL_TIMEOUTS:g} s",
-                    f"the site is very slow: try again later, or raise {_CONFIG_KEY}",
+                    f"the site is very slow: try again later, or raise {CONFIG_KEY}",
                     retry=True,
                 )
             chunks.append(chunk)
         return b"".join(chunks)
-
-    def _connection_failure(self, error: Exception) -> _Failure:
-        """What went wrong on the way to an answer, for one of urllib3's (or the socket's)
-        exceptions."""
-        from urllib3 import exceptions as x
-
-        reason = error.__cause__ or error
-        if isinstance(error, x.NameResolutionError):
-            temporary = getattr(reason, "errno", None) in (socket.EAI_AGAIN, socket.EAI_FAIL)
-            return _Failure(
-                "the site's name was not found (DNS)",
-                "check the address for a typo, and that this machine is online",
-                retry=temporary,
-            )
-        if isinstance(error, x.NewConnectionError) or isinstance(reason, ConnectionRefusedError):
-            if isinstance(reason, ConnectionRefusedError) or "refused" in str(error).lower():
-                cause = "the site refused the connection"
-            else:
-                cause = f"could not connect ({_brief(reason)})"
-            return _Failure(
-                cause, "check the address and port, and that the site is up", retry=True
-            )
-        if isinstance(error, x.TimeoutError | TimeoutError):
-            return _Failure(
-                f"no answer within {self.timeout:g} s",
-                f"check that the site is up, or raise {_CONFIG_KEY}",
-                retry=True,
-            )
-        if isinstance(error, x.SSLError):
-            return _Failure(
-                f"the secure connection failed ({_brief(_tls_reason(reason))})",
-                "open the address in a browser to see why, or ask the site's owner to fix its "
-                "certificate",
-            )
-        if isinstance(error, x.LocationValueError):
-            return _Failure(
-                f"is not an address narrate can fetch ({_brief(error)})",
-                "check the link, or open it in a browser and give the address it ends at",
-            )
-        if isinstance(error, x.DecodeError):
-            return _Failure(
-                "the site sent a compressed body that could not be decompressed",
-                "try again later",
-                retry=True,
-            )
-        return _Failure(f"the connection failed ({_brief(reason)})", "try again later", retry=True)
 
 
 @dataclass(frozen=True)
@@ -372,79 +312,24 @@ class _Answer:
     """Its body, decompressed, for a 2xx; else None (left unread)."""
 
 
-class _Failure(Exception):
-    """One try's failure, before ``Fetcher._answer`` decides to try again or to raise."""
-
-    def __init__(
-        self,
-        cause: str,
-        fix: str,
-        *,
-        retry: bool = False,
-        status: int | None = None,
-        after: float | None = None,
-    ) -> None:
-        super().__init__(cause)
-        self.cause, self.fix, self.retry, self.status, self.after = cause, fix, retry, status, after
-
-
-def _error(
-    url: str,
-    current: str,
-    cause: str,
-    fix: str,
-    status: int | None = None,
-    tries: int | None = None,
-) -> FetchError:
-    """The ``FetchError`` for ``url``, saying where it was redirected to and how often it was
-    tried: "https://x/a: the site answered 503 Service Unavailable (redirected to
-    https://x/b, 3 tries); try again later"."""
-    notes = []
-    if current != url:
-        notes.append(f"redirected to {shown(current)}")
-    if tries is not None:
-        notes.append(f"{tries} {'try' if tries == 1 else 'tries'}")
-    return FetchError(url, cause + (f" ({', '.join(notes)})" if notes else ""), fix, status)
-
-
-def _status_failure(status: int, reason: str | None, headers: dict[str, str]) -> _Failure:
-    """An error status's cause and fix: 404 -> "check the link", 503 -> "try again later"."""
-    cause = f"the site answered {_status(status, reason)}"
-    if status in RETRY_STATUSES:
-        after = _retry_after(headers.get("retry-after"))
-        return _Failure(cause, "try again later", retry=True, status=status, after=after)
-    if status in (404, 410):
-        fix = "check the link, or remove it from the show"
-    elif status in (401, 403, 451):
-        fix = (
-            "the site may refuse automated readers: if a browser shows it, save it and give "
-            "the saved file instead"
-        )
-    elif status < 500:
-        fix = "check the link in a browser"
-    else:
-        fix = "try again later, or tell the site's owner"
-    return _Failure(cause, fix, status=status)
-
-
 def _redirect_target(url: str, visited: list[str], answer: _Answer) -> str:
     """Where a redirect from ``visited[-1]`` goes, if narrate may follow it there."""
     current = visited[-1]
     fix = "open the link in a browser and give the address it ends at"
     location = answer.headers.get("location", "").strip()
     if not location:
-        raise _error(
-            url, current, f"the site answered {_status(answer.status)} but gave no address", fix
+        raise fetch_error(
+            url, current, f"the site answered {status_text(answer.status)} but gave no address", fix
         )
     target = urljoin(current, location)
     problem = _address_problem(target)
     if problem:
         reason = problem.split(";")[0].removeprefix("is ")
-        raise _error(url, current, f"redirects to {shown(target)} ({reason})", fix)
+        raise fetch_error(url, current, f"redirects to {shown(target)} ({reason})", fix)
     if target in visited:
-        raise _error(url, current, f"redirects in a loop (back to {shown(target)})", fix)
+        raise fetch_error(url, current, f"redirects in a loop (back to {shown(target)})", fix)
     if len(visited) > MAX_REDIRECTS:
-        raise _error(url, current, f"more than {MAX_REDIRECTS} redirects", fix)
+        raise fetch_error(url, current, f"more than {MAX_REDIRECTS} redirects", fix)
     return target
 
 
@@ -476,64 +361,6 @@ def _media_type(value: str | None) -> tuple[str, str | None]:
     return media_type.strip().lower(), charset
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds a ``Retry-After`` asks to wait: "120" -> 120.0; an HTTP date -> the seconds
-    until then (0 when past); anything else -> None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
 def _looks_like_html(body: bytes) -> bool:
     """Whether a body given without a ``Content-Type`` starts as a web page does."""
     return is_html_page(body[:_SNIFF].decode("utf-8", "replace"))
-
-
-def _status(status: int, reason: str | None = None) -> str:
-    """404 -> "404 Not Found"; a status Python does not know, with the site's reason."""
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = reason or ""
-    return f"{status} {_brief(phrase)}".strip()
-
-
-def _size(count: int) -> str:
-    """5_000_000 -> "5 MB"; 2_000 -> "2 KB"; 999 -> "999 bytes"."""
-    if count >= 1_000_000:
-        return f"{count / 1_000_000:g} MB"
-    if count >= 1000:
-        return f"{count / 1000:g} KB"
-    return f"{count} bytes"
-
-
-def _tls_reason(reason: BaseException | str) -> str:
-    """The gist of an ``ssl`` error: "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify
-    failed: self-signed certificate (_ssl.c:1006)" -> "self-signed certificate"."""
-    text = str(reason)
-    verify = re.search(r"certificate verify failed: ([^(]+)", text)
-    if verify:
-        return verify[1].strip()
-    text = re.sub(r"\s*\(_ssl\.c:\d+\)", "", text)
-    return re.sub(r"\[SSL: [A-Z_]+\]\s*", "", text).strip(" ()'\"") or "TLS error"
-
-
-def _brief(reason: object, limit: int = 120) -> str:
-    """An exception or text as one short line of an error message."""
-    if isinstance(reason, OSError) and reason.errno == errno.ECONNRESET:
-        text = "the site closed the connection"
-    elif isinstance(reason, OSError) and reason.strerror:
-        text = reason.strerror
-    else:
-        text = str(reason) or type(reason).__name__
-    text = " ".join(shown(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
