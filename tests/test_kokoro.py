@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import Built
 
 from narrate.audio.listen import hear_disclaimer
 from narrate.config import EngineSettings, models_dir
@@ -146,26 +147,18 @@ def test_kokoros_word_times_agree_with_a_recognizers(kokoro: KokoroEngine) -> No
     assert statistics.median(gaps) <= 100, (gaps, heard)
 
 
-def test_a_show_built_with_kokoro_has_its_words_timed_and_heard(
-    kokoro: KokoroEngine, store: Path, tmp_path: Path
-) -> None:
-    """End to end with ``engine = "kokoro"``: the self-check hears the disclaimer, the summary
-    names the voice, and the timing file and captions carry Kokoro's word times."""
+def test_a_show_built_with_kokoro_has_its_words_timed_and_heard(example_build: Built) -> None:
+    """End to end with ``engine = "kokoro"`` (the example show, as README command 1 builds it):
+    the self-check hears the disclaimer, the summary names the voice, and the timing file and
+    captions carry Kokoro's word times."""
     import json
 
-    from conftest import run_narrate, write_show
+    from mutagen.id3 import ID3
 
-    (tmp_path / "s.md").write_text(
-        "---\ntitle: Rest and MS\ndate: 2026-11-20\n---\n"
-        "People with multiple sclerosis who rested every afternoon felt less tired.\n",
-        encoding="utf-8",
-    )
-    show = write_show(tmp_path, [{"file": '"s.md"'}], voice='{ engine = "kokoro" }')
-    cache = tmp_path / "cache"  # the model and voice are the module's store's, made already
-    run = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--cache-dir", cache)
+    run, audio = example_build.run, example_build.out / "audio"
     assert run.code == 0, run.stderr
     assert "voice: Kokoro af_heart" in run.stdout
-    timing = json.loads((tmp_path / "out" / "audio" / "s.timing.json").read_text())
+    timing = json.loads((audio / "mtros-macrophages.timing.json").read_text())
     assert timing["voice"] == "Kokoro af_heart"
     body = [s for s in timing["segments"] if s["kind"] == "body"]
     assert body and all(s["words"] for s in body)
@@ -173,11 +166,9 @@ def test_a_show_built_with_kokoro_has_its_words_timed_and_heard(
         starts = [w["start_ms"] for w in segment["words"]]
         assert starts == sorted(starts)
         assert segment["start_ms"] <= starts[0] and starts[-1] < segment["end_ms"]
-    vtt = (tmp_path / "out" / "audio" / "s.vtt").read_text(encoding="utf-8")
-    assert "felt less tired" in vtt
-    from mutagen.id3 import ID3
-
-    assert str(ID3(tmp_path / "out" / "audio" / "s.mp3")["TXXX:voice"]) == "Kokoro af_heart"
+    vtt = (audio / "mtros-macrophages.vtt").read_text(encoding="utf-8")
+    assert "mitochondrial" in vtt
+    assert str(ID3(example_build.mp3)["TXXX:voice"]) == "Kokoro af_heart"
 
 
 def test_without_npm_the_fallback_voice_speaks_and_the_build_says_why(tmp_path: Path) -> None:

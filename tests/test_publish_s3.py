@@ -184,7 +184,9 @@ def published_twice(s3server: S3Server, tmp_path_factory: pytest.TempPathFactory
     return "two-episodes"
 
 
-@pytest.mark.parametrize("moment", ["audio/", "episodes/", "feeds/", ".narrate/published"])
+# Killed while uploading the audio, just before the feed, and after it (before the state);
+# the pages (between the audio and the feed) are as the audio: not yet listed by any feed.
+@pytest.mark.parametrize("moment", ["audio/", "feeds/", ".narrate/published"])
 def test_a_publish_killed_at_any_moment_leaves_the_public_feed_whole(
     s3server: S3Server, tmp_path: Path, moment: str, published_twice: str
 ) -> None:

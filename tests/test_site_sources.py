@@ -21,6 +21,7 @@ from test_html_pages import CHROME, SUMMARY, TITLE, site_page
 
 from narrate.build import BuildReport, build
 from narrate.config import load_settings
+from narrate.models import PublishedEpisode
 from narrate.site_feed import FeedItem, chosen_items, read_site_feed
 from tests.s3server import S3Server
 
@@ -103,7 +104,7 @@ def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
     }
 
 
-def test_a_site_feed_becomes_episodes_and_an_unchanged_site_downloads_and_rewrites_nothing(
+def test_a_site_feed_becomes_episodes_and_each_run_fetches_and_speaks_only_what_changed(
     tmp_path: Path, site: SiteServer
 ) -> None:
     _serve_site(site, PAGES)
@@ -133,14 +134,17 @@ def test_a_site_feed_becomes_episodes_and_an_unchanged_site_downloads_and_rewrit
     assert answered == [304] * 4, "the feed and three pages, each asked with its ETag"
     assert _files(tmp_path / "out") == before, "nothing rewritten"
 
+    # An edited page re-speaks its edited sentence; a moved, retitled item keeps its episode.
+    _an_edited_page_and_a_moved_retitled_item(tmp_path, site, show, _by_slug(first))
 
-def test_an_edited_page_respeaks_its_edited_sentence_and_a_moved_retitled_item_keeps_its_episode(
-    tmp_path: Path, site: SiteServer
+
+def _by_slug(report: BuildReport) -> dict[str, PublishedEpisode]:
+    return {e.slug: e for e in report.built}
+
+
+def _an_edited_page_and_a_moved_retitled_item(
+    tmp_path: Path, site: SiteServer, show: Path, first: dict[str, PublishedEpisode]
 ) -> None:
-    _serve_site(site, PAGES)
-    show = _show(tmp_path, site)
-    first = {e.slug: e for e in _build(show, tmp_path).built}
-
     edited = dict(PAGES)
     title, date, paragraphs = edited["/s/vitamin-d"]
     edited["/s/vitamin-d"] = (
@@ -212,7 +216,7 @@ def test_pages_that_fail_are_one_line_each_and_the_others_publish(
     _serve_site(site, pages)
     bad = {
         "/s/missing": dict(status=404, body=b"not here"),
-        "/s/broken": dict(status=500, body=b"oops"),
+        "/s/broken": dict(status=500, body=b"oops", headers={"Retry-After": "0"}),
         "/s/slow": dict(body=site_page().encode(), delay=3.0),
         "/s/leaflet.pdf": dict(body=b"%PDF-1.7", content_type="application/pdf"),
     }
