@@ -7,8 +7,6 @@ audio (loudness normalization needs sound, not silence).
 from __future__ import annotations
 
 import json
-import math
-import struct
 
 from narrate.config import EngineSettings
 from narrate.engines import Engine
@@ -36,20 +34,23 @@ class ToneEngine(Engine):
         return json.dumps({"engine": "tone", "length_scale": self.length_scale})
 
     def synthesize(self, text: str) -> Speech:
+        import numpy as np
+
         words = text.split() or ["."]
-        gap_n = int(_GAP_S * _RATE)
-        samples: list[int] = []
+        gap = np.zeros(int(_GAP_S * _RATE), dtype="<i2")
+        parts: list[np.ndarray] = []
         timings: list[WordTiming] = []
+        length = 0
         for index, word in enumerate(words):
             # Long spoken words ("twenty-fourth") take longer, as they would in speech.
             word_n = int(max(_WORD_S, 0.03 * len(word)) * self.length_scale * _RATE)
-            start = len(samples)
             pitch = 180.0 + 40.0 * (index % 5)
-            for n in range(word_n):
-                envelope = math.sin(math.pi * n / word_n)
-                samples.append(int(9000 * envelope * math.sin(2 * math.pi * pitch * n / _RATE)))
-            timings.append(WordTiming(word, start * 1000 // _RATE, len(samples) * 1000 // _RATE))
-            samples.extend([0] * gap_n)
-        return Speech(
-            struct.pack(f"<{len(samples)}h", *samples), "pcm_s16le", _RATE, tuple(timings)
-        )
+            n = np.arange(word_n)
+            envelope = np.sin(np.pi * n / word_n)
+            tone = np.trunc(9000 * envelope * np.sin(2 * np.pi * pitch * n / _RATE))
+            parts += [tone.astype("<i2"), gap]
+            timings.append(
+                WordTiming(word, length * 1000 // _RATE, (length + word_n) * 1000 // _RATE)
+            )
+            length += word_n + len(gap)
+        return Speech(np.concatenate(parts).tobytes(), "pcm_s16le", _RATE, tuple(timings))
