@@ -26,7 +26,7 @@ from typing import Any
 
 from narrate.config import EpisodeSource, Settings
 from narrate.config.episodes import web_source
-from narrate.errors import NarrateError
+from narrate.errors import NarrateError, SourceError
 from narrate.fetch import Fetched, Fetcher
 from narrate.publish.output import STATE_DIR, Output
 from narrate.site_feed import chosen_items, read_site_feed
@@ -123,9 +123,8 @@ class _State:
         copy = self.out.read_bytes(f"{COPIES}/{last['copy']}") if last else None
         if copy is None:  # no copy to fall back on: ask for the whole page
             last = None
-        got = fetch(
-            url, etag=last and last.get("etag"), last_modified=last and last.get("modified")
-        )
+        etag, modified = (last.get("etag"), last.get("modified")) if last else (None, None)
+        got = fetch(url, etag=etag, last_modified=modified)
         if got.body is None and copy is not None:
             self.unchanged += 1
             body = copy
@@ -169,7 +168,11 @@ def _load_state(out: Output) -> dict[str, dict[str, Any]]:
 def _utf8(got: Fetched) -> bytes:
     """A page's bytes as UTF-8 when its server named another charset (the header wins over
     the page's own meta tag, as in a browser); else as sent."""
-    assert got.body is not None
+    if got.body is None:  # asked for the whole page, a site said it had not changed
+        raise SourceError(
+            f"{got.url}: the site answered 304 Not Modified to a request for the whole page; "
+            "try again later, or tell the site's owner"
+        )
     charset = (got.charset or "").lower()
     if not charset or charset in ("utf-8", "utf8"):
         return got.body

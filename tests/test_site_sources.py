@@ -270,6 +270,7 @@ def test_a_page_address_on_the_command_line_and_narrate_script_url(
     tmp_path: Path, site: SiteServer
 ) -> None:
     site.set("/s/mtros-macrophages", body=site_page().encode())
+    site.set("/s/odd", status=304)  # as if asked with an ETag: a broken server
     saved = tmp_path / "page.html"
     saved.write_text(site_page(), "utf-8")
 
@@ -280,10 +281,11 @@ def test_a_page_address_on_the_command_line_and_narrate_script_url(
     for chrome in CHROME:
         assert chrome not in from_url.stdout
 
-    missing = run_narrate("script", site.url("/s/nothing-here"))
-    assert missing.code != 0
-    [line] = missing.stderr.strip().splitlines()
-    assert site.url("/s/nothing-here") in line and "404" in line
+    for path, cause in [("/s/nothing-here", "404"), ("/s/odd", "304 Not Modified")]:
+        failed = run_narrate("script", site.url(path))
+        assert failed.code != 0
+        [line] = failed.stderr.strip().splitlines()
+        assert site.url(path) in line and cause in line, line
 
 
 @pytest.mark.parametrize("kind", ["rss", "atom", "json"])
