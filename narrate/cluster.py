@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from narrate.errors import NarrateError
+from narrate.logs import quiet
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def cluster(spec: str, workers: int) -> Iterator[Cluster]:
             "--executor: Dask is not installed; run pip install distributed, or use "
             "--executor local"
         ) from None
-    with _quiet():
+    with quiet("distributed", "tornado"):
         if spec == DASK:
             # Loopback only, no dashboard: a cluster for this build, not a service.
             # (The scheduler's own HTTP endpoint, with no dashboard, on any free port.)
@@ -82,7 +83,7 @@ def cluster(spec: str, workers: int) -> Iterator[Cluster]:
     try:
         yield Cluster(client, spec)
     finally:
-        with _quiet():
+        with quiet("distributed", "tornado"):
             if local is not None:
                 client.shutdown()  # ours: every worker at once (a restarted one too)
                 local.close()
@@ -150,17 +151,3 @@ class Cluster:
                 )
             finally:
                 future.release()
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Dask's own start-up and shut-down chatter stays out of the build's output."""
-    loggers = [logging.getLogger(name) for name in ("distributed", "tornado")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)

@@ -37,8 +37,6 @@ import copy
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -46,6 +44,7 @@ from urllib.parse import urljoin, urlsplit
 
 from narrate.errors import SourceError
 from narrate.links import link_problem
+from narrate.logs import quiet
 from narrate.text.page_dump import is_disclaimer
 
 
@@ -136,7 +135,9 @@ def read_html_page(html: str, url: str | None = None) -> HtmlPage:
     """
     trafilatura = _trafilatura()
     given = url or _saved_from(html)
-    with _quiet():
+    # Trafilatura's own lines ("discarding data: None") stay out: what a page lacks, the
+    # caller says once, naming the file.
+    with quiet("trafilatura", "htmldate", "courlan", level=logging.CRITICAL):
         tree = trafilatura.load_html(html)
         xml = trafilatura.extract(html, url=given, favor_precision=True, output_format="xml",
                                   include_links=True, include_tables=False, include_images=False,
@@ -175,21 +176,6 @@ def _trafilatura() -> ModuleType:
             "run: pip install trafilatura lxml_html_clean"
         ) from None
     return trafilatura
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Trafilatura's own log lines ("discarding data: None") stay out of narrate's output:
-    what a page lacks, the caller says once, naming the file."""
-    loggers = [logging.getLogger(name) for name in ("trafilatura", "htmldate", "courlan")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 def _saved_from(html: str) -> str | None:
