@@ -334,3 +334,30 @@ def test_a_document_that_is_no_feed_is_one_line(document: bytes) -> None:
     assert "\n" not in message and message.startswith(
         "https://site.example.org/feed: is not a feed"
     )
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ("[[sources]]\nlimit = 3\n", "sources[1].feed: missing"),
+        ('[[sources]]\nfeed = "ftp://site.example.org/feed"\n', 'sources[1].feed: "ftp://'),
+        ('[[sources]]\nfeed = "https://s.example.org/f"\nlimit = -1\n', "sources[1].limit:"),
+        ('[[sources]]\nfeed = "https://s.example.org/f"\nsince = "May"\n', "sources[1].since:"),
+        ('[[sources]]\nfeed = "https://s.example.org/f"\nevery = 2\n', "sources[1].every: unknown"),
+        ('sources = "https://s.example.org/f"\n', "sources: must be a list of [[sources]]"),
+        ('[[episodes]]\nfile = "https://site.example.org/a summary"\n', "episodes[1].file:"),
+    ],
+)
+def test_a_wrong_site_source_is_a_configuration_error_naming_its_key(
+    tmp_path: Path, table: str, problem: str
+) -> None:
+    from narrate.errors import ConfigError
+
+    show = write_show(tmp_path, [], **TONE)
+    text = show.read_text("utf-8")
+    show.write_text((table + text) if table.startswith("sources =") else text + table, "utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(show)
+    assert any(problem in line for _, lines in raised.value.sections for line in lines), str(
+        raised.value
+    )

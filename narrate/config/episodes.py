@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from narrate.config.options import EPISODE_OPTIONS, SOURCE_OPTIONS, keys
+from narrate.config.options import EPISODE_OPTIONS, SOURCE_OPTIONS, Option, keys
 from narrate.config.settings import EpisodeSource, SiteFeed
 from narrate.links import link_problem, shown
 
@@ -69,20 +70,10 @@ def read_episodes(
 
 def read_sites(entries: Any, problems: list[str]) -> tuple[SiteFeed, ...]:
     """The show's [[sources]]: site feeds whose items become episodes."""
-    if entries is None:
-        return ()
-    if not isinstance(entries, list):
-        problems.append('sources: must be a list of [[sources]] tables with feed = "https://..."')
-        return ()
     sites: list[SiteFeed] = []
-    known = keys(SOURCE_OPTIONS)
-    for number, entry in enumerate(entries, start=1):
-        key = f"sources[{number}]"
-        if not isinstance(entry, dict):
-            problems.append(f'{key}: must be a table with feed = "https://..."')
-            continue
-        for unknown in sorted(set(entry) - known):
-            problems.append(f"{key}.{unknown}: unknown key (known: {', '.join(sorted(known))})")
+    given = [] if entries is None else entries
+    tables = _tables(given, "sources", SOURCE_OPTIONS, 'feed = "https://..."', problems)
+    for key, entry in tables:
         url = entry.get("feed")
         if not isinstance(url, str) or not url.strip():
             problems.append(f'{key}.feed: missing; give the site\'s feed, feed = "https://..."')
@@ -109,19 +100,30 @@ def _file_source(path: Path) -> EpisodeSource:
     return EpisodeSource(path, None, None, None)
 
 
-def _show_episodes(entries: Any, base: Path, problems: list[str]) -> list[EpisodeSource]:
+def _tables(
+    entries: Any, name: str, options: tuple[Option, ...], needs: str, problems: list[str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each table of the show's list of tables ``name`` ([[episodes]], [[sources]]) with its
+    key ("episodes[2]"); what is not a table, and unknown keys, are reported."""
     if not isinstance(entries, list):
-        problems.append("episodes: must be a list of [[episodes]] tables")
-        return []
-    found: list[EpisodeSource] = []
-    known = keys(EPISODE_OPTIONS)
+        problems.append(f"{name}: must be a list of [[{name}]] tables, each with {needs}")
+        return
+    known = keys(options)
     for number, entry in enumerate(entries, start=1):
-        key = f"episodes[{number}]"
+        key = f"{name}[{number}]"
         if not isinstance(entry, dict):
-            problems.append(f"{key}: must be a table with at least file = ...")
+            problems.append(f"{key}: must be a table with {needs}")
             continue
         for unknown in sorted(set(entry) - known):
             problems.append(f"{key}.{unknown}: unknown key (known: {', '.join(sorted(known))})")
+        yield key, entry
+
+
+def _show_episodes(entries: Any, base: Path, problems: list[str]) -> list[EpisodeSource]:
+    found: list[EpisodeSource] = []
+    for key, entry in _tables(
+        entries, "episodes", EPISODE_OPTIONS, "at least file = ...", problems
+    ):
         file = entry.get("file")
         if not isinstance(file, str) or not file.strip():
             problems.append(f"{key}.file: missing; name the summary file, relative to the show")
