@@ -99,7 +99,7 @@ def gather_sources(settings: Settings, out: Output) -> Gathered:
     return Gathered(tuple(sources), pages, tuple(failures), complete, state.downloaded)
 
 
-def fetch_page(url: str, timeout: float = 20.0) -> bytes:
+def fetch_page(url: str, timeout: float) -> bytes:
     """One page, fetched now (``narrate script URL``): nothing is kept."""
     with Fetcher(timeout=timeout) as fetcher:
         got = fetcher.page(url)
@@ -131,13 +131,8 @@ class _State:
         else:
             self.downloaded += 1
             body = _utf8(got)
-            name = hashlib.sha256(url.encode()).hexdigest()[:24]
-            self.out.write_bytes(f"{COPIES}/{name}", body)
-        self.now[url] = {
-            "copy": hashlib.sha256(url.encode()).hexdigest()[:24],
-            "etag": got.etag,
-            "modified": got.last_modified,
-        }
+            self.out.write_bytes(f"{COPIES}/{_copy_name(url)}", body)
+        self.now[url] = {"copy": _copy_name(url), "etag": got.etag, "modified": got.last_modified}
         return body
 
     def save(self, keep: set[str]) -> None:
@@ -149,6 +144,11 @@ class _State:
                 self.out.delete(f"{COPIES}/{entry['copy']}")
         if record or self.kept:
             self.out.write_text(FETCHED_FILE, json.dumps(record, indent=1, sort_keys=True))
+
+
+def _copy_name(url: str) -> str:
+    """Where the copy of ``url`` is kept, under ``COPIES``: a digest of the address."""
+    return hashlib.sha256(url.encode()).hexdigest()[:24]
 
 
 def _load_state(out: Output) -> dict[str, dict[str, Any]]:
