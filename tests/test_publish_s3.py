@@ -323,3 +323,56 @@ def test_check_and_verify_read_a_published_url_as_they_read_a_folder(
     assert "Traceback" not in check.stderr
     verify = run_narrate("verify", show, "--publish", url, env=s3server.env(), cwd=tmp_path)
     assert verify.code == 1 and "the MP3 is missing" in verify.stdout + verify.stderr
+
+
+def test_a_builds_own_check_reads_only_the_tags_of_the_mp3s_it_did_not_encode(
+    s3server: S3Server, tmp_path: Path, published_twice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check at the end of a build (``measure`` empty) mirrors each published MP3 as its
+    ID3 tag at its full size, the audio never downloaded; ``narrate check`` (``measure``
+    None) copies it whole. What the tag says is still checked: a wrong one is reported."""
+    from mutagen.id3 import ID3
+
+    from narrate.audio.tagging import read_tags
+    from narrate.config import load_settings
+    from narrate.publish.check import check_show
+    from narrate.publish.remote import mirror
+
+    for name, value in s3server.env().items():
+        monkeypatch.setenv(name, value)
+    prefix = "tags-only"
+    fs = _filesystem(s3server)
+    for key in fs.find(f"{s3server.bucket}/{published_twice}"):
+        fs.copy(key, key.replace(f"/{published_twice}/", f"/{prefix}/", 1))
+    show = _show(tmp_path / "show", ("one", "two"))
+    settings = load_settings(show, publish=s3server.url(prefix))
+    published = {k: v for k, v in _objects(s3server, prefix).items() if k.endswith(".mp3")}
+    assert len(published) == 2
+    with mirror(settings, measure=set()) as (folder, problems):
+        assert problems == []
+        for key, data in published.items():
+            (folder / "published.mp3").write_bytes(data)
+            tag = ID3(folder / "published.mp3").size
+            assert 0 < tag < len(data) // 2  # the audio is most of the file
+            copy = (folder / key).read_bytes()
+            assert len(copy) == len(data)
+            assert copy[:tag] == data[:tag]
+            assert copy[tag:] == bytes(len(data) - tag) != data[tag:]  # never downloaded
+            assert read_tags(folder / key) == read_tags(folder / "published.mp3")
+    with mirror(settings) as (folder, problems):
+        assert all((folder / key).read_bytes() == data for key, data in published.items())
+    assert check_show(settings, measure=set()) == []
+    # Episode one's tag names another guid: the build's check says so, reading the tag alone.
+    (key,) = [k for k in published if k.startswith("audio/one.")]
+    wrong = tmp_path / "wrong.mp3"
+    wrong.write_bytes(published[key])
+    tags = ID3(wrong)
+    tags["TGID"].text = ["not-the-guid"]
+    tags.save(wrong, v2_version=3, padding=lambda info: info.padding)
+    assert wrong.stat().st_size == len(published[key])  # the same length: only the tag differs
+    fs.pipe_file(f"{s3server.bucket}/{prefix}/{key}", wrong.read_bytes())
+    problems = check_show(settings, measure=set())
+    assert [p for p in problems if "TGID" in p] == [
+        f"{s3server.url(prefix)}/feeds/feed.xml: item 'Study one': "
+        "ID3 TGID is not the episode's guid"
+    ], problems

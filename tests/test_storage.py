@@ -62,6 +62,9 @@ def test_round_trip(store: ObjectStore) -> None:
     assert store.read_bytes("audio/one.mp3") == MP3
     assert etag == hashlib.md5(MP3).hexdigest()  # SeaweedFS's ETag: the MD5, like S3's
     assert store.read_bytes("audio/two.mp3") is None
+    assert store.read_range("audio/one.mp3", 3, 10) == MP3[3:10]  # one ranged request
+    assert store.read_range("audio/one.mp3", 0, len(MP3) + 99) == MP3
+    assert store.read_range("audio/two.mp3", 0, 10) is None
 
 
 def test_served_with_its_headers_and_ranges(aws: S3Server, store: ObjectStore) -> None:
@@ -305,6 +308,7 @@ def test_other_filesystems(scheme: str, tmp_path: Path) -> None:
     store = pickle.loads(pickle.dumps(ObjectStore(url)))
     etag = store.put("audio/a.mp3", MP3, content_type="audio/mpeg")
     assert store.read_bytes("audio/a.mp3") == MP3
+    assert store.read_range("audio/a.mp3", 3, 10) == MP3[3:10]
     assert store.info("audio/a.mp3") == store.list("audio/")[0]
     assert store.list("audio/")[0].etag == etag and store.list("audio/")[0].size == len(MP3)
     with pytest.raises(AlreadyExists):

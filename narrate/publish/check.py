@@ -55,7 +55,7 @@ def check_show(settings: Settings, measure: Collection[str] | None = None) -> li
     is what a build does: mixdown has just decoded and measured the MP3s it encoded.
     """
     if settings.publish:
-        with mirror(settings) as (folder, problems):
+        with mirror(settings, measure=measure) as (folder, problems):
             if problems:
                 return problems
             found = _check_folder(settings, Output(folder), measure)

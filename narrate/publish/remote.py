@@ -28,7 +28,7 @@ import json
 import mimetypes
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -212,11 +212,18 @@ class RemoteOutput(Output):
 
 
 @contextlib.contextmanager
-def mirror(settings: Settings, state: bool = False) -> Iterator[tuple[Path, list[str]]]:
+def mirror(
+    settings: Settings, state: bool = False, measure: Collection[str] | None = None
+) -> Iterator[tuple[Path, list[str]]]:
     """The show published at ``settings.publish``, copied into a temporary folder for the
     commands that read a folder (``check``, ``verify``): the feed and every file it links to
     under the show's ``base_url`` (with ``state``, the build's record too). Yields the folder
-    and what could not be read (the feed missing: one line, with the fix)."""
+    and what could not be read (the feed missing: one line, with the fix).
+
+    ``measure`` names the MP3s (``audio/...``) to copy whole; None: all. Of the others only
+    the ID3 tag is read (a ranged request), and the copy is that tag at the MP3's full size
+    (the rest of it sparse, never downloaded): all a build's own check reads of an episode it
+    did not just encode, so a show of hundreds of episodes is not downloaded by every build."""
     remote = RemoteOutput(settings.publish, feed_file=settings.show.feed_file)
     with tempfile.TemporaryDirectory(prefix="narrate-published-") as folder:
         root = Path(folder)
@@ -237,12 +244,54 @@ def mirror(settings: Settings, state: bool = False) -> Iterator[tuple[Path, list
                 keys |= {audio, *(layout.sidecar(audio, file) for file in layout.SIDECARS)}
         (root / settings.show.feed_file).parent.mkdir(parents=True, exist_ok=True)
         (root / settings.show.feed_file).write_bytes(feed)
+        mp3s = {key for key in keys if key.endswith(".mp3")}
+        tagged = set() if measure is None else mp3s - set(measure)
+        sizes = {i.key: i.size for i in remote.store.list("audio/")} if tagged else {}
         for key in sorted(keys):
+            if key in tagged:
+                _mirror_tag(remote.store, _key(key), sizes.get(key), root / key)
+                continue
             data = remote.read_bytes(_key(key))
             if data is not None:
                 (root / key).parent.mkdir(parents=True, exist_ok=True)
                 (root / key).write_bytes(data)
         yield root, []
+
+
+_TAG_FIRST_READ = 256 * 1024
+"""How much of an MP3 is read first for its tag: the whole tag of most episodes, cover art
+included; a larger tag takes one more request."""
+
+
+def _mirror_tag(store: ObjectStore, key: str, size: int | None, target: Path) -> None:
+    """``target``: the ID3 tag of the MP3 at ``key``, at the MP3's full ``size`` (the rest a
+    hole); nothing if there is no such MP3."""
+    if size is None:  # not listed under audio/: asked for alone
+        size = info.size if (info := store.info(key)) is not None else None
+    if size is None:
+        return
+    head = store.read_range(key, 0, min(size, _TAG_FIRST_READ))
+    if head is None:
+        return
+    length = _tag_length(head)
+    if length > len(head):
+        head += store.read_range(key, len(head), length) or b""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as copy:
+        copy.write(head[:length] if length else head)
+        copy.truncate(size)
+
+
+def _tag_length(head: bytes) -> int:
+    """The length of the ID3v2 tag ``head`` starts with (header and footer included); 0 if
+    it starts with none."""
+    if len(head) < 10 or head[:3] != b"ID3":
+        return 0
+    body = 0
+    for byte in head[6:10]:  # a "synchsafe" integer: 7 bits a byte
+        body = (body << 7) | (byte & 0x7F)
+    footer = 10 if head[5] & 0x10 else 0
+    return 10 + body + footer
 
 
 def _recorded_audio(record: bytes) -> list[str]:

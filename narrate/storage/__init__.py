@@ -22,6 +22,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from narrate.errors import NarrateError
@@ -154,6 +155,17 @@ class ObjectStore:
         """An object's bytes, or None when there is none at ``key``."""
         path = self._path(key)
         found: bytes | None = self._run("read", key, lambda fs: _absent_as_none(fs.cat_file, path))
+        return found
+
+    def read_range(self, key: str, start: int, end: int) -> bytes | None:
+        """Bytes ``start`` to ``end`` (exclusive) of an object (fewer at its end), or None when
+        there is none at ``key``: one ranged request, not the whole object."""
+        path = self._path(key)
+        found: bytes | None = self._run(  # the range by keyword: s3fs's 2nd is a version id
+            "read",
+            key,
+            lambda fs: _absent_as_none(partial(fs.cat_file, start=start, end=end), path),
+        )
         return found
 
     def info(self, key: str) -> ObjectInfo | None:
