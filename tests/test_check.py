@@ -182,6 +182,27 @@ def test_loudness_off_target(example_build: Built, tmp_path: Path) -> None:
     assert re.search(r"loudness -2\d\.\d LUFS is off the -19 LUFS target", problem), problem
 
 
+@pytest.mark.parametrize("damage", ["stripped", "unreadable"])
+def test_an_mp3_whose_tag_is_gone_or_unreadable_is_one_problem(
+    example_build: Built, tmp_path: Path, damage: str
+) -> None:
+    """One line naming the episode, not a stop of the whole check (nor a traceback)."""
+    out = _copy(example_build, tmp_path)
+    mp3 = out / MP3
+    data = bytearray(mp3.read_bytes())
+    if damage == "stripped":
+        mp3.write_bytes(data[ID3(mp3, translate=False).size :])
+        _fix_length(out)
+    else:
+        data[3] = 9  # "ID3v2.9": no reader knows it
+        mp3.write_bytes(data)
+    assert _only(_problems(out)) == (
+        f"{out / FEED}: item 'Invading immune cells, not microglia, drive nerve damage through "
+        "mitochondrial ROS': "
+        "the MP3's ID3 tag is missing or unreadable; run narrate build again"
+    )
+
+
 def test_id3v24_tag(example_build: Built, tmp_path: Path) -> None:
     out = _copy(example_build, tmp_path)
     tags = ID3(out / MP3)  # mutagen upgrades TYER/TDAT to TDRC on reading

@@ -147,12 +147,17 @@ class TagReport:
 
 def read_tags(path: Path) -> TagReport:
     """Read an MP3's tag as stored; raise ``AudioError`` when there is none."""
+    from mutagen import MutagenError
     from mutagen.id3 import ID3, ID3NoHeaderError
 
     try:
         raw = ID3(str(path), translate=False)
     except ID3NoHeaderError:
         raise AudioError(f"{path} has no ID3 tag; run narrate build again") from None
+    except MutagenError as error:
+        raise AudioError(
+            f"{path}: its ID3 tag cannot be read ({error}); run narrate build again"
+        ) from None
     frames = frozenset(key.split(":")[0] for key in raw)
     by_id = {frame.element_id: frame for frame in raw.getall("CHAP")}
     tocs = raw.getall("CTOC")

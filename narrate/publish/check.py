@@ -21,7 +21,7 @@ from pathlib import Path
 from narrate.audio.ffmpeg import decoded_duration_ms, measure_loudness
 from narrate.audio.tagging import V24_ONLY_FRAMES, TagReport, read_tags
 from narrate.config import APPLE_CATEGORIES, Settings
-from narrate.errors import NarrateError
+from narrate.errors import AudioError, NarrateError
 from narrate.models import Chapter
 from narrate.publish.artwork import check_cover
 from narrate.publish.layout import CHAPTERS_TYPE
@@ -190,7 +190,10 @@ def _check_item(
             f"enclosure length {enclosure.get('length')} is not the file's size "
             f"{mp3.stat().st_size}"
         )
-    tags = read_tags(mp3)
+    try:
+        tags = read_tags(mp3)
+    except AudioError:
+        return [*problems, "the MP3's ID3 tag is missing or unreadable; run narrate build again"]
     deep = measure is None or url[len(show.base_url) :] in measure
     if deep:
         duration_ms = decoded_duration_ms(mp3)
