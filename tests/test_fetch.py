@@ -446,6 +446,28 @@ def test_a_web_page_given_as_a_feed_is_refused(
     )
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        RSS_XML,
+        '\ufeff<?xml version="1.0"?>\n<?xml-stylesheet href="/feed.xsl"?>\n<!-- hi -->\n'
+        '<rss version="2.0"><channel></channel></rss>',
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>S</title></feed>',
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        "</rdf:RDF>",
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "S", "items": []}',
+    ],
+    ids=["rss", "rss-after-stylesheet-and-comment", "atom", "rss-1.0", "json-feed"],
+)
+def test_a_feed_its_server_calls_a_web_page_is_read_as_the_feed_it_is(
+    site: SiteServer, fetcher: Fetcher, body: str
+) -> None:
+    """A misconfigured server sends its feed as ``text/html``: the body decides."""
+    site.set("/feed", body=body.encode(), content_type=HTML)
+    assert fetcher.feed(site.url("/feed")).body == body.encode()
+    assert fetcher.feed(site.url("/feed")).content_type == "text/html"
+
+
 # Size
 
 

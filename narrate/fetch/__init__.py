@@ -159,11 +159,16 @@ class Fetcher:
 
     def feed(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched:
         """A site's RSS, Atom or JSON feed: anything but a web page (which is the usual
-        mistake: the site's address given for its feed's)."""
+        mistake: the site's address given for its feed's). A feed its server labels as a web
+        page (``text/html``: a misconfigured server) is read when its body is one."""
         fetched = self._fetch(url, "feed", FEED_ACCEPT, etag, last_modified)
-        if fetched.body is not None and (
-            fetched.content_type in PAGE_TYPES
-            or (not fetched.content_type and _looks_like_html(fetched.body))
+        if (
+            fetched.body is not None
+            and not _looks_like_feed(fetched.body)
+            and (
+                fetched.content_type in PAGE_TYPES
+                or (not fetched.content_type and _looks_like_html(fetched.body))
+            )
         ):
             raise fetch_error(
                 url,
@@ -359,6 +364,20 @@ def _media_type(value: str | None) -> tuple[str, str | None]:
         if name.strip().lower() == "charset":
             charset = given.strip().strip("\"'").lower() or None
     return media_type.strip().lower(), charset
+
+
+_FEED_START = re.compile(rb"\s*(?:<\?[^>]*>\s*|<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)[\s>]", re.S)
+"""How an RSS, Atom or RSS 1.0 (RDF) document begins: an XML declaration, a stylesheet and
+comments may come first."""
+
+
+def _looks_like_feed(body: bytes) -> bool:
+    """Whether ``body`` starts as a feed does: RSS, Atom or RSS 1.0, or a JSON Feed object
+    (``{"version": "https://jsonfeed.org/version/1…"``)."""
+    start = body[:_SNIFF].removeprefix(b"\xef\xbb\xbf")
+    if start.lstrip().startswith(b"{"):
+        return b"jsonfeed.org/version/" in start
+    return _FEED_START.match(start) is not None
 
 
 def _looks_like_html(body: bytes) -> bool:
