@@ -107,7 +107,7 @@ def open_output(settings: Settings) -> Output:
         from narrate.publish.remote import RemoteOutput
 
         return RemoteOutput(settings.publish, settings.keep_old_days, settings.show.feed_file)
-    return Output(settings.out_dir)
+    return Output(settings.out_dir, settings.keep_old_days)
 
 
 @contextmanager

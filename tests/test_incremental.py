@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -78,10 +79,33 @@ def test_a_one_sentence_edit_speaks_one_phrase_and_rewrites_only_what_shows_it(
         for name in changed
     ), changed
     # The new audio gets a new name, so the old feed never pointed at a half-replaced file;
-    # the old revision is gone once the new feed is out.
+    # the old revision stays, untouched and unlisted, for keep_old_days (7 by default).
     assert "audio/one.r2.mp3" in changed and "feeds/feed.xml" in changed
-    assert "audio/one.mp3" not in after and "audio/one.r2.vtt" in after
+    assert after["audio/one.mp3"] == before["audio/one.mp3"] and "audio/one.r2.vtt" in after
+    assert "one.mp3" not in after["feeds/feed.xml"][0].decode().replace("one.r2.mp3", "")
     assert not any(name.startswith(("audio/two.", "episodes/two/")) for name in changed)
+
+
+def test_an_old_revision_in_a_folder_stays_until_keep_old_days_have_passed(
+    tmp_path: Path,
+) -> None:
+    """A podcast app that read the feed before the rebuild still downloads the episode it
+    listed; once the show's days have passed, the next build removes it."""
+    show, out, cache = _show(tmp_path), tmp_path / "out", tmp_path / "cache"
+    _build(show, out, cache)
+    old = {name for name in _files(out) if name.startswith("audio/one.")}
+    (tmp_path / "one.md").write_text(ONE.replace("two sentences", "2 short sentences"))
+    _build(show, out, cache)
+    retired = (out / ".narrate" / "retired.json").read_text(encoding="utf-8")
+    assert set(json.loads(retired)) == old
+    _build(show, out, cache)  # nothing new: its days are counted from when it left the feed
+    assert (out / ".narrate" / "retired.json").read_text(encoding="utf-8") == retired
+    assert old <= set(_files(out))
+    show.write_text(show.read_text("utf-8") + "[build]\nkeep_old_days = 0\n", "utf-8")
+    _build(show, out, cache)
+    assert not old & set(_files(out))
+    assert "audio/one.r2.mp3" in _files(out)
+    assert json.loads((out / ".narrate" / "retired.json").read_text(encoding="utf-8")) == {}
 
 
 def test_a_lexicon_entry_invalidates_only_the_phrases_that_use_it(tmp_path: Path) -> None:

@@ -155,8 +155,9 @@ BUILD_OPTIONS = (
            "local"),
     Option("publish", "text", "publish to object storage instead of the output folder: "
            "s3://BUCKET/PREFIX or any fsspec URL", "", default_doc="the output folder"),
-    Option("keep_old_days", "number", "days an old revision stays at the publish URL after it "
-           "leaves the feed (a download already begun finishes)", 7.0, low=0, high=3650),
+    Option("keep_old_days", "number", "days an old revision stays in the output folder or at "
+           "the publish URL after it leaves the feed (a podcast app that read the feed before "
+           "still downloads it)", 7.0, low=0, high=3650),
     Option("fetch_timeout", "number", "seconds to wait for a web server (summary pages, site "
            "feeds) to connect, and then to answer", 20.0, low=1, high=300),
 )  # fmt: skip

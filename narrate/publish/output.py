@@ -28,6 +28,15 @@ STATE_DIR = ".narrate"
 _PUBLIC = 0o644
 """Published files are world-readable, as a web server needs them to be."""
 STATE_FILE = "published.json"
+RETIRED = f"{STATE_DIR}/retired.json"
+"""Files that left the feed, with when: deleted once ``keep_old_days`` have passed."""
+
+
+def _moment(text: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 def episode_dir(slug: str) -> str:
@@ -42,8 +51,10 @@ class Output:
     relative to the root, so it publishes the same way to either.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, keep_old_days: float = 7.0) -> None:
         self.root = root
+        self.keep_old_days = keep_old_days
+        """Days a file stays after the feed stopped listing it (``retire``)."""
 
     remote = False
     """Whether the root is object storage (episode files get content-versioned names)."""
@@ -79,9 +90,24 @@ class Output:
         self.path(relative).unlink(missing_ok=True)
 
     def retire(self, paths: list[str]) -> None:
-        """Remove files no feed lists any more (the new feed is out): in a folder, at once."""
+        """Delete the files no feed lists any more (the new feed is out) once
+        ``keep_old_days`` have passed since they left it; until then they stay, for a podcast
+        app that read the feed before and downloads now (when they left is kept in
+        ``.narrate/retired.json``)."""
+        now = dt.datetime.now(dt.UTC)
+        try:
+            since = json.loads(self.read_bytes(RETIRED) or b"{}")
+        except ValueError:
+            since = {}
+        kept: dict[str, str] = {}
         for path in paths:
-            self.delete(path)
+            left = _moment(since.get(path)) or now
+            if (now - left).total_seconds() >= self.keep_old_days * 86400:
+                self.delete(path)
+            else:
+                kept[path] = left.isoformat()
+        if kept != since:
+            self.write_bytes(RETIRED, json.dumps(kept, indent=1, sort_keys=True).encode())
 
     def published_elsewhere(self, episode: PublishedEpisode) -> None:
         """Another process (a cluster's worker) published ``episode``'s files: this one

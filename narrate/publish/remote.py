@@ -46,8 +46,6 @@ SHORT = "public, max-age=300"
 """Pages, the cover and the feed: they change when episodes are added or rebuilt."""
 PRIVATE = "no-store"
 """The build's own state."""
-RETIRED = f"{STATE_DIR}/retired.json"
-"""Keys that left the feed, with when: deleted once ``keep_old_days`` have passed."""
 
 
 def content_type(key: str) -> str:
@@ -74,10 +72,9 @@ class RemoteOutput(Output):
     remote = True
 
     def __init__(self, url: str, keep_old_days: float = 7.0, feed_file: str = "") -> None:
-        super().__init__(Path("."))
+        super().__init__(Path("."), keep_old_days)
         self.url = url.rstrip("/")
         self.store = ObjectStore(self.url)
-        self.keep_old_days = keep_old_days
         self.feed_file = feed_file
         self._listing: dict[str, ObjectInfo] | None = None
         self._feed_etag: str | None = None
@@ -192,24 +189,6 @@ class RemoteOutput(Output):
             ) from None
         return self.location(relative)
 
-    def retire(self, paths: list[str]) -> None:
-        """Delete the files no feed lists once ``keep_old_days`` have passed since they left
-        it; until then they stay, for a download that began before."""
-        now = dt.datetime.now(dt.UTC)
-        try:
-            since = json.loads(self.read_bytes(RETIRED) or b"{}")
-        except ValueError:
-            since = {}
-        kept: dict[str, str] = {}
-        for path in paths:
-            left = _moment(since.get(path)) or now
-            if (now - left).total_seconds() >= self.keep_old_days * 86400:
-                self.delete(path)
-            else:
-                kept[path] = left.isoformat()
-        if kept != since:
-            self.write_bytes(RETIRED, json.dumps(kept, indent=1, sort_keys=True).encode())
-
 
 @contextlib.contextmanager
 def mirror(
@@ -301,13 +280,6 @@ def _recorded_audio(record: bytes) -> list[str]:
         return [str(e["audio_file"]) for e in episodes if isinstance(e, dict) and "audio_file" in e]
     except (ValueError, AttributeError):
         return []
-
-
-def _moment(text: object) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None
 
 
 def _same(etag: str, data: bytes) -> bool:
