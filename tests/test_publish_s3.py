@@ -299,6 +299,24 @@ def test_a_clip_cache_at_a_url_is_shared_by_the_workers_and_the_next_build(
     for name in ("one", "two"):
         mp3 = f"audio/{name}.mp3"
         assert (tmp_path / "a" / mp3).read_bytes() == (tmp_path / "b" / mp3).read_bytes()
+    # narrate cache reports on the shared cache and trims it, as it does a folder (by when
+    # each phrase was written: reading an object leaves no trace).
+    size = sum(len(data) for data in entries.values())
+    info = run_narrate("cache", "--info", "--cache-dir", cache, env=s3server.env())
+    assert info.code == 0 and info.stdout == (
+        f"{cache}: {len(headers)} phrases, {size / 1e6:.1f} MB, least recently written 0 days ago\n"
+    ), info.stdout + info.stderr
+    kept = run_narrate("cache", "--prune", "30", "--cache-dir", cache, env=s3server.env())
+    assert kept.code == 0 and kept.stdout.startswith(f"removed 0 phrases (0.0 MB) from {cache}\n")
+    assert _objects(s3server, "clips") == entries
+    emptied = run_narrate("cache", "--prune", "0", "--cache-dir", cache, env=s3server.env())
+    assert emptied.code == 0, emptied.stderr
+    assert emptied.stdout == (
+        f"removed {len(headers)} phrases ({size / 1e6:.1f} MB) from {cache}\n{cache}: 0 phrases, "
+        "0.0 MB\n"
+    )
+    left = _filesystem(s3server).find(f"{s3server.bucket}/clips", detail=True)
+    assert all(meta["type"] == "directory" for meta in left.values()), left  # no object left
 
 
 def test_check_and_verify_read_a_published_url_as_they_read_a_folder(

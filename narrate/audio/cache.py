@@ -7,10 +7,12 @@ text); pauses and loudness are applied later, so changing them re-synthesizes no
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -197,6 +199,38 @@ def prune_cache(root: Path, older_than_days: float) -> CacheInfo:
                 voice.unlink()
     for stray in [*root.glob("??/.tmp-*"), *root.glob(f"{VOICES}/.tmp-*")]:  # a killed build's
         stray.unlink(missing_ok=True)
+    return CacheInfo(entries, size, 0.0)
+
+
+_SHARED_ENTRY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}\.(?:json|audio)")
+"""An entry's object in a shared cache at a URL (``ClipCache._put_shared``)."""
+
+
+def shared_cache_info(url: str) -> CacheInfo:
+    """Count the entries and bytes of the shared cache at ``url``. Reading an object there
+    leaves no trace, so its age is since it was written, not since it was last used."""
+    objects = [o for o in ObjectStore(url).list() if _SHARED_ENTRY.fullmatch(o.key)]
+    headers = [o for o in objects if o.key.endswith(".json")]
+    now = dt.datetime.now(dt.UTC)
+    oldest = max(((now - o.modified).total_seconds() / 86400 for o in headers), default=0.0)
+    return CacheInfo(len(headers), sum(o.size for o in objects), oldest)
+
+
+def prune_shared_cache(url: str, older_than_days: float) -> CacheInfo:
+    """Delete the entries of the shared cache at ``url`` written more than ``older_than_days``
+    days ago (0: all; a phrase still in use is spoken again when next needed); return what
+    was removed."""
+    store = ObjectStore(url)
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)
+    objects = {o.key: o for o in store.list() if _SHARED_ENTRY.fullmatch(o.key)}
+    entries, size = 0, 0
+    for key, header in objects.items():
+        if key.endswith(".json") and header.modified <= cutoff:
+            audio = key.removesuffix(".json") + ".audio"
+            store.delete(key)  # the header first: an entry without it is never read
+            store.delete(audio)
+            size += header.size + (objects[audio].size if audio in objects else 0)
+            entries += 1
     return CacheInfo(entries, size, 0.0)
 
 

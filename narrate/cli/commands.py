@@ -163,24 +163,31 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_cache(args: argparse.Namespace) -> int:
-    from narrate.audio.cache import cache_info, prune_cache
+    from narrate.audio import cache
     from narrate.config import default_cache_dir
     from narrate.errors import COMMAND_LINE, ConfigError
+    from narrate.storage import is_url
 
-    root = args.cache_dir or default_cache_dir()
+    root = args.cache_dir or str(default_cache_dir())
     if args.prune is not None and not args.prune >= 0:  # a negative age would delete it all
         raise ConfigError(
             [f"--prune: {args.prune:g} is not a number of days; give 0 or more (0 deletes all)"],
             COMMAND_LINE,
         )
+    shared = is_url(root)  # a cluster's cache: its age is since each entry was written
     if args.prune is not None:
-        removed = prune_cache(root, args.prune)
+        removed = (
+            cache.prune_shared_cache(root, args.prune)
+            if shared
+            else cache.prune_cache(Path(root), args.prune)
+        )
         print(f"removed {_count(removed.entries, 'phrase')} ({removed.bytes / 1e6:.1f} MB) "
               f"from {root}")  # fmt: skip
-    info = cache_info(root)
+    info = cache.shared_cache_info(root) if shared else cache.cache_info(Path(root))
+    age = "written" if shared else "used"
     print(
         f"{root}: {_count(info.entries, 'phrase')}, {info.bytes / 1e6:.1f} MB"
-        + (f", least recently used {info.oldest_days:.0f} days ago" if info.entries else "")
+        + (f", least recently {age} {info.oldest_days:.0f} days ago" if info.entries else "")
     )
     return EXIT_OK
 

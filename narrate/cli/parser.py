@@ -118,7 +118,11 @@ def _add_cache(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="The cache holds every phrase spoken, keyed by what makes its sound; it "
         "makes rebuilds cheap and is always safe to delete.",
     )
-    cache.add_argument("--cache-dir", type=Path, help="cache folder (default: ~/.cache/narrate)")
+    cache.add_argument(
+        "--cache-dir",
+        help="cache folder (default: ~/.cache/narrate), or a shared cache's URL (s3://BUCKET/"
+        "cache: there --prune goes by when each phrase was written)",
+    )
     action = cache.add_mutually_exclusive_group()
     action.add_argument("--info", action="store_true", help="how many phrases, how much space")
     action.add_argument(
