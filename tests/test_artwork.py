@@ -321,5 +321,9 @@ def test_an_episode_cover_taken_away_is_unpublished_after_the_feed(tmp_path: Pat
     assert (out / "artwork" / "episodes" / "one.jpg").is_file()
     show.write_text(show.read_text(encoding="utf-8").replace('cover = "figure.jpg"\n', ""))
     assert run_narrate("build", "--show", show, "--out", out).code == 0
-    assert not (out / "artwork" / "episodes" / "one.jpg").exists()
     assert "itunes:image" not in (out / "feeds" / "feed.xml").read_text().split("<item>")[1]
+    # Kept keep_old_days for an app that read the feed before, then removed.
+    assert (out / "artwork" / "episodes" / "one.jpg").is_file()
+    show.write_text(show.read_text(encoding="utf-8") + "[build]\nkeep_old_days = 0\n")
+    assert run_narrate("build", "--show", show, "--out", out).code == 0
+    assert not (out / "artwork" / "episodes" / "one.jpg").exists()

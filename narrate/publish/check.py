@@ -160,20 +160,7 @@ def _check_item(
     measure: Collection[str] | None,
 ) -> list[str]:
     show = settings.show
-    problems: list[str] = []
-    guid = item.find("guid")
-    guid_text = guid.text if guid is not None and guid.text else ""
-    if not guid_text or guid_text in guids:
-        problems.append("<guid> is missing or not unique")
-    guids.add(guid_text)
-    if guid is not None and guid.get("isPermaLink") != "false" and not guid_text.startswith("http"):
-        problems.append('<guid> is not a URL, so it needs isPermaLink="false"')
-    if _date(item.findtext("pubDate") or "") is None:
-        problems.append("<pubDate> is not an RFC 2822 date with the right weekday")
-    number = _text(item, "itunes:episode")
-    if not number.isdigit() or int(number) < 1 or number in numbers:
-        problems.append("<itunes:episode> is not a unique whole number from 1")
-    numbers.add(number)
+    problems, guid_text = _check_identity(item, guids, numbers)
     enclosure = item.find("enclosure")
     if enclosure is None:
         return [*problems, "no <enclosure>"]
@@ -212,6 +199,26 @@ def _check_item(
     problems += _check_transcripts(item, show.base_url, show.language, out, duration_ms)
     problems += _check_chapters(item, show.base_url, out, tags.chapters, duration_ms)
     return problems
+
+
+def _check_identity(item: ET.Element, guids: set[str], numbers: set[str]) -> tuple[list[str], str]:
+    """An item's guid, date and number (each guid and number unique in the feed: the ones
+    seen so far are in ``guids`` and ``numbers``): its problems, and its guid."""
+    problems: list[str] = []
+    guid = item.find("guid")
+    guid_text = guid.text if guid is not None and guid.text else ""
+    if not guid_text or guid_text in guids:
+        problems.append("<guid> is missing or not unique")
+    guids.add(guid_text)
+    if guid is not None and guid.get("isPermaLink") != "false" and not guid_text.startswith("http"):
+        problems.append('<guid> is not a URL, so it needs isPermaLink="false"')
+    if _date(item.findtext("pubDate") or "") is None:
+        problems.append("<pubDate> is not an RFC 2822 date with the right weekday")
+    number = _text(item, "itunes:episode")
+    if not number.isdigit() or int(number) < 1 or number in numbers:
+        problems.append("<itunes:episode> is not a unique whole number from 1")
+    numbers.add(number)
+    return problems, guid_text
 
 
 def _check_tags(tags: TagReport, guid: str, feed_url: str) -> list[str]:
