@@ -10,7 +10,7 @@ from mutagen.id3 import ID3
 
 from narrate.audio.mixdown import mix_episode
 from narrate.audio.synthesize import synthesize_script
-from narrate.audio.tagging import tag_episode
+from narrate.audio.tagging import tag_episode, tag_length
 from narrate.config import EXAMPLE_SHOW, load_settings
 from narrate.engines.tone import ToneEngine
 from narrate.models import Artwork, Episode, EpisodeAudio, Script
@@ -100,3 +100,17 @@ def test_retagging_replaces_rather_than_appends(
     tag_episode(moved, episode, script, load_settings(EXAMPLE_SHOW).show, ART, GUID)
     assert len(ID3(copy).getall("CHAP")) == len(audio.chapters)
     assert len(ID3(copy).getall("USLT")) == 1
+
+
+@pytest.mark.parametrize(
+    ("head", "length"),
+    [
+        (b"ID3\x03\x00\x00\x00\x00\x01\x00" + bytes(128), 138),  # its docstring's example
+        (b"ID3\x04\x00\x10\x00\x00\x01\x00", 148),  # with a footer: 10 more
+        (b"ID3\x03\x00\x00\x00\x00\x01\x7f", 10 + 128 + 127),  # 7 bits a byte
+        (b"\xff\xfb\x90\x00" + bytes(20), 0),  # an MP3 frame first: no tag
+        (b"ID3", 0),  # too short to say
+    ],
+)
+def test_tag_length_reads_the_id3_header(head: bytes, length: int) -> None:
+    assert tag_length(head) == length

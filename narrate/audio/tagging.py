@@ -145,6 +145,20 @@ class TagReport:
     """APIC image data (empty when none)."""
 
 
+def tag_length(head: bytes) -> int:
+    """The length of the ID3v2 tag an MP3 whose first bytes are ``head`` starts with (header
+    and footer included): all of it a reader of its tag needs. 0 when it starts with none.
+
+    b"ID3\\x03\\x00\\x00\\x00\\x00\\x01\\x00..." -> 138 (10 + a "synchsafe" 128)."""
+    if len(head) < 10 or head[:3] != b"ID3":
+        return 0
+    body = 0
+    for byte in head[6:10]:  # 7 bits a byte
+        body = (body << 7) | (byte & 0x7F)
+    footer = 10 if head[5] & 0x10 else 0
+    return 10 + body + footer
+
+
 def read_tags(path: Path) -> TagReport:
     """Read an MP3's tag as stored; raise ``AudioError`` when there is none."""
     from mutagen import MutagenError

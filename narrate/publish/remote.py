@@ -33,6 +33,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from narrate.audio.tagging import tag_length
 from narrate.config import Settings
 from narrate.errors import NarrateError
 from narrate.models import ProducedEpisode, PublishedEpisode
@@ -252,25 +253,13 @@ def _mirror_tag(store: ObjectStore, key: str, size: int | None, target: Path) ->
     head = store.read_range(key, 0, min(size, _TAG_FIRST_READ))
     if head is None:
         return
-    length = _tag_length(head)
+    length = tag_length(head)
     if length > len(head):
         head += store.read_range(key, len(head), length) or b""
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as copy:
         copy.write(head[:length] if length else head)
         copy.truncate(size)
-
-
-def _tag_length(head: bytes) -> int:
-    """The length of the ID3v2 tag ``head`` starts with (header and footer included); 0 if
-    it starts with none."""
-    if len(head) < 10 or head[:3] != b"ID3":
-        return 0
-    body = 0
-    for byte in head[6:10]:  # a "synchsafe" integer: 7 bits a byte
-        body = (body << 7) | (byte & 0x7F)
-    footer = 10 if head[5] & 0x10 else 0
-    return 10 + body + footer
 
 
 def _recorded_audio(record: bytes) -> list[str]:
