@@ -111,6 +111,50 @@ def test_a_worker_killed_mid_build_loses_no_episode(dask_cluster: Any, tmp_path:
         assert MP3(tmp_path / "out" / "audio" / name).info.length > 10
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="a mount namespace of its own needs root")
+def test_a_worker_on_another_machine_needs_no_file_of_the_show(tmp_path: Path) -> None:
+    """A worker that cannot see the show's folder (a mount namespace of its own, the folder
+    an empty tmpfs there: as on another machine) produces the episode and hears it whole
+    with the show's own lexicon, which travelled with the settings."""
+    import subprocess
+    import sys
+
+    show = _show(tmp_path / "show", ("one",))
+    (show.parent / "lexicon.toml").write_text('[substitute]\nrested = "took a rest"\n', "utf-8")
+    show.write_text(
+        'lexicon = "lexicon.toml"\n'
+        + show.read_text("utf-8")
+        + '[audio]\nlisten = "full"\nword_accuracy = 85\n',
+        "utf-8",
+    )
+    cluster = distributed.LocalCluster(
+        n_workers=0, host="127.0.0.1", dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+    )  # fmt: skip
+    client = distributed.Client(cluster)
+    hidden = f"mount -t tmpfs none {show.parent} && test ! -e {show.parent / 'lexicon.toml'}"
+    worker = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+         f"{hidden} && exec {sys.executable} -m distributed.cli.dask_worker "
+         f"{cluster.scheduler.address} --nthreads 1 --nworkers 1 --no-dashboard "
+         "--host 127.0.0.1 --no-nanny"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        client.wait_for_workers(1, timeout=60)
+        run = run_narrate("build", "--show", show, "--out", tmp_path / "out",
+                          "--cache-dir", tmp_path / "cache",
+                          "--executor", cluster.scheduler.address)  # fmt: skip
+    finally:
+        client.shutdown()
+        worker.kill()
+        log = worker.communicate()[0]
+    # Before the lexicon travelled: "one.md: lexicon: no lexicon file at .../lexicon.toml".
+    assert run.code == 0, run.stderr + log
+    assert "could not be built" not in run.stderr
+    assert (tmp_path / "out" / "audio" / "one.mp3").is_file()
+
+
 def test_a_wrong_executor_is_one_line_naming_the_fix(tmp_path: Path) -> None:
     show = _show(tmp_path / "show", NAMES[:1])
     run = run_narrate("build", "--show", show, "--out", tmp_path / "out", "--executor", "spark")

@@ -24,6 +24,7 @@ from typing import Any
 from narrate.cluster import executor_problem
 from narrate.config import checks
 from narrate.config.episodes import read_episodes, read_sites
+from narrate.config.lexicon import read_lexicon
 from narrate.config.options import (
     AUDIO_OPTIONS,
     BUILD_OPTIONS,
@@ -286,7 +287,16 @@ def _script_settings(
         words_per_minute=round(pace[0] * words_per_minute),
         language=values["language"],
         lexicon=lexicon,
+        lexicon_text=_text_of(lexicon) if lexicon else "",
     )
+
+
+def _text_of(lexicon: Path) -> str:
+    """A checked lexicon file's text (a file that cannot be read was reported already)."""
+    try:
+        return read_lexicon(lexicon)
+    except ConfigError:
+        return ""
 
 
 def _audio_settings(

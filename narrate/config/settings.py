@@ -72,6 +72,9 @@ class ScriptSettings:
     """Show language: sentence splitting, date order, numbers."""
     lexicon: Path | None
     """The show's own pronunciation lexicon (wins over the shipped one), if any."""
+    lexicon_text: str = ""
+    """That lexicon's text, read when the show loads: what every stage applies, on this
+    machine or on a cluster's worker that has no such file."""
 
 
 @dataclass(frozen=True)

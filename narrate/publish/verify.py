@@ -34,7 +34,9 @@ def verify_published(settings: Settings) -> list[Verified]:
 
 def _verify_folder(settings: Settings, out: Output) -> list[Verified]:
     listen = is_english(settings.show.language)
-    lexicon = load_lexicon(settings.script.lexicon) if listen else None
+    lexicon = (
+        load_lexicon(settings.script.lexicon, settings.script.lexicon_text) if listen else None
+    )
     found = []
     for episode in out.load_published(settings.show.feed_url, intact_only=False).values():
         mp3 = out.path(episode.audio_file)

@@ -74,7 +74,7 @@ def speech_options(
     """Load the lexicon once; phonemes only when no voice that may speak would read them aloud."""
     voices = [e for e in (engine, fallback) if e is not None]
     return SpeechOptions(
-        load_lexicon(settings.lexicon),
+        load_lexicon(settings.lexicon, settings.lexicon_text),
         all(e.accepts_phonemes for e in voices),
     )
 
