@@ -25,6 +25,7 @@ from narrate.storage import (
     is_url,
 )
 from tests import s3server as s3
+from tests.conftest import run_narrate, write_show
 from tests.s3server import S3Server, listening, s3_server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -320,6 +321,27 @@ def test_other_filesystems(scheme: str, tmp_path: Path) -> None:
     store.delete("audio/a.mp3")
     store.delete("audio/a.mp3")
     assert store.info("audio/a.mp3") is None and store.read_bytes("audio/a.mp3") is None
+
+
+def test_a_url_whose_filesystem_cannot_be_opened_is_one_line() -> None:
+    """fsspec's ftp connects when it is made: a refused connection is a StorageError, as a
+    store's other failures are, not a traceback."""
+    with pytest.raises(StorageError) as raised:
+        ObjectStore("ftp://127.0.0.1:9/show").read_bytes("feeds/feed.xml")
+    assert str(raised.value).startswith("ftp://127.0.0.1:9/show: could not open it (")
+    assert str(raised.value).endswith("check the URL, or use s3://bucket/prefix or a local folder")
+
+
+def test_a_show_published_to_a_file_url_builds_and_passes_the_check(tmp_path: Path) -> None:
+    """Any fsspec URL: ``file://`` too (the check skipped no page folder the feed links)."""
+    (tmp_path / "s.md").write_text("---\ntitle: S\ndate: 2026-01-01\n---\nA short one.\n")
+    show = write_show(tmp_path, [{"file": '"s.md"'}], voice='{ engine = "tone" }')
+    url = (tmp_path / "published").as_uri()
+    built = run_narrate("build", "--show", show, "--publish", url, "--cache-dir", tmp_path / "c")
+    assert built.code == 0, built.stderr
+    assert (tmp_path / "published" / "feeds" / "feed.xml").is_file()
+    checked = run_narrate("check", show, "--publish", url)
+    assert checked.code == 0, checked.stderr
 
 
 def test_the_server_listens_on_loopback_only(s3server: S3Server) -> None:

@@ -215,7 +215,7 @@ def mirror(
         base = settings.show.base_url
         text = feed.decode("utf-8", "replace")
         linked = {html.unescape(m) for m in re.findall(rf"{re.escape(base)}([^\s\"'<>#?]+)", text)}
-        keys = set(linked)
+        keys = {key for key in linked if not key.endswith("/")}  # not the pages' folders
         if state and (record := remote.read_bytes(f"{STATE_DIR}/{STATE_FILE}")) is not None:
             keys.add(f"{STATE_DIR}/{STATE_FILE}")
             # Every episode the state records, with every file beside it (the feed does not

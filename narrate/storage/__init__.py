@@ -298,6 +298,11 @@ class ObjectStore:
                     f"{self.url}: the library for {self.protocol}:// is not installed "
                     f"({error}); install narrate again with pip, or use a local folder"
                 ) from None
+            except (OSError, ValueError) as error:  # a filesystem that connects when made (ftp)
+                raise StorageError(
+                    f"{self.url}: could not open it ({type(error).__name__}: {error}); check "
+                    "the URL, or use s3://bucket/prefix or a local folder"
+                ) from None
             if self.protocol in S3_PROTOCOLS:
                 fs.retries = 1  # s3fs's own retry loop, on top of botocore's
             self._fs, self._root, self._pid = fs, root.rstrip("/"), os.getpid()
