@@ -70,6 +70,14 @@ def test_command_line_overrides_the_show_voice(tmp_path: Path) -> None:
     # --voice is typed in a shell: its problem is the command line's, not the show's key.
     with pytest.raises(ConfigError, match=r"--voice: no Kokoro voice file \(\.bin\)"):
         load_settings(_show(tmp_path), voice_arg="missing.onnx")
+    # A bare word was meant as a voice's name: the names are what helps.
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_show(tmp_path), voice_arg="af_hart")
+    assert raised.value.problems == [
+        '--voice: no Kokoro voice called "af_hart" (known: af_alloy, af_aoede, af_bella, '
+        "af_heart, af_jessica, af_kore, af_nicole, af_nova, ... (54 in all)); give one of "
+        "those, a path to a Kokoro voice file (.bin), or leave it out"
+    ]
 
 
 def test_fallback_must_differ_from_the_engine(tmp_path: Path) -> None:

@@ -207,10 +207,19 @@ def _voice(given: str, engine: str, base: Path, key: str, where: str, problems: 
     resolved from ``base`` (the show's folder, or the current folder for ``--voice``) and
     checked; a voice name (one of the engine's ``named_voices``) passes as given."""
     kind = _declared(engine)[0]
-    if not kind or not given or given in getattr(engine_class(engine), "named_voices", ()):
+    names: tuple[str, ...] = getattr(engine_class(engine), "named_voices", ())
+    if not kind or not given or given in names:
         return given
     resolved = (base / given).resolve()
-    if not resolved.is_file():
+    if resolved.is_file():
+        return str(resolved)
+    if names and "/" not in given and not Path(given).suffix:  # meant as a voice's name
+        shown = ", ".join(names[:8]) + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
+        problems.append(
+            f'{key}: no {engine.capitalize()} voice called "{given}" (known: {shown}); give one of '
+            f"those, a path to a {kind}, or leave it out"
+        )
+    else:
         looked = "" if Path(given).is_absolute() else f" ({where})"
         problems.append(
             f'{key}: no {kind} at "{given}"{looked}; give a path to a {kind} or leave it out'
