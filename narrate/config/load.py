@@ -287,16 +287,16 @@ def _script_settings(
         words_per_minute=round(pace[0] * words_per_minute),
         language=values["language"],
         lexicon=lexicon,
-        lexicon_text=_text_of(lexicon) if lexicon else "",
+        lexicon_text=_text_of(lexicon) if lexicon else None,
     )
 
 
-def _text_of(lexicon: Path) -> str:
+def _text_of(lexicon: Path) -> str | None:
     """A checked lexicon file's text (a file that cannot be read was reported already)."""
     try:
         return read_lexicon(lexicon)
     except ConfigError:
-        return ""
+        return None
 
 
 def _audio_settings(

@@ -72,9 +72,9 @@ class ScriptSettings:
     """Show language: sentence splitting, date order, numbers."""
     lexicon: Path | None
     """The show's own pronunciation lexicon (wins over the shipped one), if any."""
-    lexicon_text: str = ""
+    lexicon_text: str | None = None
     """That lexicon's text, read when the show loads: what every stage applies, on this
-    machine or on a cluster's worker that has no such file."""
+    machine or on a cluster's worker that has no such file (None: not read)."""
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ class Lexicon:
         return _by_term(self).get(term)
 
 
-def load_lexicon(extra: Path | None = None, text: str = "") -> Lexicon:
+def load_lexicon(extra: Path | None = None, text: str | None = None) -> Lexicon:
     """The shipped lexicon, with the show's own file (``extra``) winning term by term: its
     ``text`` as the show loaded it (``ScriptSettings.lexicon_text``: a cluster's worker
     has no such file), else read from the file.
@@ -64,7 +64,8 @@ def load_lexicon(extra: Path | None = None, text: str = "") -> Lexicon:
         for e in _parse(shipped.read_text("utf-8"), f"narrate/text/lexicon/{SHIPPED_LEXICON}")
     }
     if extra is not None:
-        entries.update((e.term, e) for e in _parse(text or read_lexicon(extra), str(extra)))
+        given = read_lexicon(extra) if text is None else text
+        entries.update((e.term, e) for e in _parse(given, str(extra)))
     return Lexicon(tuple(entries.values()))
 
 
