@@ -46,7 +46,7 @@ from narrate.models import (
 )
 from narrate.publish import layout
 from narrate.publish.layout import sidecar
-from narrate.text.pronounce import load_lexicon
+from narrate.text.pronounce import show_lexicon
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ def _hear_whole(staged: Path, audio: EpisodeAudio, settings: Settings) -> list[s
     """``listen = "full"``: the recognizer hears the whole episode (Whisper base, one thread:
     the other workers have the other cores) and holds it to the show's ``word_accuracy``."""
     language = settings.show.language
-    lexicon = load_lexicon(settings.script.lexicon, settings.script.lexicon_text)
+    lexicon = show_lexicon(settings.script)
     hearing = hear_episode(staged, audio.segments, language=language, lexicon=lexicon,
                            model=settings.audio.recognizer, threads=1)  # fmt: skip
     log.info("heard: %.1f%% of %d words", 100 * hearing.accuracy, hearing.words)

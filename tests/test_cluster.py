@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -116,9 +118,6 @@ def test_a_worker_on_another_machine_needs_no_file_of_the_show(tmp_path: Path) -
     """A worker that cannot see the show's folder (a mount namespace of its own, the folder
     an empty tmpfs there: as on another machine) produces the episode and hears it whole
     with the show's own lexicon, which travelled with the settings."""
-    import subprocess
-    import sys
-
     probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True, text=True)
     if probe.returncode != 0:
         pytest.skip(f"this machine gives no mount namespace ({probe.stderr.strip()})")

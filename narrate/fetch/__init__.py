@@ -164,11 +164,11 @@ class Fetcher:
         fetched = self._fetch(url, "feed", FEED_ACCEPT, etag, last_modified)
         if (
             fetched.body is not None
-            and not _looks_like_feed(fetched.body)
             and (
                 fetched.content_type in PAGE_TYPES
                 or (not fetched.content_type and _looks_like_html(fetched.body))
             )
+            and not _looks_like_feed(fetched.body)
         ):
             raise fetch_error(
                 url,

@@ -20,7 +20,7 @@ from narrate.publish.output import STATE_DIR, Output, episode_dir
 from narrate.publish.remote import mirror
 from narrate.publish.timing import read_timings
 from narrate.templating import render_template
-from narrate.text.pronounce import load_lexicon
+from narrate.text.pronounce import show_lexicon
 
 
 def verify_published(settings: Settings) -> list[Verified]:
@@ -34,9 +34,7 @@ def verify_published(settings: Settings) -> list[Verified]:
 
 def _verify_folder(settings: Settings, out: Output) -> list[Verified]:
     listen = is_english(settings.show.language)
-    lexicon = (
-        load_lexicon(settings.script.lexicon, settings.script.lexicon_text) if listen else None
-    )
+    lexicon = show_lexicon(settings.script) if listen else None
     found = []
     for episode in out.load_published(settings.show.feed_url, intact_only=False).values():
         mp3 = out.path(episode.audio_file)

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from narrate.config import ScriptSettings
 from narrate.config.lexicon import EntryKind, LexiconRow, lexicon_rows, read_lexicon
 
 SHIPPED_LEXICON = "medical.toml"
@@ -67,6 +68,12 @@ def load_lexicon(extra: Path | None = None, text: str | None = None) -> Lexicon:
         given = read_lexicon(extra) if text is None else text
         entries.update((e.term, e) for e in _parse(given, str(extra)))
     return Lexicon(tuple(entries.values()))
+
+
+def show_lexicon(settings: ScriptSettings) -> Lexicon:
+    """The lexicon a show speaks with: the shipped one and the show's own, as the show loaded
+    it (the same on this machine and on a cluster's worker)."""
+    return load_lexicon(settings.lexicon, settings.lexicon_text)
 
 
 def apply_lexicon(text: str, lexicon: Lexicon, phonemes: bool) -> str:

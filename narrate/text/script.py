@@ -12,7 +12,7 @@ from narrate.language import long_date
 from narrate.markup import strip_markup
 from narrate.models import Episode, Script, Segment, SegmentKind
 from narrate.templating import render_text
-from narrate.text.pronounce import Lexicon, load_lexicon
+from narrate.text.pronounce import Lexicon, show_lexicon
 from narrate.text.rules.normalize import Context, normalize
 from narrate.text.sentences import split_sentences
 
@@ -74,7 +74,7 @@ def speech_options(
     """Load the lexicon once; phonemes only when no voice that may speak would read them aloud."""
     voices = [e for e in (engine, fallback) if e is not None]
     return SpeechOptions(
-        load_lexicon(settings.lexicon, settings.lexicon_text),
+        show_lexicon(settings),
         all(e.accepts_phonemes for e in voices),
     )
 
